@@ -1,0 +1,151 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"log/slog"
+	"time"
+
+	"github.com/getsentry/sentry-go"
+	"github.com/joho/godotenv"
+
+	"github.com/pgkeeper/pgkeeper/bot"
+	"github.com/pgkeeper/pgkeeper/internal/config"
+	"github.com/pgkeeper/pgkeeper/internal/redact"
+	"github.com/pgkeeper/pgkeeper/jobs"
+	"github.com/pgkeeper/pgkeeper/store"
+)
+
+// app is what every command shares: configuration, logger, redactor, Sentry
+// and the database pool.
+type app struct {
+	cfg    config.Config
+	log    *slog.Logger
+	red    *redact.Redactor
+	hub    *sentry.Hub
+	db     *store.DB
+	stdout io.Writer
+	stderr io.Writer
+}
+
+// setup reads the configuration (environment first, then ./.env), and opens
+// what every command needs. A bad configuration lists every problem at once.
+func setup(ctx context.Context, env func(string) (string, bool), stdout, stderr io.Writer) (*app, error) {
+	dotenv, err := godotenv.Read(".env")
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf(".env: cannot be read: %w (quote values with special characters in single quotes)", err)
+	}
+	lookup := func(k string) (string, bool) {
+		if v, ok := env(k); ok {
+			return v, true
+		}
+		v, ok := dotenv[k]
+		return v, ok
+	}
+	cfg, err := config.Load(lookup)
+	if err != nil {
+		return nil, err
+	}
+	a := &app{cfg: cfg, red: redact.New(cfg.Secrets()...), stdout: stdout, stderr: stderr}
+	a.log = slog.New(redact.NewHandler(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: cfg.LogLevel}), a.red))
+	if cfg.SentryDSN != "" {
+		if a.hub, err = newSentry(cfg.SentryDSN, a.red); err != nil {
+			return nil, err
+		}
+	}
+	if a.db, err = store.Open(ctx, cfg.DatabaseURL); err != nil {
+		return nil, a.red.Error(err)
+	}
+	return a, nil
+}
+
+// newSentry starts a Sentry client whose events are redacted before they leave.
+func newSentry(dsn string, red *redact.Redactor) (*sentry.Hub, error) {
+	client, err := sentry.NewClient(sentry.ClientOptions{
+		Dsn:     dsn,
+		Release: "pgkeeper@" + version,
+		BeforeSend: func(e *sentry.Event, _ *sentry.EventHint) *sentry.Event {
+			e.Message = red.String(e.Message)
+			for i := range e.Exception {
+				e.Exception[i].Value = red.String(e.Exception[i].Value)
+			}
+			return e
+		},
+	})
+	if err != nil {
+		// The DSN itself is a secret: say only that it was refused.
+		return nil, errors.New("SENTRY_DSN: refused by sentry-go; check its form")
+	}
+	return sentry.NewHub(client, sentry.NewScope()), nil
+}
+
+func (a *app) close() {
+	a.db.Close()
+	if a.hub != nil {
+		a.hub.Flush(2 * time.Second)
+	}
+}
+
+// statusJob is the status job configured from the environment.
+func (a *app) statusJob() *jobs.Status {
+	c := a.cfg
+	return &jobs.Status{DB: a.db, Config: jobs.StatusConfig{
+		Tables:           c.StatusTables,
+		KeysTable:        c.KeysTable,
+		KeysAgeColumn:    c.KeysAgeColumn,
+		RetentionDays:    c.RetentionDays,
+		LatencyThreshold: c.LatencyThreshold,
+		PoolThreshold:    c.PoolThreshold,
+		BackupDir:        c.BackupDir,
+		BackupMaxAge:     c.BackupMaxAge,
+		PGBinDir:         c.PGBinDir,
+	}}
+}
+
+// backupJob is the backup job configured from the environment.
+func (a *app) backupJob() *jobs.Backup {
+	c := a.cfg
+	return &jobs.Backup{DB: a.db, Config: jobs.BackupConfig{
+		DatabaseURL:       c.DatabaseURL,
+		Dir:               c.BackupDir,
+		PGBinDir:          c.PGBinDir,
+		Retention:         jobs.Retention{KeepDaily: c.KeepDaily, KeepMonthly: c.KeepMonthly},
+		DropWarn:          c.DropWarn,
+		Location:          c.Location,
+		FingerprintTables: c.FingerprintTables,
+	}}
+}
+
+// capture sends a job's failure to Sentry, tagged so alerts can route on it.
+func (a *app) capture(trigger string) func(component string, err error) {
+	return func(component string, err error) {
+		if a.hub == nil {
+			return
+		}
+		hub := a.hub.Clone()
+		hub.ConfigureScope(func(s *sentry.Scope) {
+			s.SetTag("component", component)
+			s.SetTag("operation", component)
+			s.SetTag("trigger", trigger)
+		})
+		hub.CaptureException(a.red.Error(err))
+	}
+}
+
+// alertFromShell raises a failed shell run's alert: Sentry, and the alert chat
+// when a token is configured (the shell may run because Telegram is down:
+// failing to deliver is logged, not fatal).
+func (a *app) alertFromShell(ctx context.Context, component string, err error, html string) {
+	a.capture("shell")(component, err)
+	if a.cfg.BotToken == "" || a.cfg.ChatID == 0 {
+		return
+	}
+	ctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+	defer cancel()
+	if sendErr := bot.SendAlert(ctx, a.cfg.APIURL, a.cfg.BotToken, a.cfg.ChatID, html); sendErr != nil {
+		a.log.Warn("could not send the alert to Telegram", "err", sendErr)
+	}
+}

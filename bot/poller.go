@@ -1,0 +1,243 @@
+package bot
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"strings"
+	"time"
+
+	tele "gopkg.in/telebot.v3"
+)
+
+// Poller long-polls getUpdates and backs off when the Bot API fails. It
+// replaces telebot's LongPoller, which retries a failing call (a 409 from a
+// second instance, a proxy's 502 page, a dead network) in a tight loop and
+// reports nothing. The zero value is ready to use.
+//
+// Fields must not change once polling has started.
+type Poller struct {
+	// Timeout is the long-poll wait, whole seconds (default 25s). It must stay
+	// below the HTTP client's timeout (telebot's default client: 1 minute).
+	Timeout time.Duration
+	// MinBackoff is the first wait after a failure (default 1s); each further
+	// failure doubles it, up to MaxBackoff (default 30s). A success resets it.
+	MinBackoff, MaxBackoff time.Duration
+	// Logger gets at most one failure line per MaxBackoff (nil: slog.Default()).
+	Logger *slog.Logger
+
+	offset  int           // next update_id wanted
+	backoff time.Duration // last backoff step; 0 when healthy
+	out     outage
+}
+
+// outage is what the log has been told about the current run of failures.
+type outage struct {
+	since      time.Time
+	failures   int
+	suppressed int
+	lastLog    time.Time
+}
+
+// errConflict is a 409 from getUpdates: Telegram serves one poller per bot,
+// and none while a webhook is set.
+var errConflict = errors.New("409 Conflict: another instance is polling or a webhook is set")
+
+// allowedUpdates are the update kinds pgkeeper handles; others are not sent.
+var allowedUpdates = []string{"message", "callback_query"}
+
+// Poll implements tele.Poller. It returns promptly once stop is closed, also
+// while sleeping or waiting on a long poll; it never closes stop (telebot's
+// Start does, then waits for Poll to return).
+func (p *Poller) Poll(b *tele.Bot, dest chan tele.Update, stop chan struct{}) {
+	timeout, minB, maxB := p.Timeout, p.MinBackoff, p.MaxBackoff
+	if timeout <= 0 {
+		timeout = 25 * time.Second
+	}
+	// The Bot API counts whole seconds, and 0 would be short polling in a loop.
+	secs := max(1, int((timeout+time.Second-1)/time.Second))
+	if minB <= 0 {
+		minB = time.Second
+	}
+	if maxB < minB {
+		maxB = max(30*time.Second, minB)
+	}
+	log := p.Logger
+	if log == nil {
+		log = slog.Default()
+	}
+
+	for {
+		updates, retryAfter, err := p.fetch(b, secs, stop)
+		select {
+		case <-stop:
+			return
+		default:
+		}
+		if err != nil {
+			wait := p.failed(log, b.Token, err, retryAfter, minB, maxB)
+			if !sleep(wait, stop) {
+				return
+			}
+			continue
+		}
+		p.recovered(log)
+		for _, u := range updates {
+			select {
+			case dest <- u:
+				// Confirmed to Telegram by the next getUpdates: an update
+				// not handed over is fetched again by whoever polls next.
+				p.offset = u.ID + 1
+			case <-stop:
+				return
+			}
+		}
+	}
+}
+
+// fetch makes one getUpdates call. The call runs aside so that Poll can
+// return when stop closes even if telebot did not cancel the request (it only
+// cancels requests started before Bot.Stop).
+func (p *Poller) fetch(b *tele.Bot, secs int, stop chan struct{}) ([]tele.Update, time.Duration, error) {
+	params := struct {
+		Offset         int      `json:"offset"`
+		Timeout        int      `json:"timeout"`
+		AllowedUpdates []string `json:"allowed_updates"`
+	}{p.offset, secs, allowedUpdates}
+	type answer struct {
+		data []byte
+		err  error
+	}
+	done := make(chan answer, 1)
+	go func() {
+		data, err := b.Raw("getUpdates", params)
+		done <- answer{data, err}
+	}()
+	select {
+	case a := <-done:
+		return p.parse(a.data, a.err)
+	case <-stop:
+		return nil, 0, nil
+	}
+}
+
+// parse reads a getUpdates answer itself rather than trusting telebot's
+// error: telebot takes a body that is not JSON (a proxy's 502 page) for success.
+func (p *Poller) parse(data []byte, rawErr error) ([]tele.Update, time.Duration, error) {
+	if len(data) == 0 && rawErr != nil {
+		return nil, 0, rawErr
+	}
+	var resp struct {
+		OK          bool              `json:"ok"`
+		Result      []json.RawMessage `json:"result"`
+		Code        int               `json:"error_code"`
+		Description string            `json:"description"`
+		Parameters  struct {
+			RetryAfter int `json:"retry_after"`
+		} `json:"parameters"`
+	}
+	if err := json.Unmarshal(data, &resp); err != nil {
+		return nil, 0, fmt.Errorf("answer is not Bot API JSON (a proxy error page?): %q", snippet(data))
+	}
+	if !resp.OK {
+		retry := time.Duration(resp.Parameters.RetryAfter) * time.Second
+		if resp.Code == 409 {
+			return nil, retry, fmt.Errorf("%w: %s", errConflict, resp.Description)
+		}
+		return nil, retry, fmt.Errorf("error %d: %s", resp.Code, resp.Description)
+	}
+	updates := make([]tele.Update, 0, len(resp.Result))
+	for _, raw := range resp.Result {
+		var u tele.Update
+		if err := json.Unmarshal(raw, &u); err != nil {
+			// Skip an update telebot cannot read rather than fetch it forever;
+			// its id is still needed to move past it.
+			var id struct {
+				ID int `json:"update_id"`
+			}
+			if json.Unmarshal(raw, &id) != nil || id.ID < p.offset {
+				return nil, 0, fmt.Errorf("unreadable update: %v", err)
+			}
+			p.offset = id.ID + 1
+			continue
+		}
+		updates = append(updates, u)
+	}
+	return updates, 0, nil
+}
+
+// failed records a failure, logs it if due, and returns how long to wait:
+// the next backoff step minus up to a quarter of jitter (so instances that
+// failed together spread out), or retry_after if that is longer.
+func (p *Poller) failed(log *slog.Logger, token string, err error, retryAfter, minB, maxB time.Duration) time.Duration {
+	p.backoff = min(max(2*p.backoff, minB), maxB)
+	wait := p.backoff - rand.N(p.backoff/4+1)
+	wait = max(wait, retryAfter)
+
+	now := time.Now()
+	o := &p.out
+	o.failures++
+	msg := hideToken(err.Error(), token)
+	what := "Bot API getUpdates failed"
+	if errors.Is(err, errConflict) {
+		what = "Bot API getUpdates conflict: another instance is polling or a webhook is set"
+	}
+	switch {
+	case o.failures == 1:
+		o.since, o.lastLog = now, now
+		log.Warn(what+"; backing off", "err", msg, "retry_in", wait.Round(time.Millisecond))
+	case now.Sub(o.lastLog) >= maxB:
+		log.Warn(what+"; still failing", "err", msg, "failures", o.failures,
+			"suppressed", o.suppressed, "down_for", now.Sub(o.since).Round(time.Second), "retry_in", wait.Round(time.Millisecond))
+		o.lastLog, o.suppressed = now, 0
+	default:
+		o.suppressed++
+	}
+	return wait
+}
+
+// recovered resets the backoff after a success and says so once.
+func (p *Poller) recovered(log *slog.Logger) {
+	if p.out.failures > 0 {
+		log.Info("Bot API reachable again", "failures", p.out.failures,
+			"down_for", time.Since(p.out.since).Round(time.Millisecond))
+	}
+	p.backoff, p.out = 0, outage{}
+}
+
+// sleep waits for d, or returns false as soon as stop closes.
+func sleep(d time.Duration, stop chan struct{}) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-stop:
+		return false
+	}
+}
+
+// snippet is the start of a body, for a log line.
+func snippet(data []byte) string {
+	s := strings.Join(strings.Fields(string(data)), " ")
+	if len(s) > 80 {
+		s = s[:80] + "..."
+	}
+	return s
+}
+
+// hideToken hides the bot token in s. telebot's errors carry the request URL,
+// token included; the secret half alone (after the colon) is hidden too, in
+// case something printed only that or escaped the colon.
+func hideToken(s, token string) string {
+	if token == "" {
+		return s
+	}
+	s = strings.ReplaceAll(s, token, "***")
+	if _, secret, ok := strings.Cut(token, ":"); ok && len(secret) >= 8 {
+		s = strings.ReplaceAll(s, secret, "***")
+	}
+	return s
+}

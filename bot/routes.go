@@ -1,0 +1,33 @@
+package bot
+
+import (
+	tele "gopkg.in/telebot.v3"
+
+	"github.com/pgkeeper/pgkeeper/handlers"
+)
+
+// routes registers every command. Middleware first: telebot applies Use only
+// to handlers registered after it.
+func (b *Bot) routes(j Jobs) {
+	b.tb.Use(b.recoverer, b.adminOnly, b.track)
+	b.command("status", "database health, table sizes, key ages, tools, backup space", handlers.Status(b.ctx, j.Status))
+	b.command("backup", "make a verified backup now; /backup dry shows what it would do", handlers.Backup(b.ctx, j.Backup, b.alerter(j.Capture)))
+	b.command("backups", "the verified backups, newest first, and free space", handlers.Backups(j.BackupDir))
+	b.command("help", "what pgkeeper does and every command", nil)
+	help := handlers.Help(b.commands)
+	b.tb.Handle("/help", help)
+	b.tb.Handle("/start", help)
+	b.tb.Handle(tele.OnText, handlers.Unknown)
+	b.tb.Handle(tele.OnCallback, func(c tele.Context) error {
+		return c.Respond(&tele.CallbackResponse{Text: "This button is no longer valid."})
+	})
+}
+
+// command registers a handler for /name and lists it in /help and the menu.
+// A nil handler only lists it (for commands routed by hand).
+func (b *Bot) command(name, description string, h tele.HandlerFunc) {
+	b.commands = append(b.commands, handlers.Command{Name: name, Description: description})
+	if h != nil {
+		b.tb.Handle("/"+name, h)
+	}
+}

@@ -1,0 +1,71 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/pgkeeper/pgkeeper/internal/render"
+	"github.com/pgkeeper/pgkeeper/jobs"
+)
+
+// flags parses a subcommand's flags; a bad one prints usage and exits 2.
+func flags(a *app, name string, args []string, define func(fs *flag.FlagSet)) bool {
+	fs := flag.NewFlagSet("pgkeeper "+name, flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	define(fs)
+	if err := fs.Parse(args); err != nil || fs.NArg() > 0 {
+		if err == nil {
+			err = fmt.Errorf("unexpected argument %q", fs.Arg(0))
+		}
+		fmt.Fprintf(a.stderr, "pgkeeper %s: %v\n\n%s", name, err, usage)
+		return false
+	}
+	return true
+}
+
+// backup makes one backup from the shell; exit 1 on failure, reason on stderr.
+func backup(ctx context.Context, a *app, args []string) int {
+	var dry bool
+	if !flags(a, "backup", args, func(fs *flag.FlagSet) {
+		fs.BoolVar(&dry, "dry-run", false, "show what would be written and deleted")
+	}) {
+		return exitUsage
+	}
+	last := time.Time{}
+	progress := func(p jobs.BackupProgress) {
+		if time.Since(last) >= 3*time.Second {
+			last = time.Now()
+			fmt.Fprintln(a.stderr, render.BackupProgress(p, render.Plain))
+		}
+	}
+	r, err := a.backupJob().Run(ctx, jobs.BackupOptions{DryRun: dry, Trigger: "shell"}, progress)
+	fmt.Fprintln(a.stdout, a.red.String(render.Backup(r, render.Plain)))
+	if err != nil {
+		a.log.Error("backup failed", "err", err)
+		if !errors.Is(err, jobs.ErrAlreadyRunning) {
+			a.alertFromShell(ctx, "backup", err, render.Backup(r, render.HTML))
+		}
+		fmt.Fprintln(a.stderr, "pgkeeper backup:", a.red.String(err.Error()))
+		return exitFailed
+	}
+	return exitOK
+}
+
+// backups lists the verified backups.
+func backups(ctx context.Context, a *app, args []string) int {
+	if !flags(a, "backups", args, func(*flag.FlagSet) {}) {
+		return exitUsage
+	}
+	list, err := jobs.ListBackups(a.cfg.BackupDir)
+	if err != nil {
+		fmt.Fprintln(a.stderr, "pgkeeper backups:", err)
+		return exitFailed
+	}
+	free, _ := jobs.FreeBytes(a.cfg.BackupDir)
+	fmt.Fprintln(a.stdout, render.Backups(list, free, time.Now(), render.Plain))
+	return exitOK
+}

@@ -1,0 +1,28 @@
+package main
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/pgkeeper/pgkeeper/internal/render"
+	"github.com/pgkeeper/pgkeeper/jobs"
+)
+
+// status prints the /status report and exits with its level, for cron and
+// monitoring: 0 healthy, 1 warning, 2 critical.
+func status(ctx context.Context, a *app, args []string) int {
+	if len(args) > 0 {
+		fmt.Fprintf(a.stderr, "pgkeeper status: takes no arguments, got %q\n", args)
+		return exitUsage
+	}
+	r := a.statusJob().Run(ctx)
+	fmt.Fprintln(a.stdout, a.red.String(render.Status(r, render.Plain)))
+	switch r.Level() {
+	case jobs.LevelOK:
+		return exitOK
+	case jobs.LevelWarn:
+		return exitFailed
+	default:
+		return exitCritical
+	}
+}

@@ -1,0 +1,81 @@
+package handlers
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"html"
+	"strings"
+	"time"
+
+	tele "gopkg.in/telebot.v3"
+
+	"github.com/pgkeeper/pgkeeper/internal/render"
+	"github.com/pgkeeper/pgkeeper/jobs"
+)
+
+// Backupper makes a backup and reports on it; the error is non-nil exactly
+// when the report says it failed.
+type Backupper interface {
+	Run(ctx context.Context, opts jobs.BackupOptions, progress func(jobs.BackupProgress)) (jobs.BackupReport, error)
+}
+
+var _ Backupper = (*jobs.Backup)(nil)
+
+// Alert tells the operators (the alert chat and Sentry) that a job failed;
+// report is the rendered HTML, already shown in chat shownIn (0: none).
+type Alert func(ctx context.Context, component string, err error, report string, shownIn int64)
+
+// Backup answers /backup (and /backup dry): an immediate reply, edited with
+// progress, then the report. A failure also goes out as an alert.
+func Backup(ctx context.Context, b Backupper, alert Alert) tele.HandlerFunc {
+	return func(c tele.Context) error {
+		dry := false
+		switch arg := strings.TrimSpace(c.Message().Payload); arg {
+		case "":
+		case "dry", "dry-run", "--dry-run":
+			dry = true
+		default:
+			return c.Send(fmt.Sprintf("Unknown argument %q. Use /backup, or /backup dry to see what would happen.", arg))
+		}
+		p, err := startProgress(c, "⏳ Backup starting…")
+		if err != nil {
+			return err
+		}
+		r, err := b.Run(ctx, jobs.BackupOptions{DryRun: dry, Trigger: who(c)}, func(bp jobs.BackupProgress) {
+			p.update(render.BackupProgress(bp, render.HTML))
+		})
+		if errors.Is(err, jobs.ErrAlreadyRunning) {
+			return p.finish("⏳ " + html.EscapeString(r.Error) + ". Never two at once: try again when it is done.")
+		}
+		report := render.Backup(r, render.HTML)
+		if err != nil && alert != nil {
+			alert(ctx, "backup", err, report, c.Chat().ID)
+		}
+		return p.finish(report)
+	}
+}
+
+// Backups answers /backups with the verified backups, newest first.
+func Backups(dir string) tele.HandlerFunc {
+	return func(c tele.Context) error {
+		list, err := jobs.ListBackups(dir)
+		if err != nil {
+			return err
+		}
+		free, _ := jobs.FreeBytes(dir)
+		return replyHTML(c, render.Backups(list, free, time.Now(), render.HTML))
+	}
+}
+
+// who names the person behind an update, for lock holders and job history.
+func who(c tele.Context) string {
+	u := c.Sender()
+	if u == nil {
+		return "chat"
+	}
+	if u.Username != "" {
+		return fmt.Sprintf("@%s (%d)", u.Username, u.ID)
+	}
+	return fmt.Sprintf("user %d", u.ID)
+}

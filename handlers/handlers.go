@@ -1,0 +1,34 @@
+// Package handlers answers the bot's commands and buttons, one file each. A
+// handler calls a job, renders its report and replies; it knows nothing of
+// pg_dump or SQL.
+package handlers
+
+import (
+	tele "gopkg.in/telebot.v3"
+
+	"github.com/pgkeeper/pgkeeper/internal/render"
+)
+
+// Command is a bot command and its one-line description, for /help and the
+// Bot API's command menu.
+type Command struct {
+	Name        string // without the slash
+	Description string
+}
+
+// replyHTML sends a rendered report, split into as many messages as Telegram
+// needs, never cut inside a tag.
+func replyHTML(c tele.Context, html string, opts ...any) error {
+	parts := render.Split(html, render.TelegramLimit)
+	for i, p := range parts {
+		o := []any{tele.ModeHTML, tele.NoPreview}
+		// Buttons go under the last part, where the reader ends up.
+		if i == len(parts)-1 {
+			o = append(o, opts...)
+		}
+		if err := c.Send(p, o...); err != nil {
+			return err
+		}
+	}
+	return nil
+}

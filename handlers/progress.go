@@ -1,0 +1,85 @@
+package handlers
+
+import (
+	"errors"
+	"sync"
+	"time"
+
+	tele "gopkg.in/telebot.v3"
+
+	"github.com/pgkeeper/pgkeeper/internal/render"
+)
+
+// ProgressEvery is the least time between two edits of a progress message:
+// Telegram rate-limits edits, and a phone needs no faster.
+const ProgressEvery = 3 * time.Second
+
+// progressMessage is one message edited in place while a job runs.
+type progressMessage struct {
+	mu    sync.Mutex
+	c     tele.Context
+	msg   *tele.Message
+	last  time.Time
+	until time.Time // no edits before this (a 429's retry_after)
+}
+
+// startProgress sends the first version of the message.
+func startProgress(c tele.Context, html string) (*progressMessage, error) {
+	msg, err := c.Bot().Send(c.Recipient(), html, tele.ModeHTML)
+	if err != nil {
+		return nil, err
+	}
+	return &progressMessage{c: c, msg: msg, last: time.Now()}, nil
+}
+
+// update edits the message if the last edit is old enough; otherwise it
+// drops this version, since a newer one will follow.
+func (p *progressMessage) update(html string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	now := time.Now()
+	if now.Sub(p.last) < ProgressEvery || now.Before(p.until) {
+		return
+	}
+	p.last = now
+	p.edit(html)
+}
+
+func (p *progressMessage) edit(html string, opts ...any) error {
+	_, err := p.c.Bot().Edit(p.msg, html, append([]any{tele.ModeHTML, tele.NoPreview}, opts...)...)
+	var flood tele.FloodError
+	switch {
+	case err == nil, errors.Is(err, tele.ErrSameMessageContent), errors.Is(err, tele.ErrMessageNotModified):
+		return nil
+	case errors.As(err, &flood):
+		p.until = time.Now().Add(time.Duration(flood.RetryAfter) * time.Second)
+	}
+	return err
+}
+
+// finish replaces the progress with the final report: in place when it fits
+// one message, else the first part in place and the rest as new messages.
+func (p *progressMessage) finish(html string, opts ...any) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	parts := render.Split(html, render.TelegramLimit)
+	last := len(parts) - 1
+	first := []any{}
+	if last == 0 {
+		first = opts
+	}
+	if err := p.edit(parts[0], first...); err != nil {
+		// The edit failing must not lose the report: send it fresh.
+		return replyHTML(p.c, html, opts...)
+	}
+	for i, part := range parts[1:] {
+		o := []any{tele.ModeHTML, tele.NoPreview}
+		if i+1 == last {
+			o = append(o, opts...)
+		}
+		if _, err := p.c.Bot().Send(p.c.Recipient(), part, o...); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -1,0 +1,115 @@
+// Package config reads pgkeeper's settings from environment variables (main
+// passes the lookup), checks every one, and reports all problems at once.
+package config
+
+import (
+	"log/slog"
+	"time"
+
+	"github.com/pgkeeper/pgkeeper/store"
+)
+
+// Defaults for settings that have one.
+const (
+	DefaultAPIURL           = "https://api.telegram.org"
+	DefaultStatusTables     = "whatsapp_auth,whatsapp_keys"
+	DefaultKeysTable        = "whatsapp_keys"
+	DefaultKeysAgeColumn    = "updated_at"
+	DefaultLatencyMS        = 500
+	DefaultPoolThreshold    = 0.8
+	DefaultRetentionDays    = 30
+	DefaultBackupDir        = "./backups"
+	DefaultLogLevel         = "info"
+	DefaultKeepDaily        = 7
+	DefaultKeepMonthly      = 4
+	DefaultDropWarn         = 0.2
+	DefaultBackupMaxAge     = 26
+	DefaultScheduleTZ       = "UTC"
+	DefaultFingerprint      = "whatsapp_auth"
+	DefaultShutdownDeadline = 10 * time.Second
+)
+
+// Config is every setting, typed and checked.
+type Config struct {
+	BotToken         string
+	AdminIDs         []int64
+	ChatID           int64
+	APIURL           string
+	DatabaseURL      string
+	StatusTables     []store.Ident
+	KeysTable        store.Ident
+	KeysAgeColumn    string
+	LatencyThreshold time.Duration
+	PoolThreshold    float64
+	RetentionDays    int
+	BackupDir        string
+	PGBinDir         string
+	SentryDSN        string
+	LogLevel         slog.Level
+
+	KeepDaily         int
+	KeepMonthly       int
+	DropWarn          float64
+	BackupMaxAge      time.Duration
+	Location          *time.Location
+	FingerprintTables []store.Ident
+}
+
+// Lookup reads one variable, as os.LookupEnv does.
+type Lookup func(name string) (string, bool)
+
+// Load reads and checks every variable. The error, when not nil, is a
+// Problems value naming each bad variable; it never contains a secret.
+func Load(env Lookup) (Config, error) {
+	r := reader{env: env}
+	var c Config
+	c.BotToken = r.token("TELEGRAM_BOT_TOKEN")
+	c.AdminIDs = r.ids("TELEGRAM_ADMIN_IDS")
+	c.ChatID = r.int64("TELEGRAM_CHAT_ID", 0)
+	if c.ChatID == 0 && len(c.AdminIDs) > 0 {
+		c.ChatID = c.AdminIDs[0]
+	}
+	c.APIURL = r.httpURL("TELEGRAM_API_URL", DefaultAPIURL)
+	c.DatabaseURL = r.databaseURL("DATABASE_URL")
+	c.StatusTables = r.idents("STATUS_TABLES", DefaultStatusTables)
+	c.KeysTable = r.ident("KEYS_TABLE", DefaultKeysTable)
+	c.KeysAgeColumn = r.column("KEYS_AGE_COLUMN", DefaultKeysAgeColumn)
+	c.LatencyThreshold = time.Duration(r.positiveInt("DB_QUERY_LATENCY_THRESHOLD_MS", DefaultLatencyMS)) * time.Millisecond
+	c.PoolThreshold = r.share("DB_POOL_USAGE_THRESHOLD", DefaultPoolThreshold)
+	c.RetentionDays = r.positiveInt("DB_CLEANUP_RETENTION_DAYS", DefaultRetentionDays)
+	c.BackupDir = r.str("BACKUP_DIR", DefaultBackupDir)
+	c.PGBinDir = r.dir("PG_BIN_DIR")
+	c.SentryDSN = r.sentryDSN("SENTRY_DSN")
+	c.LogLevel = r.logLevel("LOG_LEVEL", DefaultLogLevel)
+	c.KeepDaily = r.positiveInt("BACKUP_KEEP_DAILY", DefaultKeepDaily)
+	c.KeepMonthly = r.nonNegativeInt("BACKUP_KEEP_MONTHLY", DefaultKeepMonthly)
+	c.DropWarn = r.share("BACKUP_DROP_WARN", DefaultDropWarn)
+	c.BackupMaxAge = time.Duration(r.positiveInt("BACKUP_MAX_AGE_HOURS", DefaultBackupMaxAge)) * time.Hour
+	c.Location = r.location("SCHEDULE_TZ", DefaultScheduleTZ)
+	c.FingerprintTables = r.idents("RESTORE_FINGERPRINT_TABLES", DefaultFingerprint)
+	return c, r.err()
+}
+
+// RequireBot checks what only `serve` needs: a token and at least one admin.
+func (c Config) RequireBot() error {
+	var p Problems
+	if c.BotToken == "" {
+		p = append(p, Problem{Var: "TELEGRAM_BOT_TOKEN", Msg: "required to run the bot (from @BotFather)"})
+	}
+	if len(c.AdminIDs) == 0 {
+		p = append(p, Problem{Var: "TELEGRAM_ADMIN_IDS", Msg: "required to run the bot: comma-separated Telegram user ids"})
+	}
+	if len(p) == 0 {
+		return nil
+	}
+	return p
+}
+
+// Secrets are the values that must never be printed, for a redactor.
+func (c Config) Secrets() []string {
+	s := []string{c.BotToken, c.SentryDSN}
+	if pw := store.URLPassword(c.DatabaseURL); pw != "" {
+		s = append(s, pw)
+	}
+	return s
+}

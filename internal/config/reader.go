@@ -1,0 +1,228 @@
+package config
+
+import (
+	"fmt"
+	"log/slog"
+	"net/url"
+	"os"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/pgkeeper/pgkeeper/store"
+)
+
+// reader parses variables and collects problems instead of stopping at the first.
+type reader struct {
+	env      Lookup
+	problems Problems
+}
+
+func (r *reader) err() error {
+	if len(r.problems) == 0 {
+		return nil
+	}
+	return r.problems
+}
+
+func (r *reader) bad(name, format string, args ...any) {
+	r.problems = append(r.problems, Problem{Var: name, Msg: fmt.Sprintf(format, args...)})
+}
+
+// get returns the trimmed value, or def when unset or empty.
+func (r *reader) get(name, def string) string {
+	v, ok := r.env(name)
+	v = strings.TrimSpace(v)
+	if !ok || v == "" {
+		return def
+	}
+	return v
+}
+
+func (r *reader) str(name, def string) string { return r.get(name, def) }
+
+var tokenRe = regexp.MustCompile(`^[0-9]{3,}:[A-Za-z0-9_-]{10,}$`)
+
+// token checks the bot token's shape without ever echoing it.
+func (r *reader) token(name string) string {
+	v := r.get(name, "")
+	if v != "" && !tokenRe.MatchString(v) {
+		r.bad(name, "*** is not shaped like a bot token (<digits>:<secret> from @BotFather)")
+		return ""
+	}
+	return v
+}
+
+func (r *reader) ids(name string) []int64 {
+	v := r.get(name, "")
+	if v == "" {
+		return nil
+	}
+	var ids []int64
+	for _, part := range strings.Split(v, ",") {
+		part = strings.TrimSpace(part)
+		if part == "" {
+			continue
+		}
+		id, err := strconv.ParseInt(part, 10, 64)
+		if err != nil || id <= 0 {
+			r.bad(name, "%q is not a Telegram user id (a positive number)", part)
+			continue
+		}
+		ids = append(ids, id)
+	}
+	return ids
+}
+
+func (r *reader) int64(name string, def int64) int64 {
+	v := r.get(name, "")
+	if v == "" {
+		return def
+	}
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || n == 0 {
+		r.bad(name, "%q is not a chat id (a non-zero number)", v)
+		return def
+	}
+	return n
+}
+
+func (r *reader) positiveInt(name string, def int) int {
+	v := r.get(name, "")
+	if v == "" {
+		return def
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n <= 0 {
+		r.bad(name, "%q is not a positive whole number", v)
+		return def
+	}
+	return n
+}
+
+func (r *reader) nonNegativeInt(name string, def int) int {
+	v := r.get(name, "")
+	if v == "" {
+		return def
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 0 {
+		r.bad(name, "%q is not a whole number of 0 or more", v)
+		return def
+	}
+	return n
+}
+
+func (r *reader) location(name, def string) *time.Location {
+	v := r.get(name, def)
+	loc, err := time.LoadLocation(v)
+	if err != nil {
+		r.bad(name, "%q is not a time zone name (like UTC or Europe/Berlin)", v)
+		return time.UTC
+	}
+	return loc
+}
+
+func (r *reader) share(name string, def float64) float64 {
+	v := r.get(name, "")
+	if v == "" {
+		return def
+	}
+	f, err := strconv.ParseFloat(v, 64)
+	if err != nil || f <= 0 || f > 1 {
+		r.bad(name, "%q is not a share between 0 and 1 (like 0.8)", v)
+		return def
+	}
+	return f
+}
+
+func (r *reader) httpURL(name, def string) string {
+	v := r.get(name, def)
+	u, err := url.Parse(v)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		r.bad(name, "must be an http(s) URL like %s", def)
+		return def
+	}
+	return strings.TrimRight(v, "/")
+}
+
+func (r *reader) databaseURL(name string) string {
+	v := r.get(name, "")
+	if v == "" {
+		r.bad(name, "required: the database to guard, like postgres://user:password@host:5432/dbname")
+		return ""
+	}
+	if err := store.ParseURL(v); err != nil {
+		r.bad(name, "%v", err)
+		return ""
+	}
+	return v
+}
+
+func (r *reader) ident(name, def string) store.Ident {
+	id, err := store.ParseIdent(r.get(name, def))
+	if err != nil {
+		r.bad(name, "%v", err)
+	}
+	return id
+}
+
+func (r *reader) idents(name, def string) []store.Ident {
+	var out []store.Ident
+	for _, part := range strings.Split(r.get(name, def), ",") {
+		if strings.TrimSpace(part) == "" {
+			continue
+		}
+		id, err := store.ParseIdent(part)
+		if err != nil {
+			r.bad(name, "%v", err)
+			continue
+		}
+		out = append(out, id)
+	}
+	return out
+}
+
+func (r *reader) column(name, def string) string {
+	c, err := store.ParseColumn(r.get(name, def))
+	if err != nil {
+		r.bad(name, "%v", err)
+	}
+	return c
+}
+
+func (r *reader) dir(name string) string {
+	v := r.get(name, "")
+	if v == "" {
+		return ""
+	}
+	if st, err := os.Stat(v); err != nil || !st.IsDir() {
+		r.bad(name, "%q is not a directory", v)
+		return ""
+	}
+	return v
+}
+
+// sentryDSN checks the DSN's shape; its key is a secret, so it is never echoed.
+func (r *reader) sentryDSN(name string) string {
+	v := r.get(name, "")
+	if v == "" {
+		return ""
+	}
+	u, err := url.Parse(v)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.User == nil || u.Host == "" {
+		r.bad(name, "*** is not a Sentry DSN (https://<key>@<host>/<project>)")
+		return ""
+	}
+	return v
+}
+
+func (r *reader) logLevel(name, def string) slog.Level {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(r.get(name, def))); err != nil {
+		r.bad(name, "%q is not one of debug, info, warn, error", r.get(name, def))
+		return slog.LevelInfo
+	}
+	return l
+}

@@ -1,0 +1,155 @@
+package render
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/pgkeeper/pgkeeper/internal/humanize"
+	"github.com/pgkeeper/pgkeeper/jobs"
+)
+
+// BackupProgress is the one line edited into place while a backup runs.
+func BackupProgress(p jobs.BackupProgress, f Format) string {
+	d := &doc{f: f}
+	line := "⏳ Backup running · " + p.Step
+	if p.RawBytes > 0 {
+		line += fmt.Sprintf(" · %s read, %s written · %s", humanize.Bytes(p.RawBytes), humanize.Bytes(p.Written),
+			humanize.Rate(p.RawBytes, p.Elapsed))
+	}
+	line += " · " + humanize.Duration(p.Elapsed)
+	d.text(line)
+	return d.String()
+}
+
+// Backup renders a backup's outcome: the file, its figures, each check and
+// what retention did; for a failure, which step failed and what to do.
+func Backup(r jobs.BackupReport, f Format) string {
+	d := &doc{f: f}
+	m := r.Manifest
+	switch {
+	case !r.OK():
+		d.line(d.mark(jobs.LevelCritical), d.bold("Backup FAILED · "+m.Database))
+		d.text("failed at " + r.FailedAt + ": " + r.Error)
+		d.text("What to do: " + backupAdvice(r))
+		d.text("No backup was recorded and no older backup was deleted.")
+		if r.KeptAs != "" {
+			d.line(d.esc("The failed dump is kept for a look at"), d.code(r.KeptAs))
+		}
+	case r.DryRun:
+		d.line(d.mark(jobs.LevelOK), d.bold("Backup dry run · "+m.Database))
+		d.line(d.esc("would write"), d.code(m.DumpFile()), d.esc("("+m.Kind+", about "+humanize.Bytes(r.Estimate)+", "+humanize.Bytes(r.FreeBytes)+" free)"))
+	default:
+		lvl := jobs.LevelOK
+		if len(r.Warnings) > 0 {
+			lvl = jobs.LevelWarn
+		}
+		d.line(d.mark(lvl), d.bold("Backup verified · "+m.Database))
+		d.findings(r.Warnings)
+		d.line(d.code(m.DumpFile()))
+		ratio := 0.0
+		if m.CompressedBytes > 0 {
+			ratio = float64(m.RawBytes) / float64(m.CompressedBytes)
+		}
+		d.text(fmt.Sprintf("%s · %s · %.1f× smaller than raw %s · %s",
+			m.Kind, humanize.Bytes(m.CompressedBytes), ratio, humanize.Bytes(m.RawBytes), humanize.Duration(m.Duration)))
+		d.text(fmt.Sprintf("PostgreSQL %s · pg_dump %s · %s", m.ServerVersion, m.PgDumpVersion, m.Compression))
+	}
+	if len(m.Tables) > 0 {
+		d.heading("Rows (exact, in the dump's snapshot)")
+		lines := make([]string, 0, len(m.Tables))
+		for _, t := range m.Tables {
+			lines = append(lines, fmt.Sprintf("%-22s %12s", strings.TrimPrefix(t.Table, "public."), humanize.Int(t.Rows)))
+		}
+		d.pre(lines)
+	}
+	if len(r.Checks) > 0 {
+		d.heading("Checks")
+		for _, c := range r.Checks {
+			lvl := jobs.LevelOK
+			if !c.OK {
+				lvl = jobs.LevelCritical
+			}
+			d.line(d.mark(lvl), d.esc(c.Name))
+		}
+	}
+	if r.OK() {
+		backupRetention(d, r)
+		if m.GlobalsNote != "" {
+			d.text(m.GlobalsNote)
+		} else if m.Globals != "" {
+			d.text("roles saved (without passwords)")
+		}
+	}
+	return d.String()
+}
+
+func backupRetention(d *doc, r jobs.BackupReport) {
+	d.heading("Retention")
+	d.text(fmt.Sprintf("daily %d/%d · monthly %d/%d", r.Daily, r.Policy.KeepDaily, r.Monthly, r.Policy.KeepMonthly))
+	var gone []string
+	if r.DryRun {
+		for _, v := range r.Retention {
+			if !v.Keep {
+				gone = append(gone, v.Backup.DumpFile()+" ("+v.Why+")")
+			}
+		}
+		if len(gone) > 0 {
+			d.text("would delete: " + strings.Join(gone, ", "))
+		} else {
+			d.text("would delete nothing")
+		}
+		return
+	}
+	if len(r.Deleted) > 0 {
+		d.text("deleted: " + strings.Join(r.Deleted, ", "))
+	}
+	if len(r.Swept) > 0 {
+		d.text("removed leftovers of an interrupted run: " + strings.Join(r.Swept, ", "))
+	}
+}
+
+// backupAdvice says what to do next for the step that failed.
+func backupAdvice(r jobs.BackupReport) string {
+	switch r.FailedAt {
+	case "lock":
+		return "wait for the running job to finish, then try again."
+	case "connect":
+		return "check that the database server is up and DATABASE_URL is right, then run /backup again."
+	case "preflight":
+		return "fix what the line above names (client tools, disk space or the database), then run /backup again."
+	case "pg_dump":
+		return "read pg_dump's message above; check the database and BACKUP_DIR's free space, then run /backup again."
+	case "verify":
+		return "the dump was not trusted; check the disk and pg_dump's version, then run /backup again."
+	default:
+		return "check BACKUP_DIR (permissions, free space), then run /backup again."
+	}
+}
+
+// Backups renders the list of verified backups, newest first.
+func Backups(list []jobs.Manifest, free int64, now time.Time, f Format) string {
+	d := &doc{f: f}
+	d.line(d.bold(fmt.Sprintf("Backups · %d", len(list))))
+	if len(list) == 0 {
+		d.text("No verified backup yet. Run /backup.")
+	}
+	var total int64
+	for _, m := range list {
+		total += m.CompressedBytes
+		proof := ""
+		if n := len(m.RestoreTests); n > 0 {
+			last := m.RestoreTests[n-1]
+			if last.OK {
+				proof = " · restore-tested " + last.At.UTC().Format("01-02")
+			} else {
+				proof = " · restore test FAILED"
+			}
+		}
+		d.line(d.mark(jobs.LevelOK), d.esc(fmt.Sprintf("%s · %s · %s · %s ago%s",
+			m.Start.UTC().Format("2006-01-02 15:04"), m.Kind, humanize.Bytes(m.CompressedBytes), humanize.Duration(now.Sub(m.Start)), proof)))
+	}
+	d.b.WriteByte('\n')
+	d.text(fmt.Sprintf("total %s · %s free", humanize.Bytes(total), humanize.Bytes(free)))
+	return d.String()
+}

@@ -1,0 +1,93 @@
+package telegramtest
+
+import (
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+)
+
+// Calls returns the calls of method received so far, in order ("*": all).
+// A long poll appears as soon as it arrives, before it is answered.
+func (s *Server) Calls(method string) []Call {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []Call
+	for _, c := range s.calls {
+		if method == "*" || c.Method == method {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// AllCalls returns every call received so far, in order.
+func (s *Server) AllCalls() []Call { return s.Calls("*") }
+
+// Count is the number of calls of method received so far ("*": all).
+func (s *Server) Count(method string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := 0
+	for _, c := range s.calls {
+		if method == "*" || c.Method == method {
+			n++
+		}
+	}
+	return n
+}
+
+// WaitCall waits for a call of method ("*": any) for which match (nil: any)
+// is true, and returns the first such call, in order, including calls that
+// came before WaitCall was called. On timeout it fails the test with a listing
+// of the calls seen. Call it from the test's goroutine.
+func (s *Server) WaitCall(tb testing.TB, method string, match func(Call) bool, timeout time.Duration) Call {
+	tb.Helper()
+	deadline := time.Now().Add(timeout)
+	for {
+		for _, c := range s.Calls(method) {
+			if match == nil || match(c) {
+				return c
+			}
+		}
+		if time.Now().After(deadline) {
+			tb.Fatalf("telegramtest: no matching %s call within %v; calls seen:\n%s", method, timeout, s.describe())
+			return Call{}
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// describe lists the calls for a failure message. A run of getUpdates calls
+// (a long-polling bot makes many) is folded into one line.
+func (s *Server) describe() string {
+	var b strings.Builder
+	calls := s.AllCalls()
+	for i := 0; i < len(calls); i++ {
+		c := calls[i]
+		j := i
+		for c.Method == "getUpdates" && j+1 < len(calls) && calls[j+1].Method == "getUpdates" {
+			j++
+		}
+		if j > i {
+			fmt.Fprintf(&b, "  %s getUpdates x%d\n", c.At.Format("15:04:05.000"), j-i+1)
+			i = j
+			continue
+		}
+		fmt.Fprintf(&b, "  %s %s -> %d", c.At.Format("15:04:05.000"), c.Method, c.Status)
+		for _, k := range slices.Sorted(maps.Keys(c.Params)) {
+			v := c.Params[k]
+			if len(v) > 120 {
+				v = v[:120] + "..."
+			}
+			fmt.Fprintf(&b, " %s=%q", k, v)
+		}
+		b.WriteString("\n")
+	}
+	if b.Len() == 0 {
+		return "  (none)\n"
+	}
+	return b.String()
+}

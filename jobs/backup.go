@@ -1,0 +1,383 @@
+package jobs
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/pgkeeper/pgkeeper/internal/humanize"
+	"github.com/pgkeeper/pgkeeper/internal/pgversion"
+	"github.com/pgkeeper/pgkeeper/store"
+)
+
+// Defaults of the backup job.
+const (
+	DefaultKeepDaily   = 7
+	DefaultKeepMonthly = 4
+	DefaultDropWarn    = 0.2
+	keepFailed         = 3
+	// defaultRatio guesses compressed size / database size before the first
+	// backup gives a real one.
+	defaultRatio = 0.6
+)
+
+// ErrAlreadyRunning means a backup, restore test or cleanup is already running.
+var ErrAlreadyRunning = store.ErrLocked
+
+// BackupConfig is where and how backups are made and kept.
+type BackupConfig struct {
+	DatabaseURL       string
+	Dir               string
+	PGBinDir          string
+	Retention         Retention
+	DropWarn          float64
+	Location          *time.Location // for the calendar month of a monthly backup
+	FingerprintTables []store.Ident
+}
+
+// Backup makes verified, checksummed, compressed pg_dump backups.
+type Backup struct {
+	DB     *store.DB
+	Config BackupConfig
+	Now    func() time.Time
+}
+
+// BackupOptions are one run's choices.
+type BackupOptions struct {
+	DryRun  bool
+	Trigger string // who or what started it: "shell", "schedule", "chat 123 (@ann)"
+}
+
+// BackupProgress is reported about once a second while the dump streams.
+type BackupProgress struct {
+	Step       string
+	RawBytes   int64
+	Written    int64
+	Elapsed    time.Duration
+	StartedAt  time.Time
+	Compressed bool
+}
+
+// BackupReport is the outcome of a backup run, success or not.
+type BackupReport struct {
+	DryRun    bool
+	Manifest  Manifest
+	Path      string
+	Checks    []VerifyCheck
+	Retention []Verdict
+	Deleted   []string
+	Daily     int
+	Monthly   int
+	Policy    Retention
+	Warnings  []Finding
+	Swept     []string // leftovers of interrupted runs removed at start
+	KeptAs    string   // where a failed dump was kept for a look
+	Estimate  int64    // dry run: expected compressed size
+	FreeBytes int64
+	Error     string
+	FailedAt  string // which step or check failed
+}
+
+// OK reports whether the backup was made and verified.
+func (r BackupReport) OK() bool { return r.Error == "" }
+
+func (b *Backup) now() time.Time {
+	if b.Now != nil {
+		return b.Now()
+	}
+	return time.Now()
+}
+
+// fail records a failure in the report and returns it as the run's error.
+func (r *BackupReport) fail(step string, err error) error {
+	r.FailedAt, r.Error = step, oneLine(err.Error())
+	return fmt.Errorf("backup: %s: %w", step, err)
+}
+
+// Run makes one backup: lock, preflight, snapshot, dump, verify, record,
+// then retention. A failed run lists no backup, deletes nothing old, and says
+// which step failed. progress may be nil.
+func (b *Backup) Run(ctx context.Context, opts BackupOptions, progress func(BackupProgress)) (BackupReport, error) {
+	start := b.now()
+	r := BackupReport{DryRun: opts.DryRun, Policy: b.Config.Retention}
+	if progress == nil {
+		progress = func(BackupProgress) {}
+	}
+	step := func(s string) { progress(BackupProgress{Step: s, StartedAt: start, Elapsed: b.now().Sub(start)}) }
+
+	lock, err := b.DB.TryLock(ctx, "backup", opts.Trigger, start)
+	if errors.Is(err, ErrAlreadyRunning) {
+		return r, r.fail("lock", err)
+	}
+	if err != nil {
+		return r, r.fail("connect", fmt.Errorf("database unreachable: %w", err))
+	}
+	defer lock.Unlock(ctx)
+
+	step("checking pg_dump and space")
+	pre, err := b.preflight(ctx)
+	if err != nil {
+		return r, r.fail("preflight", err)
+	}
+	r.FreeBytes, r.Estimate = pre.free, pre.estimate
+	existing, err := ListBackups(b.Config.Dir)
+	if err != nil {
+		return r, r.fail("list backups", err)
+	}
+	m := Manifest{
+		Format: manifestFormat, Name: backupName(b.DB.Database(), start), Database: b.DB.Database(), Host: b.DB.Host(),
+		ServerVersion: pre.server.String(), ServerVersionNum: pre.serverNum, PgDumpVersion: pre.dump.Version.String(),
+		Start: start, Compression: compressionName, Kind: KindFor(existing, start, b.location()), Trigger: opts.Trigger,
+	}
+	r.Manifest = m
+	r.Path = filepath.Join(b.Config.Dir, m.DumpFile())
+	if opts.DryRun {
+		r.Retention = b.Config.Retention.Apply(append([]Manifest{m}, existing...))
+		r.tally()
+		return r, nil
+	}
+	r.Swept = sweepLeftovers(b.Config.Dir)
+
+	m, stats, err := b.dumpAndCount(ctx, m, pre, progress, start)
+	if err != nil {
+		r.Manifest = m
+		r.KeptAs = keepFailedDump(b.Config.Dir, r.Path+tmpSuffix, m, nil)
+		return r, r.fail("pg_dump", err)
+	}
+
+	step("verifying")
+	m.Checks = verifyDump(ctx, r.Path+tmpSuffix, stats, m.Tables, pre.restore)
+	r.Checks = m.Checks
+	if bad, failed := failedCheck(m.Checks); failed {
+		r.Manifest = m
+		r.KeptAs = keepFailedDump(b.Config.Dir, r.Path+tmpSuffix, m, m.Checks)
+		return r, r.fail("verify", fmt.Errorf("%w: %s: %s", ErrVerify, bad.Name, bad.Detail))
+	}
+
+	step("saving")
+	m.Globals, m.GlobalsNote = dumpGlobals(ctx, b.Config.Dir, m.Name, b.DB.Database(), pre.dumpall, pre.env)
+	m.End = b.now()
+	m.Duration = m.End.Sub(start)
+	m.Verified = true
+	// Record success last: the dump is renamed into place, then the manifest
+	// that makes it a backup is written. A crash in between leaves a dump no
+	// listing shows, which the next run sweeps.
+	if err := os.Rename(r.Path+tmpSuffix, r.Path); err != nil {
+		os.Remove(r.Path + tmpSuffix)
+		return r, r.fail("save", err)
+	}
+	if err := syncDir(b.Config.Dir); err != nil {
+		return r, r.fail("save", err)
+	}
+	if err := SaveManifest(b.Config.Dir, m); err != nil {
+		os.Remove(r.Path)
+		return r, r.fail("save", err)
+	}
+	r.Manifest = m
+	if len(existing) > 0 {
+		r.Warnings = compareWithPrevious(m, existing[0], b.Config.DropWarn)
+	}
+
+	step("applying retention")
+	r.Retention = b.Config.Retention.Apply(append([]Manifest{m}, existing...))
+	r.Deleted = deleteExpired(b.Config.Dir, r.Retention)
+	r.tally()
+	return r, nil
+}
+
+// oneLine folds a multi-line error (pgx lists every address it tried) into
+// one line for a chat message or a shell's stderr.
+func oneLine(s string) string {
+	return strings.Join(strings.Fields(s), " ")
+}
+
+func (b *Backup) location() *time.Location {
+	if b.Config.Location != nil {
+		return b.Config.Location
+	}
+	return time.UTC
+}
+
+// tally counts what retention keeps, for "daily 7/7 · monthly 2/4".
+func (r *BackupReport) tally() {
+	r.Daily, r.Monthly = 0, 0
+	for _, v := range r.Retention {
+		if !v.Keep {
+			continue
+		}
+		if v.Backup.Kind == KindMonthly {
+			r.Monthly++
+		} else {
+			r.Daily++
+		}
+	}
+}
+
+// preflightResult is what must hold before anything is written.
+type preflightResult struct {
+	dump, restore, dumpall Tool
+	server                 pgversion.Version
+	serverNum              int
+	env                    []string
+	free, estimate         int64
+	dbBytes                int64
+}
+
+// preflight refuses, before writing anything, a pg_dump that cannot dump this
+// server, and a directory without room for the backup.
+func (b *Backup) preflight(ctx context.Context) (preflightResult, error) {
+	var p preflightResult
+	num, _, err := b.DB.ServerVersion(ctx)
+	if err != nil {
+		return p, fmt.Errorf("database unreachable: %w", err)
+	}
+	p.serverNum, p.server = num, pgversion.FromNum(num)
+	for _, t := range []struct {
+		name string
+		dst  *Tool
+	}{{"pg_dump", &p.dump}, {"pg_restore", &p.restore}, {"pg_dumpall", &p.dumpall}} {
+		tool, err := FindTool(ctx, b.Config.PGBinDir, t.name)
+		if err != nil {
+			if t.name == "pg_dumpall" {
+				continue // roles are a bonus; their absence is reported, not fatal
+			}
+			return p, fmt.Errorf("%w: install postgresql-client-%s or set PG_BIN_DIR", err, p.server.MajorString())
+		}
+		if prob := CompatibilityProblem(tool, p.server); prob != "" {
+			if t.name == "pg_dumpall" {
+				continue
+			}
+			return p, errors.New(prob)
+		}
+		*t.dst = tool
+	}
+	if p.env, err = store.ClientEnv(b.Config.DatabaseURL, ""); err != nil {
+		return p, err
+	}
+	if err := os.MkdirAll(b.Config.Dir, 0o700); err != nil {
+		return p, fmt.Errorf("create BACKUP_DIR: %w", err)
+	}
+	if p.free, err = FreeBytes(b.Config.Dir); err != nil {
+		return p, err
+	}
+	if p.dbBytes, err = b.DB.DatabaseSize(ctx); err != nil {
+		return p, err
+	}
+	p.estimate = estimateSize(b.Config.Dir, p.dbBytes)
+	if p.free < p.estimate {
+		return p, fmt.Errorf("%w: BACKUP_DIR has %s free, the backup needs about %s (database %s): free space or lower BACKUP_KEEP_DAILY",
+			ErrDiskFull, humanize.Bytes(p.free), humanize.Bytes(p.estimate), humanize.Bytes(p.dbBytes))
+	}
+	return p, nil
+}
+
+// estimateSize predicts a backup's size from the database's and the last
+// backup's compression ratio, with a 20% margin.
+func estimateSize(dir string, dbBytes int64) int64 {
+	ratio := defaultRatio
+	if all, _ := ListBackups(dir); len(all) > 0 && all[0].DatabaseBytes > 0 {
+		ratio = float64(all[0].CompressedBytes) / float64(all[0].DatabaseBytes)
+	}
+	return int64(float64(dbBytes) * ratio * 1.2)
+}
+
+// dumpAndCount streams pg_dump of an exported snapshot into a temporary file
+// while counting every table's rows in that same snapshot.
+func (b *Backup) dumpAndCount(ctx context.Context, m Manifest, pre preflightResult, progress func(BackupProgress), start time.Time) (Manifest, dumpStats, error) {
+	m.DatabaseBytes = pre.dbBytes
+	snap, err := b.DB.ExportSnapshot(ctx)
+	if err != nil {
+		return m, dumpStats{}, err
+	}
+	defer snap.Close(ctx)
+	m.Snapshot = snap.ID
+
+	path := filepath.Join(b.Config.Dir, m.DumpFile()+tmpSuffix)
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_TRUNC|os.O_EXCL, 0o600)
+	if err != nil {
+		return m, dumpStats{}, writeError(err)
+	}
+	defer f.Close()
+
+	dctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	cmd := pgProc(dctx, pre.dump, pre.env, "--format=custom", "--compress=0", "--snapshot="+snap.ID)
+	var raw, written counter
+	type result struct {
+		stats dumpStats
+		err   error
+	}
+	done := make(chan result, 1)
+	go func() {
+		s, err := streamDump(dctx, cmd, f, &raw, &written)
+		done <- result{s, err}
+	}()
+
+	// Count in the snapshot while pg_dump streams: the counts cost no extra time.
+	m.Tables, m.Fingerprints, err = b.countSnapshot(dctx, snap)
+	if err != nil {
+		cancel()
+		<-done
+		os.Remove(path)
+		return m, dumpStats{}, err
+	}
+	tick := time.NewTicker(time.Second)
+	defer tick.Stop()
+	for {
+		select {
+		case res := <-done:
+			if res.err != nil {
+				f.Close()
+				return m, res.stats, res.err
+			}
+			m.RawBytes, m.CompressedBytes, m.SHA256 = res.stats.raw, res.stats.compressed, res.stats.sha256
+			return m, res.stats, nil
+		case <-tick.C:
+			progress(BackupProgress{Step: "dumping", RawBytes: raw.n.Load(), Written: written.n.Load(),
+				StartedAt: start, Elapsed: b.now().Sub(start)})
+		}
+	}
+}
+
+func (b *Backup) countSnapshot(ctx context.Context, snap *store.Snapshot) ([]TableCount, map[string]string, error) {
+	tables, err := snap.Tables(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	counts := make([]TableCount, 0, len(tables))
+	for _, t := range tables {
+		n, err := snap.CountRows(ctx, t)
+		if err != nil {
+			return nil, nil, err
+		}
+		counts = append(counts, TableCount{Table: t.Schema + "." + t.Name, Rows: n})
+	}
+	fps := map[string]string{}
+	for _, t := range b.Config.FingerprintTables {
+		if t.Schema == "" {
+			t.Schema = "public"
+		}
+		if !containsIdent(tables, t) {
+			continue // a configured table this database lacks has nothing to prove
+		}
+		fp, err := snap.Fingerprint(ctx, t)
+		if err != nil {
+			return nil, nil, err
+		}
+		fps[t.Schema+"."+t.Name] = fp
+	}
+	return counts, fps, nil
+}
+
+func containsIdent(ids []store.Ident, id store.Ident) bool {
+	for _, x := range ids {
+		if x == id {
+			return true
+		}
+	}
+	return false
+}

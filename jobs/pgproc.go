@@ -1,0 +1,77 @@
+package jobs
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+)
+
+// pgProc runs a PostgreSQL client tool the safe way: an explicit argument
+// list (never a shell), the connection in its environment (never argv), -w so
+// it never prompts, SIGTERM on cancel, and a bounded tail of stderr kept for
+// the error.
+func pgProc(ctx context.Context, tool Tool, env []string, args ...string) *exec.Cmd {
+	cmd := exec.CommandContext(ctx, tool.Path, append([]string{"-w"}, args...)...)
+	cmd.Env = append(baseEnv(), env...)
+	// Its own process group, so a cancel reaches whatever it started too (a
+	// wrapper script's children would otherwise keep the pipe open).
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGTERM) }
+	cmd.WaitDelay = 10 * time.Second
+	return cmd
+}
+
+// baseEnv is the parent's environment without any libpq variable, so that a
+// stray PGPASSWORD or PGHOST of the operator's shell cannot redirect a dump.
+func baseEnv() []string {
+	var env []string
+	for _, kv := range os.Environ() {
+		if strings.HasPrefix(kv, "PG") {
+			continue
+		}
+		env = append(env, kv)
+	}
+	return env
+}
+
+// tailBuffer keeps the last max bytes written to it: enough of stderr to say
+// why a tool failed, never unbounded.
+type tailBuffer struct {
+	mu  sync.Mutex
+	max int
+	buf []byte
+}
+
+func newTail(max int) *tailBuffer { return &tailBuffer{max: max} }
+
+func (t *tailBuffer) Write(p []byte) (int, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.buf = append(t.buf, p...)
+	if len(t.buf) > t.max {
+		t.buf = t.buf[len(t.buf)-t.max:]
+	}
+	return len(p), nil
+}
+
+// String is the tail, trimmed, as one line.
+func (t *tailBuffer) String() string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	s := string(bytes.TrimSpace(t.buf))
+	return strings.Join(strings.Fields(strings.ReplaceAll(s, "\n", " | ")), " ")
+}
+
+// procError describes a finished tool: its exit and the tail of what it said.
+func procError(name string, err error, stderr *tailBuffer) error {
+	if msg := stderr.String(); msg != "" {
+		return fmt.Errorf("%s: %w: %s", name, err, msg)
+	}
+	return fmt.Errorf("%s: %w", name, err)
+}

@@ -1,0 +1,277 @@
+package jobs
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/pgkeeper/pgkeeper/internal/humanize"
+	"github.com/pgkeeper/pgkeeper/internal/pgversion"
+	"github.com/pgkeeper/pgkeeper/store"
+)
+
+// statusDeadline bounds the database part of a status report, so that a down
+// or hung server is reported as such within five seconds instead of hanging.
+const statusDeadline = 4500 * time.Millisecond
+
+// StatusConfig is what a status report looks at and its thresholds.
+type StatusConfig struct {
+	Tables           []store.Ident
+	KeysTable        store.Ident
+	KeysAgeColumn    string
+	RetentionDays    int
+	LatencyThreshold time.Duration
+	PoolThreshold    float64 // share of the pool in use above which to warn
+	BackupDir        string
+	BackupMaxAge     time.Duration // warn when the newest verified backup is older
+	PGBinDir         string
+}
+
+// Status reports on the guarded database's health, tables, key ages, client
+// tools and backup space.
+type Status struct {
+	DB     *store.DB
+	Config StatusConfig
+	Now    func() time.Time
+}
+
+// StatusReport is what Status.Run found. Every failure is in it as a finding:
+// a report is produced even when the database is down.
+type StatusReport struct {
+	At        time.Time
+	Took      time.Duration
+	Database  DatabaseStatus
+	Tables    []TableStatus
+	Keys      KeysStatus
+	Tools     []ToolStatus
+	BackupDir DirStatus
+	// LastBackup is the newest verified backup; nil when there is none.
+	LastBackup  *Manifest
+	BackupStale bool // LastBackup is older than BackupMaxAge
+	Findings    []Finding
+}
+
+// DatabaseStatus is the database's reachability and load.
+type DatabaseStatus struct {
+	Name, Host       string
+	Reachable        bool
+	Error            string
+	Version          pgversion.Version
+	VersionText      string
+	Latency          time.Duration
+	LatencyThreshold time.Duration
+	Pool             store.PoolStats
+	PoolThreshold    float64
+	SizeBytes        int64
+}
+
+// TableStatus is one table's sizes, or why they could not be read.
+type TableStatus struct {
+	store.TableStats
+	Error string
+}
+
+// KeysStatus is the keys table's age distribution.
+type KeysStatus struct {
+	Table         store.Ident
+	Column        string
+	RetentionDays int
+	Checked       bool
+	Error         string
+	store.KeyAges
+}
+
+// ToolStatus is a PostgreSQL client binary and whether it can handle the server.
+type ToolStatus struct {
+	Tool
+	Found   bool
+	Error   string
+	Problem string // set when it cannot handle this server, with the fix
+	Level   Level  // how bad Error or Problem is; pg_dump's are critical
+}
+
+// DirStatus is the backup directory and its free space.
+type DirStatus struct {
+	Path      string
+	Exists    bool
+	FreeBytes int64
+	Error     string
+}
+
+// Level is the worst level among the report's findings.
+func (r StatusReport) Level() Level {
+	l := LevelOK
+	for _, f := range r.Findings {
+		l = max(l, f.Level)
+	}
+	return l
+}
+
+func (r *StatusReport) add(l Level, format string, args ...any) {
+	r.Findings = append(r.Findings, Finding{Level: l, Text: fmt.Sprintf(format, args...)})
+}
+
+// Run builds a status report. It never fails: what it cannot learn, it says.
+func (s *Status) Run(ctx context.Context) StatusReport {
+	now := time.Now
+	if s.Now != nil {
+		now = s.Now
+	}
+	start := now()
+	r := StatusReport{At: start}
+	// Measure the pool before we take a connection from it ourselves.
+	pool := s.DB.PoolStats()
+
+	dbctx, cancel := context.WithTimeout(ctx, statusDeadline)
+	defer cancel()
+	s.database(dbctx, &r, pool)
+	if r.Database.Reachable {
+		s.tables(dbctx, &r)
+		s.keys(dbctx, &r, start)
+	}
+	s.tools(ctx, &r)
+	s.backupDir(&r)
+	s.lastBackup(&r, start)
+	r.Took = now().Sub(start)
+	return r
+}
+
+func (s *Status) database(ctx context.Context, r *StatusReport, pool store.PoolStats) {
+	d := &r.Database
+	d.Name, d.Host = s.DB.Database(), s.DB.Host()
+	d.LatencyThreshold, d.PoolThreshold, d.Pool = s.Config.LatencyThreshold, s.Config.PoolThreshold, pool
+	lat, err := s.DB.Ping(ctx)
+	if err != nil {
+		d.Error = reason(err)
+		r.add(LevelCritical, "database %s unreachable: %s. Check that the server is up and DATABASE_URL is right.", d.Name, d.Error)
+		return
+	}
+	d.Reachable, d.Latency = true, lat
+	if lat > s.Config.LatencyThreshold {
+		r.add(LevelWarn, "query latency %s is above %s", lat.Round(time.Millisecond), s.Config.LatencyThreshold)
+	}
+	if pool.Max > 0 && float64(pool.InUse)/float64(pool.Max) > s.Config.PoolThreshold {
+		r.add(LevelWarn, "connection pool %d/%d in use, above %.0f%%", pool.InUse, pool.Max, 100*s.Config.PoolThreshold)
+	}
+	num, text, err := s.DB.ServerVersion(ctx)
+	if err != nil {
+		r.add(LevelWarn, "server version unknown: %s", reason(err))
+	} else {
+		d.Version, d.VersionText = pgversion.FromNum(num), text
+	}
+	if d.SizeBytes, err = s.DB.DatabaseSize(ctx); err != nil {
+		r.add(LevelWarn, "database size unknown: %s", reason(err))
+	}
+}
+
+func (s *Status) tables(ctx context.Context, r *StatusReport) {
+	for _, t := range s.Config.Tables {
+		st, err := s.DB.TableStats(ctx, t)
+		ts := TableStatus{TableStats: st}
+		if err != nil {
+			ts.Error = reason(err)
+			r.add(LevelWarn, "table %s: %s", t, ts.Error)
+		}
+		r.Tables = append(r.Tables, ts)
+	}
+}
+
+func (s *Status) keys(ctx context.Context, r *StatusReport, now time.Time) {
+	k := &r.Keys
+	k.Table, k.Column, k.RetentionDays = s.Config.KeysTable, s.Config.KeysAgeColumn, s.Config.RetentionDays
+	retention := time.Duration(s.Config.RetentionDays) * 24 * time.Hour
+	ages, err := s.DB.KeyAges(ctx, k.Table, k.Column, retention, now)
+	if err != nil {
+		k.Error = reason(err)
+		r.add(LevelWarn, "key ages of %s: %s", k.Table, k.Error)
+		return
+	}
+	k.Checked, k.KeyAges = true, ages
+}
+
+func (s *Status) tools(ctx context.Context, r *StatusReport) {
+	for _, name := range []string{"pg_dump", "pg_restore"} {
+		t, err := FindTool(ctx, s.Config.PGBinDir, name)
+		ts := ToolStatus{Tool: t, Found: err == nil, Level: LevelWarn}
+		// pg_dump is what backups stand on: without a usable one, say so as critical.
+		if name == "pg_dump" {
+			ts.Level = LevelCritical
+		}
+		lvl := ts.Level
+		switch {
+		case err != nil:
+			ts.Error = reason(err)
+			fix := "install postgresql-client or set PG_BIN_DIR"
+			if r.Database.Version.Valid() {
+				fix = fmt.Sprintf("install postgresql-client-%s or set PG_BIN_DIR", r.Database.Version.MajorString())
+			}
+			r.add(lvl, "%s: %s: %s", name, ts.Error, fix)
+		case r.Database.Version.Valid():
+			if ts.Problem = CompatibilityProblem(t, r.Database.Version); ts.Problem != "" {
+				r.add(lvl, "%s", ts.Problem)
+			}
+		}
+		r.Tools = append(r.Tools, ts)
+	}
+}
+
+func (s *Status) backupDir(r *StatusReport) {
+	d := &r.BackupDir
+	d.Path = s.Config.BackupDir
+	if abs, err := filepath.Abs(d.Path); err == nil {
+		d.Path = abs
+	}
+	// A directory not made yet is measured on its nearest existing parent:
+	// that is where the first backup will land.
+	probe := d.Path
+	for {
+		if st, err := os.Stat(probe); err == nil && st.IsDir() {
+			break
+		}
+		parent := filepath.Dir(probe)
+		if parent == probe {
+			break
+		}
+		probe = parent
+	}
+	d.Exists = probe == d.Path
+	free, err := FreeBytes(probe)
+	if err != nil {
+		d.Error = reason(err)
+		r.add(LevelWarn, "backup directory: %s", d.Error)
+		return
+	}
+	d.FreeBytes = free
+	if r.Database.SizeBytes > 0 && free < r.Database.SizeBytes {
+		r.add(LevelWarn, "backup directory has %s free, less than the database (%s)", humanize.Bytes(free), humanize.Bytes(r.Database.SizeBytes))
+	}
+}
+
+// reason is an error's text for a report, shortened for a deadline.
+func reason(err error) string {
+	if errors.Is(err, context.DeadlineExceeded) {
+		return "no answer within " + statusDeadline.Round(time.Second).String()
+	}
+	return err.Error()
+}
+
+func (s *Status) lastBackup(r *StatusReport, now time.Time) {
+	all, err := ListBackups(s.Config.BackupDir)
+	if err != nil {
+		r.add(LevelWarn, "backups unreadable: %s", reason(err))
+		return
+	}
+	if len(all) == 0 {
+		r.add(LevelWarn, "no verified backup yet: run /backup (or pgkeeper backup)")
+		return
+	}
+	r.LastBackup = &all[0]
+	if age := now.Sub(all[0].Start); s.Config.BackupMaxAge > 0 && age > s.Config.BackupMaxAge {
+		r.BackupStale = true
+		r.add(LevelWarn, "newest backup is %s old, over the %s limit (BACKUP_MAX_AGE_HOURS): check the schedule and the last backup's alert",
+			humanize.Duration(age), humanize.Duration(s.Config.BackupMaxAge))
+	}
+}

@@ -1,0 +1,83 @@
+// Command pgkeeper is a Telegram chatops bot that keeps a PostgreSQL database
+// backed up, restore-tested and tidy, and the same jobs from the shell.
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+	// Time zones for SCHEDULE_TZ even in images without /usr/share/zoneinfo.
+	_ "time/tzdata"
+)
+
+// version is set at build time: -ldflags "-X main.version=1.2.3".
+var version = "dev"
+
+// Exit codes. status uses 0/1/2 for healthy/warning/critical as well.
+const (
+	exitOK       = 0
+	exitFailed   = 1
+	exitUsage    = 2
+	exitCritical = 2
+)
+
+const usage = `pgkeeper: keeps a PostgreSQL database backed up, restore-tested and tidy.
+
+Usage:
+  pgkeeper [serve]     run the Telegram bot (needs TELEGRAM_BOT_TOKEN, TELEGRAM_ADMIN_IDS)
+  pgkeeper status      the /status report as plain text; exit 0 healthy, 1 warning, 2 critical
+  pgkeeper backup [--dry-run]
+                       make a verified backup now; exit 1 on failure
+  pgkeeper backups     list the verified backups
+  pgkeeper check       check configuration, database, pg_dump/pg_restore, BACKUP_DIR, Telegram; exit 1 on failure
+  pgkeeper version     print the version
+  pgkeeper help        this text
+
+Configuration comes from the environment, and from ./.env for what the environment does not set.
+`
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.LookupEnv, os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+// run is the whole program, with its inputs and outputs passed in so tests can
+// drive it in-process.
+func run(ctx context.Context, args []string, env func(string) (string, bool), stdout, stderr io.Writer) int {
+	cmd := "serve"
+	if len(args) > 0 {
+		cmd, args = args[0], args[1:]
+	}
+	switch cmd {
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return exitOK
+	case "version", "--version":
+		fmt.Fprintln(stdout, "pgkeeper", version)
+		return exitOK
+	}
+	commands := map[string]func(context.Context, *app, []string) int{
+		"serve":   serve,
+		"status":  status,
+		"check":   check,
+		"backup":  backup,
+		"backups": backups,
+	}
+	f, ok := commands[cmd]
+	if !ok {
+		fmt.Fprintf(stderr, "pgkeeper: unknown command %q\n\n%s", cmd, usage)
+		return exitUsage
+	}
+	a, err := setup(ctx, env, stdout, stderr)
+	if err != nil {
+		fmt.Fprintf(stderr, "pgkeeper: %v\n", err)
+		return exitUsage
+	}
+	defer a.close()
+	return f(ctx, a, args)
+}

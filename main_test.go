@@ -1,0 +1,138 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/pgkeeper/pgkeeper/internal/pgtest"
+)
+
+func TestMain(m *testing.M) { pgtest.Main(m) }
+
+// runCLI runs pgkeeper in-process with only the given environment, in an
+// empty directory so no developer's .env leaks in.
+func runCLI(t *testing.T, env map[string]string, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	t.Chdir(t.TempDir())
+	var out, errb bytes.Buffer
+	lookup := func(k string) (string, bool) { v, ok := env[k]; return v, ok }
+	code = run(context.Background(), args, lookup, &out, &errb)
+	return code, out.String(), errb.String()
+}
+
+func TestStatusExitCodes(t *testing.T) {
+	url := pgtest.NewBaileysDB(t, pgtest.Seed{Companies: 2, Keys: 500, Days: 40})
+	base := map[string]string{"DATABASE_URL": url, "PG_BIN_DIR": pgtest.BinDir(t), "BACKUP_DIR": t.TempDir()}
+	with := func(k, v string) map[string]string {
+		m := map[string]string{}
+		for a, b := range base {
+			m[a] = b
+		}
+		m[k] = v
+		return m
+	}
+	tests := []struct {
+		name     string
+		env      map[string]string
+		wantCode int
+		wantOut  string
+	}{
+		{"healthy", base, 0, "[ok]   pgkeeper status"},
+		{"warning: a table is missing", with("STATUS_TABLES", "whatsapp_auth,no_such_table"), 1, "no_such_table"},
+		{"critical: unreachable", with("DATABASE_URL", "postgres://u:pw@127.0.0.1:1/x?connect_timeout=2"), 2, "unreachable"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, out, errOut := runCLI(t, tt.env, "status")
+			if code != tt.wantCode || !strings.Contains(out, tt.wantOut) {
+				t.Fatalf("exit %d (want %d), stdout:\n%s\nstderr:\n%s", code, tt.wantCode, out, errOut)
+			}
+			if strings.Contains(out+errOut, pgtest.TestPassword) {
+				t.Fatal("the database password was printed")
+			}
+		})
+	}
+}
+
+func TestBadConfigListsEveryVariableAndNoSecret(t *testing.T) {
+	env := map[string]string{
+		"TELEGRAM_BOT_TOKEN":        "leaky-token-value",
+		"TELEGRAM_ADMIN_IDS":        "x",
+		"DATABASE_URL":              "postgres://u:hunter2@[oops",
+		"DB_CLEANUP_RETENTION_DAYS": "-1",
+	}
+	for _, cmd := range []string{"status", "serve", "check"} {
+		t.Run(cmd, func(t *testing.T) {
+			code, out, errOut := runCLI(t, env, cmd)
+			if code != 2 {
+				t.Fatalf("exit %d, want 2", code)
+			}
+			for _, v := range []string{"TELEGRAM_BOT_TOKEN", "TELEGRAM_ADMIN_IDS", "DATABASE_URL", "DB_CLEANUP_RETENTION_DAYS"} {
+				if !strings.Contains(errOut, v) {
+					t.Errorf("%s not named in:\n%s", v, errOut)
+				}
+			}
+			for _, s := range []string{"leaky-token-value", "hunter2"} {
+				if strings.Contains(out+errOut, s) {
+					t.Errorf("secret %q printed:\n%s%s", s, out, errOut)
+				}
+			}
+		})
+	}
+}
+
+func TestUsage(t *testing.T) {
+	tests := []struct {
+		name     string
+		args     []string
+		wantCode int
+		wantIn   string
+	}{
+		{"help", []string{"help"}, 0, "Usage:"},
+		{"-h", []string{"-h"}, 0, "Usage:"},
+		{"version", []string{"version"}, 0, "pgkeeper dev"},
+		{"unknown command", []string{"frobnicate"}, 2, `unknown command "frobnicate"`},
+		{"unknown flag", []string{"--frob"}, 2, "unknown command"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, out, errOut := runCLI(t, nil, tt.args...)
+			if code != tt.wantCode || !strings.Contains(out+errOut, tt.wantIn) {
+				t.Fatalf("exit %d, output:\n%s%s", code, out, errOut)
+			}
+		})
+	}
+}
+
+func TestCheck(t *testing.T) {
+	url := pgtest.NewDB(t)
+	dir := t.TempDir()
+	tests := []struct {
+		name     string
+		env      map[string]string
+		wantCode int
+		want     []string
+	}{
+		{"all good", map[string]string{"DATABASE_URL": url, "PG_BIN_DIR": pgtest.BinDir(t), "BACKUP_DIR": dir + "/b"},
+			0, []string{"ok    database", "ok    pg_dump", "ok    pg_restore", "ok    backup dir"}},
+		{"unwritable backup dir", map[string]string{"DATABASE_URL": url, "PG_BIN_DIR": pgtest.BinDir(t), "BACKUP_DIR": "/proc/nope"},
+			1, []string{"ok    database", "FAIL  backup dir"}},
+		{"unreachable database", map[string]string{"DATABASE_URL": "postgres://u:pw@127.0.0.1:1/x?connect_timeout=2", "PG_BIN_DIR": pgtest.BinDir(t), "BACKUP_DIR": dir},
+			1, []string{"FAIL  database", "FAIL  pg_dump"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, out, errOut := runCLI(t, tt.env, "check")
+			if code != tt.wantCode {
+				t.Fatalf("exit %d (want %d):\n%s%s", code, tt.wantCode, out, errOut)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(out, w) {
+					t.Errorf("missing %q in:\n%s", w, out)
+				}
+			}
+		})
+	}
+}
