@@ -43,6 +43,10 @@ func TestStatusExitCodes(t *testing.T) {
 		{"warning: a table is missing", with("STATUS_TABLES", "whatsapp_auth,no_such_table"), 1, "no_such_table"},
 		{"critical: unreachable", with("DATABASE_URL", "postgres://u:pw@127.0.0.1:1/x?connect_timeout=2"), 2, "unreachable"},
 	}
+	// Healthy means backed up too: make one through the shell first.
+	if code, out, errOut := runCLI(t, base, "backup"); code != 0 {
+		t.Fatalf("backup exit %d:\n%s%s", code, out, errOut)
+	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			code, out, errOut := runCLI(t, tt.env, "status")

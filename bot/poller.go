@@ -17,10 +17,12 @@ import (
 // second instance, a proxy's 502 page, a dead network) in a tight loop and
 // reports nothing. The zero value is ready to use.
 //
-// Fields must not change once polling has started.
+// Fields must not change once polling has started, and a Poller serves one
+// bot at a time (it keeps the update offset).
 type Poller struct {
-	// Timeout is the long-poll wait, whole seconds (default 25s). It must stay
-	// below the HTTP client's timeout (telebot's default client: 1 minute).
+	// Timeout is the long-poll wait (default 25s), rounded up to whole seconds
+	// as the Bot API counts them. It must stay below the HTTP client's
+	// timeout (telebot's default client: 1 minute) or every poll fails.
 	Timeout time.Duration
 	// MinBackoff is the first wait after a failure (default 1s); each further
 	// failure doubles it, up to MaxBackoff (default 30s). A success resets it.
@@ -61,15 +63,17 @@ func (p *Poller) Poll(b *tele.Bot, dest chan tele.Update, stop chan struct{}) {
 	if minB <= 0 {
 		minB = time.Second
 	}
-	if maxB < minB {
-		maxB = max(30*time.Second, minB)
+	if maxB <= 0 {
+		maxB = 30 * time.Second
 	}
+	maxB = max(maxB, minB)
 	log := p.Logger
 	if log == nil {
 		log = slog.Default()
 	}
 
 	for {
+		asked := time.Now()
 		updates, retryAfter, err := p.fetch(b, secs, stop)
 		select {
 		case <-stop:
@@ -83,7 +87,7 @@ func (p *Poller) Poll(b *tele.Bot, dest chan tele.Update, stop chan struct{}) {
 			}
 			continue
 		}
-		p.recovered(log)
+		p.recovered(log, asked)
 		for _, u := range updates {
 			select {
 			case dest <- u:
@@ -180,16 +184,17 @@ func (p *Poller) failed(log *slog.Logger, token string, err error, retryAfter, m
 	o := &p.out
 	o.failures++
 	msg := hideToken(err.Error(), token)
-	what := "Bot API getUpdates failed"
+	first, again := "Bot API getUpdates failed; backing off", "Bot API getUpdates still failing"
 	if errors.Is(err, errConflict) {
-		what = "Bot API getUpdates conflict: another instance is polling or a webhook is set"
+		first = "Bot API getUpdates conflict: another instance is polling or a webhook is set; backing off"
+		again = "Bot API getUpdates conflict persists: another instance is polling or a webhook is set"
 	}
 	switch {
 	case o.failures == 1:
 		o.since, o.lastLog = now, now
-		log.Warn(what+"; backing off", "err", msg, "retry_in", wait.Round(time.Millisecond))
+		log.Warn(first, "err", msg, "retry_in", wait.Round(time.Millisecond))
 	case now.Sub(o.lastLog) >= maxB:
-		log.Warn(what+"; still failing", "err", msg, "failures", o.failures,
+		log.Warn(again, "err", msg, "failures", o.failures,
 			"suppressed", o.suppressed, "down_for", now.Sub(o.since).Round(time.Second), "retry_in", wait.Round(time.Millisecond))
 		o.lastLog, o.suppressed = now, 0
 	default:
@@ -198,11 +203,13 @@ func (p *Poller) failed(log *slog.Logger, token string, err error, retryAfter, m
 	return wait
 }
 
-// recovered resets the backoff after a success and says so once.
-func (p *Poller) recovered(log *slog.Logger) {
+// recovered resets the backoff after a success and says so once. The
+// outage ended when the successful call was made (asked), not when its long
+// poll returned.
+func (p *Poller) recovered(log *slog.Logger, asked time.Time) {
 	if p.out.failures > 0 {
 		log.Info("Bot API reachable again", "failures", p.out.failures,
-			"down_for", time.Since(p.out.since).Round(time.Millisecond))
+			"down_for", asked.Sub(p.out.since).Round(time.Millisecond))
 	}
 	p.backoff, p.out = 0, outage{}
 }
@@ -230,7 +237,9 @@ func snippet(data []byte) string {
 
 // hideToken hides the bot token in s. telebot's errors carry the request URL,
 // token included; the secret half alone (after the colon) is hidden too, in
-// case something printed only that or escaped the colon.
+// case something printed only that or escaped the colon. (Not named redact:
+// other files of this package import the redact package; the poller keeps
+// its own so that it stands alone.)
 func hideToken(s, token string) string {
 	if token == "" {
 		return s

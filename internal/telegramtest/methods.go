@@ -119,8 +119,8 @@ func (s *Server) send(r *request, m *message) result {
 	return result{result: m.json(), msgID: m.id}
 }
 
-// edited finds the message an edit call is about. An inline message (no
-// chat) has nothing stored: the Bot API answers true for those.
+// editedLocked finds the message an edit call is about; s.mu must be held.
+// An inline message (no chat) has nothing stored: the Bot API answers true.
 func (s *Server) editedLocked(r *request) (*message, result, bool) {
 	if r.params["inline_message_id"] != "" {
 		return nil, ok(true), false

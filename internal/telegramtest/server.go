@@ -143,7 +143,7 @@ func (s *Server) FailFor(d time.Duration, status int, body string) {
 	s.failFor = failRule{status: status, body: body}
 }
 
-// failure reports whether the call must fail, and how. s.mu must be held.
+// failureLocked reports whether the call must fail, and how. s.mu must be held.
 func (s *Server) failureLocked(method string) (failRule, bool) {
 	for i, r := range s.failNext {
 		if r.method == "*" || r.method == method {
