@@ -4,6 +4,8 @@
 package handlers
 
 import (
+	"strconv"
+
 	tele "gopkg.in/telebot.v3"
 
 	"github.com/pgkeeper/pgkeeper/internal/render"
@@ -32,3 +34,5 @@ func replyHTML(c tele.Context, html string, opts ...any) error {
 	}
 	return nil
 }
+
+func itoa(n int) string { return strconv.Itoa(n) }

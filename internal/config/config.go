@@ -26,6 +26,15 @@ const (
 	DefaultBackupMaxAge     = 26
 	DefaultScheduleTZ       = "UTC"
 	DefaultFingerprint      = "whatsapp_auth"
+	DefaultConfirmTTL       = 10 * time.Minute
+	DefaultCleanupBatch     = 5000
+	DefaultExpiresColumn    = "expires_at"
+	DefaultProtectedTypes   = "app-state-sync-key,app-state-sync-version"
+	DefaultUndoHours        = 24
+	DefaultCleanupWarnRows  = 1000
+	DefaultCleanupMaxRows   = 50000
+	DefaultCleanupMaxShare  = 0.5
+	DefaultAuthTable        = "whatsapp_auth"
 	DefaultShutdownDeadline = 10 * time.Second
 )
 
@@ -53,6 +62,19 @@ type Config struct {
 	BackupMaxAge      time.Duration
 	Location          *time.Location
 	FingerprintTables []store.Ident
+
+	RestoreDatabaseURL string
+	ConfirmTTL         time.Duration
+
+	CleanupBatchSize     int
+	CleanupExpiresColumn string // empty: off
+	CleanupVacuum        bool
+	CleanupProtected     []string
+	CleanupUndoTTL       time.Duration
+	CleanupWarnRows      int
+	CleanupMaxRows       int
+	CleanupMaxShare      float64
+	AuthTable            store.Ident
 }
 
 // Lookup reads one variable, as os.LookupEnv does.
@@ -87,6 +109,17 @@ func Load(env Lookup) (Config, error) {
 	c.BackupMaxAge = time.Duration(r.positiveInt("BACKUP_MAX_AGE_HOURS", DefaultBackupMaxAge)) * time.Hour
 	c.Location = r.location("SCHEDULE_TZ", DefaultScheduleTZ)
 	c.FingerprintTables = r.idents("RESTORE_FINGERPRINT_TABLES", DefaultFingerprint)
+	c.RestoreDatabaseURL = r.optionalDatabaseURL("RESTORE_DATABASE_URL")
+	c.ConfirmTTL = r.duration("CONFIRM_TTL", DefaultConfirmTTL)
+	c.CleanupBatchSize = r.positiveInt("CLEANUP_BATCH_SIZE", DefaultCleanupBatch)
+	c.CleanupExpiresColumn = r.optionalColumn("CLEANUP_EXPIRES_COLUMN", DefaultExpiresColumn)
+	c.CleanupVacuum = r.onOff("CLEANUP_VACUUM", true)
+	c.CleanupProtected = r.list("CLEANUP_PROTECTED_TYPES", DefaultProtectedTypes)
+	c.CleanupUndoTTL = time.Duration(r.positiveInt("CLEANUP_UNDO_HOURS", DefaultUndoHours)) * time.Hour
+	c.CleanupWarnRows = r.nonNegativeInt("CLEANUP_WARN_ROWS", DefaultCleanupWarnRows)
+	c.CleanupMaxRows = r.nonNegativeInt("CLEANUP_MAX_ROWS", DefaultCleanupMaxRows)
+	c.CleanupMaxShare = r.share("CLEANUP_MAX_SHARE", DefaultCleanupMaxShare)
+	c.AuthTable = store.Ident{Name: DefaultAuthTable}
 	return c, r.err()
 }
 
@@ -108,8 +141,10 @@ func (c Config) RequireBot() error {
 // Secrets are the values that must never be printed, for a redactor.
 func (c Config) Secrets() []string {
 	s := []string{c.BotToken, c.SentryDSN}
-	if pw := store.URLPassword(c.DatabaseURL); pw != "" {
-		s = append(s, pw)
+	for _, dsn := range []string{c.DatabaseURL, c.RestoreDatabaseURL} {
+		if pw := store.URLPassword(dsn); pw != "" {
+			s = append(s, pw)
+		}
 	}
 	return s
 }

@@ -160,6 +160,64 @@ func (r *reader) databaseURL(name string) string {
 	return v
 }
 
+// optionalDatabaseURL is like databaseURL but may be empty.
+func (r *reader) optionalDatabaseURL(name string) string {
+	v := r.get(name, "")
+	if v == "" {
+		return ""
+	}
+	if err := store.ParseURL(v); err != nil {
+		r.bad(name, "%v", err)
+		return ""
+	}
+	return v
+}
+
+func (r *reader) duration(name string, def time.Duration) time.Duration {
+	v := r.get(name, "")
+	if v == "" {
+		return def
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d <= 0 {
+		r.bad(name, "%q is not a duration like 10m or 1h30m", v)
+		return def
+	}
+	return d
+}
+
+// optionalColumn is a column name, where an explicitly empty value turns the feature off.
+func (r *reader) optionalColumn(name, def string) string {
+	v, ok := r.env(name)
+	if ok && strings.TrimSpace(v) == "" {
+		return ""
+	}
+	return r.column(name, def)
+}
+
+func (r *reader) onOff(name string, def bool) bool {
+	switch strings.ToLower(r.get(name, "")) {
+	case "":
+		return def
+	case "on", "true", "yes", "1":
+		return true
+	case "off", "false", "no", "0":
+		return false
+	}
+	r.bad(name, "%q is not on or off", r.get(name, ""))
+	return def
+}
+
+func (r *reader) list(name, def string) []string {
+	var out []string
+	for _, p := range strings.Split(r.get(name, def), ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
 func (r *reader) ident(name, def string) store.Ident {
 	id, err := store.ParseIdent(r.get(name, def))
 	if err != nil {

@@ -58,12 +58,17 @@ func (s *Store) TTL() time.Duration { return s.ttl }
 // Offer registers an action and returns its token for the button's data. The
 // token is random: a forged callback cannot guess one.
 func (s *Store) Offer(action, arg string, userID, chatID int64) string {
+	return s.OfferFor(s.ttl, action, arg, userID, chatID)
+}
+
+// OfferFor is Offer with its own lifetime (an undo button lives for hours).
+func (s *Store) OfferFor(ttl time.Duration, action, arg string, userID, chatID int64) string {
 	var b [9]byte
 	_, _ = rand.Read(b[:])
 	token := base64.RawURLEncoding.EncodeToString(b[:])
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.pending[token] = &Pending{Token: token, Action: action, Arg: arg, UserID: userID, ChatID: chatID, Expires: s.now().Add(s.ttl)}
+	s.pending[token] = &Pending{Token: token, Action: action, Arg: arg, UserID: userID, ChatID: chatID, Expires: s.now().Add(ttl)}
 	return token
 }
 
