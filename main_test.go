@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"os"
 	"strings"
 	"testing"
 
@@ -136,6 +137,38 @@ func TestCheck(t *testing.T) {
 				if !strings.Contains(out, w) {
 					t.Errorf("missing %q in:\n%s", w, out)
 				}
+			}
+		})
+	}
+}
+
+func TestBackupShell(t *testing.T) {
+	url := pgtest.NewBaileysDB(t, pgtest.Seed{Companies: 1, Keys: 300, Days: 40})
+	oldTools := t.TempDir()
+	if err := os.WriteFile(oldTools+"/pg_dump", []byte("#!/bin/sh\necho 'pg_dump (PostgreSQL) 9.6.24'\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	tests := []struct {
+		name     string
+		args     []string
+		bin      string
+		wantCode int
+		wantOut  string
+		wantErr  string
+	}{
+		{"dry run writes nothing", []string{"backup", "--dry-run"}, pgtest.BinDir(t), 0, "Backup dry run", ""},
+		{"old pg_dump refused", []string{"backup"}, oldTools, 1, "Backup FAILED", "pg_dump 9.6.24 cannot handle server"},
+		{"bad flag", []string{"backup", "--fast"}, pgtest.BinDir(t), 2, "", "flag provided but not defined"},
+		{"backup", []string{"backup"}, pgtest.BinDir(t), 0, "Backup verified", ""},
+		{"backups lists it", []string{"backups"}, pgtest.BinDir(t), 0, "Backups · 1", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			env := map[string]string{"DATABASE_URL": url, "PG_BIN_DIR": tt.bin, "BACKUP_DIR": dir}
+			code, out, errOut := runCLI(t, env, tt.args...)
+			if code != tt.wantCode || !strings.Contains(out, tt.wantOut) || !strings.Contains(errOut, tt.wantErr) {
+				t.Fatalf("exit %d (want %d)\nstdout:\n%s\nstderr:\n%s", code, tt.wantCode, out, errOut)
 			}
 		})
 	}
