@@ -1,0 +1,211 @@
+package jobs
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/go-co-op/gocron/v2"
+	"github.com/google/uuid"
+	"github.com/jonboulle/clockwork"
+	"github.com/robfig/cron/v3"
+
+	"github.com/pgkeeper/pgkeeper/store"
+)
+
+// Scheduled is a job on a cron schedule. Run gets how long it waited for
+// another heavy job, so its report can say so; it returns ErrAlreadyRunning
+// (from the heavy-job lock) to be retried after a pause.
+type Scheduled struct {
+	Name string
+	Cron string // five fields, in the scheduler's time zone; empty: off
+	Run  func(ctx context.Context, waited time.Duration) error
+}
+
+// CheckIns tells a monitor (Sentry Crons) that a scheduled run started and
+// how it ended, so a run that never happens raises an alarm elsewhere.
+type CheckIns interface {
+	Started(job, cron string, loc *time.Location) (id string)
+	Finished(id, job string, err error, took time.Duration)
+}
+
+// SchedulerConfig configures a Scheduler.
+type SchedulerConfig struct {
+	Location  *time.Location
+	Clock     clockwork.Clock // nil: the wall clock
+	DB        *store.DB       // where instances claim runs; nil: this instance alone
+	Schema    string
+	Instance  string        // this process, in claims
+	Slot      time.Duration // claim granularity (default a minute: cron's)
+	WaitBound time.Duration // how long a heavy job waits for another before failing
+	Retry     time.Duration // pause between two tries while waiting
+	CheckIns  CheckIns      // nil: none
+	Logger    *slog.Logger
+}
+
+// Scheduler runs Scheduled jobs. No job overlaps itself, and two instances
+// against the same database never run the same slot twice.
+type Scheduler struct {
+	cfg   SchedulerConfig
+	s     gocron.Scheduler
+	jobs  map[string]gocron.Job
+	crons map[string]string
+}
+
+// ParseCron checks a five-field cron expression.
+func ParseCron(expr string) error {
+	_, err := cron.ParseStandard(expr)
+	return err
+}
+
+// Interval is the time between two runs of expr after from.
+func Interval(expr string, from time.Time) (time.Duration, error) {
+	sched, err := cron.ParseStandard(expr)
+	if err != nil {
+		return 0, err
+	}
+	a := sched.Next(from)
+	return sched.Next(a).Sub(a), nil
+}
+
+// NewScheduler prepares (but does not start) the schedules.
+func NewScheduler(ctx context.Context, cfg SchedulerConfig, jobs []Scheduled) (*Scheduler, error) {
+	if cfg.Location == nil {
+		cfg.Location = time.UTC
+	}
+	if cfg.Clock == nil {
+		cfg.Clock = clockwork.NewRealClock()
+	}
+	if cfg.Slot == 0 {
+		cfg.Slot = time.Minute
+	}
+	if cfg.WaitBound == 0 {
+		cfg.WaitBound = 2 * time.Hour
+	}
+	if cfg.Retry == 0 {
+		cfg.Retry = 30 * time.Second
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	opts := []gocron.SchedulerOption{gocron.WithLocation(cfg.Location), gocron.WithClock(cfg.Clock)}
+	if cfg.DB != nil {
+		if err := cfg.DB.EnsureClaims(ctx, cfg.Schema); err != nil {
+			return nil, err
+		}
+		opts = append(opts, gocron.WithDistributedLocker(&claimLocker{cfg: cfg}))
+	}
+	s, err := gocron.NewScheduler(opts...)
+	if err != nil {
+		return nil, fmt.Errorf("scheduler: %w", err)
+	}
+	sc := &Scheduler{cfg: cfg, s: s, jobs: map[string]gocron.Job{}, crons: map[string]string{}}
+	for _, j := range jobs {
+		if j.Cron == "" {
+			continue
+		}
+		if err := ParseCron(j.Cron); err != nil {
+			return nil, fmt.Errorf("schedule of %s %q: %w", j.Name, j.Cron, err)
+		}
+		gj, err := s.NewJob(gocron.CronJob(j.Cron, false), gocron.NewTask(sc.task(j)),
+			// The name is the distributed lock's key: set it, never the function's.
+			gocron.WithName(j.Name),
+			gocron.WithSingletonMode(gocron.LimitModeReschedule),
+			// Without a panic listener a panicking job kills the process.
+			gocron.WithEventListeners(gocron.AfterJobRunsWithPanic(func(_ uuid.UUID, name string, r any) {
+				cfg.Logger.Error("scheduled job panicked", "job", name, "panic", fmt.Sprint(r))
+			})))
+		if err != nil {
+			return nil, fmt.Errorf("schedule %s: %w", j.Name, err)
+		}
+		sc.jobs[j.Name], sc.crons[j.Name] = gj, j.Cron
+	}
+	return sc, nil
+}
+
+// Start starts the clock ticking. Never call RunNow before it (gocron hangs).
+func (s *Scheduler) Start() { s.s.Start() }
+
+// Shutdown stops the schedules and cancels running jobs' contexts.
+func (s *Scheduler) Shutdown() error { return s.s.Shutdown() }
+
+// Next is a job's next run; false when it is not scheduled.
+func (s *Scheduler) Next(name string) (time.Time, bool) {
+	j, ok := s.jobs[name]
+	if !ok {
+		return time.Time{}, false
+	}
+	t, err := j.NextRun()
+	return t, err == nil && !t.IsZero()
+}
+
+// Cron is a job's schedule; empty when it is off.
+func (s *Scheduler) Cron(name string) string { return s.crons[name] }
+
+// task wraps a job: retries while another heavy job holds the lock (within
+// the bound), recovers panics, and checks in with the monitor.
+func (s *Scheduler) task(j Scheduled) func(ctx context.Context) {
+	return func(ctx context.Context) {
+		start := s.cfg.Clock.Now()
+		var id string
+		if s.cfg.CheckIns != nil {
+			id = s.cfg.CheckIns.Started(j.Name, j.Cron, s.cfg.Location)
+		}
+		err := s.runWaiting(ctx, j, start)
+		if errors.Is(err, context.Canceled) {
+			s.cfg.Logger.Info("scheduled job cancelled by shutdown", "job", j.Name)
+		} else if err != nil {
+			s.cfg.Logger.Error("scheduled job failed", "job", j.Name, "err", err)
+		}
+		if s.cfg.CheckIns != nil {
+			s.cfg.CheckIns.Finished(id, j.Name, err, s.cfg.Clock.Since(start))
+		}
+	}
+}
+
+func (s *Scheduler) runWaiting(ctx context.Context, j Scheduled, start time.Time) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("panic in scheduled %s: %v", j.Name, r)
+		}
+	}()
+	for {
+		waited := s.cfg.Clock.Since(start)
+		err = j.Run(ctx, waited)
+		if !errors.Is(err, ErrAlreadyRunning) {
+			return err
+		}
+		if waited >= s.cfg.WaitBound {
+			return fmt.Errorf("gave up after waiting %s for another job: %w", waited.Round(time.Second), err)
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-s.cfg.Clock.After(s.cfg.Retry):
+		}
+	}
+}
+
+// claimLocker is gocron's distributed locker over store claims: the first
+// instance to claim a job's slot runs it; the others skip it.
+type claimLocker struct{ cfg SchedulerConfig }
+
+type noUnlock struct{}
+
+func (noUnlock) Unlock(context.Context) error { return nil }
+
+func (l *claimLocker) Lock(ctx context.Context, key string) (gocron.Lock, error) {
+	slot := l.cfg.Clock.Now().Truncate(l.cfg.Slot)
+	ok, err := l.cfg.DB.Claim(ctx, l.cfg.Schema, key, slot, l.cfg.Instance)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		return nil, fmt.Errorf("%s at %s: %w", key, slot.Format(time.RFC3339), errClaimed)
+	}
+	return noUnlock{}, nil
+}
+
+var errClaimed = errors.New("claimed by another instance")

@@ -1,0 +1,180 @@
+package jobs_test
+
+import (
+	"context"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/jonboulle/clockwork"
+
+	"github.com/pgkeeper/pgkeeper/internal/pgtest"
+	"github.com/pgkeeper/pgkeeper/jobs"
+)
+
+// fire advances a fake clock past the next minute boundary and waits for runs.
+func fire(t *testing.T, clock *clockwork.FakeClock, count func() int64, want int64) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := clock.BlockUntilContext(ctx, 1); err != nil {
+		t.Fatalf("scheduler never armed a timer: %v", err)
+	}
+	clock.Advance(time.Minute)
+	deadline := time.Now().Add(10 * time.Second)
+	for count() < want {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d runs, want %d", count(), want)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+type recordedCheckIns struct {
+	mu     sync.Mutex
+	events []string
+}
+
+func (r *recordedCheckIns) Started(job, cron string, _ *time.Location) string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.events = append(r.events, "start "+job+" "+cron)
+	return job
+}
+
+func (r *recordedCheckIns) Finished(_, job string, err error, _ time.Duration) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	status := "ok"
+	if err != nil {
+		status = "error"
+	}
+	r.events = append(r.events, status+" "+job)
+}
+
+func TestSchedulerFiresAndChecksIn(t *testing.T) {
+	clock := clockwork.NewFakeClockAt(time.Date(2026, 3, 1, 2, 59, 30, 0, time.UTC))
+	var runs atomic.Int64
+	checks := &recordedCheckIns{}
+	s, err := jobs.NewScheduler(context.Background(), jobs.SchedulerConfig{Clock: clock, CheckIns: checks}, []jobs.Scheduled{
+		{Name: "backup", Cron: "* * * * *", Run: func(context.Context, time.Duration) error { runs.Add(1); return nil }},
+		{Name: "off", Cron: "", Run: func(context.Context, time.Duration) error { t.Error("a job without a schedule ran"); return nil }},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Start()
+	defer s.Shutdown()
+	fire(t, clock, runs.Load, 1)
+	if _, ok := s.Next("off"); ok {
+		t.Error("a job with an empty schedule has a next run")
+	}
+	if next, ok := s.Next("backup"); !ok || !next.After(clock.Now()) {
+		t.Errorf("next run %v %v", next, ok)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		checks.mu.Lock()
+		n := len(checks.events)
+		checks.mu.Unlock()
+		if n >= 2 || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if len(checks.events) < 2 || checks.events[0] != "start backup * * * * *" || checks.events[1] != "ok backup" {
+		t.Fatalf("check-ins %v", checks.events)
+	}
+}
+
+func TestTwoSchedulersOneRun(t *testing.T) {
+	url := pgtest.NewDB(t)
+	start := time.Date(2026, 3, 1, 2, 59, 30, 0, time.UTC)
+	var runs atomic.Int64
+	var clocks []*clockwork.FakeClock
+	for _, instance := range []string{"a", "b"} {
+		clock := clockwork.NewFakeClockAt(start)
+		clocks = append(clocks, clock)
+		s, err := jobs.NewScheduler(context.Background(), jobs.SchedulerConfig{
+			Clock: clock, DB: openDB(t, url), Schema: "pgkeeper", Instance: instance,
+		}, []jobs.Scheduled{{Name: "backup", Cron: "* * * * *", Run: func(context.Context, time.Duration) error {
+			runs.Add(1)
+			return nil
+		}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		s.Start()
+		defer s.Shutdown()
+	}
+	for i, c := range clocks {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		if err := c.BlockUntilContext(ctx, 1); err != nil {
+			t.Fatalf("scheduler %d not armed: %v", i, err)
+		}
+		cancel()
+	}
+	for _, c := range clocks {
+		c.Advance(time.Minute)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for runs.Load() == 0 && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	time.Sleep(300 * time.Millisecond) // room for a wrong second run to show
+	if got := pgtest.QueryInt(t, url, "SELECT count(*) FROM pgkeeper.schedule_claims WHERE job = 'backup'"); got != 1 {
+		t.Errorf("%d claims for one slot", got)
+	}
+	if runs.Load() != 1 {
+		t.Fatalf("two schedulers ran the slot %d times, want once", runs.Load())
+	}
+}
+
+func TestSchedulerWaitsForHeavyJob(t *testing.T) {
+	clock := clockwork.NewFakeClockAt(time.Date(2026, 3, 1, 2, 59, 30, 0, time.UTC))
+	var tries atomic.Int64
+	waitedCh := make(chan time.Duration, 1)
+	s, err := jobs.NewScheduler(context.Background(), jobs.SchedulerConfig{Clock: clock, Retry: 10 * time.Second, WaitBound: time.Hour},
+		[]jobs.Scheduled{{Name: "cleanup", Cron: "* * * * *", Run: func(_ context.Context, waited time.Duration) error {
+			if tries.Add(1) < 3 {
+				return jobs.ErrAlreadyRunning
+			}
+			waitedCh <- waited
+			return nil
+		}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Start()
+	defer s.Shutdown()
+	fire(t, clock, tries.Load, 1)
+	for i := 0; i < 2; i++ {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		// The job's retry timer plus the scheduler's next-run timer.
+		if err := clock.BlockUntilContext(ctx, 2); err != nil {
+			t.Fatalf("no retry armed: %v", err)
+		}
+		cancel()
+		clock.Advance(10 * time.Second)
+	}
+	select {
+	case waited := <-waitedCh:
+		if waited < 20*time.Second {
+			t.Fatalf("waited %s, want at least two retries' worth", waited)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatalf("job never ran after waiting (tries %d)", tries.Load())
+	}
+}
+
+func TestParseCron(t *testing.T) {
+	for give, wantErr := range map[string]bool{"0 3 * * *": false, "30 3 * * *": false, "0 4 1 * *": false, "0 3 * *": true, "nope": true} {
+		if err := jobs.ParseCron(give); (err != nil) != wantErr {
+			t.Errorf("ParseCron(%q) = %v", give, err)
+		}
+	}
+	if d, err := jobs.Interval("0 3 * * *", time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)); err != nil || d != 24*time.Hour {
+		t.Errorf("Interval = %v, %v", d, err)
+	}
+}
