@@ -35,6 +35,12 @@ const (
 	DefaultCleanupMaxRows   = 50000
 	DefaultCleanupMaxShare  = 0.5
 	DefaultAuthTable        = "whatsapp_auth"
+	DefaultBackupSchedule   = "0 3 * * *"
+	DefaultCleanupSchedule  = "30 3 * * *"
+	DefaultRestoreSchedule  = "0 4 1 * *"
+	DefaultSummarySchedule  = "0 6 * * *"
+	DefaultSchema           = "pgkeeper"
+	DefaultNotifySuccess    = "brief"
 	DefaultShutdownDeadline = 10 * time.Second
 )
 
@@ -75,6 +81,15 @@ type Config struct {
 	CleanupMaxRows       int
 	CleanupMaxShare      float64
 	AuthTable            store.Ident
+
+	BackupSchedule  string // empty: off
+	CleanupSchedule string
+	RestoreSchedule string
+	SummarySchedule string
+	Schema          string
+	ThreadID        int64
+	NotifySuccess   string // brief, full or off
+	HTTPAddr        string // empty: no health or metrics endpoint
 }
 
 // Lookup reads one variable, as os.LookupEnv does.
@@ -120,6 +135,14 @@ func Load(env Lookup) (Config, error) {
 	c.CleanupMaxRows = r.nonNegativeInt("CLEANUP_MAX_ROWS", DefaultCleanupMaxRows)
 	c.CleanupMaxShare = r.share("CLEANUP_MAX_SHARE", DefaultCleanupMaxShare)
 	c.AuthTable = store.Ident{Name: DefaultAuthTable}
+	c.BackupSchedule = r.schedule("BACKUP_SCHEDULE", DefaultBackupSchedule)
+	c.CleanupSchedule = r.schedule("CLEANUP_SCHEDULE", DefaultCleanupSchedule)
+	c.RestoreSchedule = r.schedule("RESTORE_TEST_SCHEDULE", DefaultRestoreSchedule)
+	c.SummarySchedule = r.schedule("SUMMARY_SCHEDULE", DefaultSummarySchedule)
+	c.Schema = r.ident("PGKEEPER_SCHEMA", DefaultSchema).Name
+	c.ThreadID = r.int64("TELEGRAM_THREAD_ID", 0)
+	c.NotifySuccess = r.oneOf("NOTIFY_SUCCESS", DefaultNotifySuccess, "brief", "full", "off")
+	c.HTTPAddr = r.addr("HTTP_ADDR")
 	return c, r.err()
 }
 

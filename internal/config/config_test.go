@@ -45,6 +45,9 @@ func TestLoadReportsEveryProblemWithoutSecrets(t *testing.T) {
 		"PG_BIN_DIR":                    "/nonexistent/dir",
 		"SENTRY_DSN":                    secretDSN,
 		"LOG_LEVEL":                     "loud",
+		"BACKUP_SCHEDULE":               "every day",
+		"NOTIFY_SUCCESS":                "loud",
+		"HTTP_ADDR":                     "9187",
 	}))
 	var p Problems
 	if !errors.As(err, &p) {
@@ -52,7 +55,7 @@ func TestLoadReportsEveryProblemWithoutSecrets(t *testing.T) {
 	}
 	for _, v := range []string{"TELEGRAM_BOT_TOKEN", "TELEGRAM_ADMIN_IDS", "TELEGRAM_API_URL", "DATABASE_URL", "STATUS_TABLES",
 		"KEYS_AGE_COLUMN", "DB_QUERY_LATENCY_THRESHOLD_MS", "DB_POOL_USAGE_THRESHOLD", "DB_CLEANUP_RETENTION_DAYS",
-		"PG_BIN_DIR", "SENTRY_DSN", "LOG_LEVEL"} {
+		"PG_BIN_DIR", "SENTRY_DSN", "LOG_LEVEL", "BACKUP_SCHEDULE", "NOTIFY_SUCCESS", "HTTP_ADDR"} {
 		if !strings.Contains(err.Error(), v+":") {
 			t.Errorf("problem for %s missing in:\n%v", v, err)
 		}
@@ -61,6 +64,16 @@ func TestLoadReportsEveryProblemWithoutSecrets(t *testing.T) {
 		if strings.Contains(err.Error(), secret) {
 			t.Errorf("secret %q printed in:\n%v", secret, err)
 		}
+	}
+}
+
+func TestSchedulesDefaultAndOff(t *testing.T) {
+	c, err := Load(env(map[string]string{"DATABASE_URL": "postgres://u@h/db", "CLEANUP_SCHEDULE": "", "SCHEDULE_TZ": "Europe/Berlin"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.BackupSchedule != "0 3 * * *" || c.CleanupSchedule != "" || c.RestoreSchedule != "0 4 1 * *" || c.Location.String() != "Europe/Berlin" {
+		t.Fatalf("schedules: %q %q %q %v", c.BackupSchedule, c.CleanupSchedule, c.RestoreSchedule, c.Location)
 	}
 }
 

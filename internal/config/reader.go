@@ -3,12 +3,15 @@ package config
 import (
 	"fmt"
 	"log/slog"
+	"net"
 	"net/url"
 	"os"
 	"regexp"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/robfig/cron/v3"
 
 	"github.com/pgkeeper/pgkeeper/store"
 )
@@ -216,6 +219,46 @@ func (r *reader) list(name, def string) []string {
 		}
 	}
 	return out
+}
+
+// schedule is a five-field cron expression; set but empty turns the job off.
+func (r *reader) schedule(name, def string) string {
+	v, ok := r.env(name)
+	v = strings.TrimSpace(v)
+	if ok && v == "" {
+		return ""
+	}
+	if !ok {
+		v = def
+	}
+	if _, err := cron.ParseStandard(v); err != nil {
+		r.bad(name, "%q is not a cron schedule (minute hour day month weekday, like %q): %v", v, def, err)
+		return ""
+	}
+	return v
+}
+
+func (r *reader) oneOf(name, def string, allowed ...string) string {
+	v := strings.ToLower(r.get(name, def))
+	for _, a := range allowed {
+		if v == a {
+			return v
+		}
+	}
+	r.bad(name, "%q is not one of %s", v, strings.Join(allowed, ", "))
+	return def
+}
+
+func (r *reader) addr(name string) string {
+	v := r.get(name, "")
+	if v == "" {
+		return ""
+	}
+	if _, _, err := net.SplitHostPort(v); err != nil {
+		r.bad(name, "%q is not host:port (like :9187 or 127.0.0.1:9187)", v)
+		return ""
+	}
+	return v
 }
 
 func (r *reader) ident(name, def string) store.Ident {
