@@ -34,7 +34,7 @@ func (c *counter) Write(p []byte) (int, error) {
 // core, which keeps up with pg_dump -Z0 where pg_dump's own zlib or gzip cannot
 // (bench/backup).
 func newEncoder(w io.Writer) (*zstd.Encoder, error) {
-	return zstd.NewWriter(w, zstd.WithEncoderLevel(zstd.SpeedFastest), zstd.WithEncoderConcurrency(2), zstd.WithLowerEncoderMem(true))
+	return zstd.NewWriter(w, zstd.WithEncoderLevel(zstd.SpeedFastest), zstd.WithEncoderConcurrency(2))
 }
 
 // compressionName is recorded in manifests.
