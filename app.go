@@ -27,6 +27,7 @@ type app struct {
 	red    *redact.Redactor
 	hub    *sentry.Hub
 	db     *store.DB
+	hist   *jobs.History // nil when pgkeeper's schema could not be prepared
 	stdout io.Writer
 	stderr io.Writer
 }
@@ -62,6 +63,23 @@ func setup(ctx context.Context, env func(string) (string, bool), stdout, stderr 
 	return a, nil
 }
 
+// history prepares pgkeeper's own schema in the guarded database and returns
+// the run history, or nil (logged) when the database cannot take it now: a
+// down database must not stop pgkeeper from saying so.
+func (a *app) history(ctx context.Context) *jobs.History {
+	if a.hist != nil {
+		return a.hist
+	}
+	mctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := a.db.Migrate(mctx, a.cfg.Schema); err != nil {
+		a.log.Warn("run history off: cannot prepare pgkeeper's schema", "schema", a.cfg.Schema, "err", a.red.Error(err))
+		return nil
+	}
+	a.hist = &jobs.History{DB: a.db, Schema: a.cfg.Schema, Logger: a.log, Redactor: a.red}
+	return a.hist
+}
+
 // newSentry starts a Sentry client whose events are redacted before they leave.
 func newSentry(dsn string, red *redact.Redactor) (*sentry.Hub, error) {
 	client, err := sentry.NewClient(sentry.ClientOptions{
@@ -92,7 +110,7 @@ func (a *app) close() {
 // statusJob is the status job configured from the environment.
 func (a *app) statusJob() *jobs.Status {
 	c := a.cfg
-	return &jobs.Status{DB: a.db, Config: jobs.StatusConfig{
+	return &jobs.Status{DB: a.db, History: a.hist, Config: jobs.StatusConfig{
 		Tables:           c.StatusTables,
 		KeysTable:        c.KeysTable,
 		KeysAgeColumn:    c.KeysAgeColumn,
@@ -105,8 +123,13 @@ func (a *app) statusJob() *jobs.Status {
 	}}
 }
 
-// backupJob is the backup job configured from the environment.
-func (a *app) backupJob() *jobs.Backup {
+// backupJob is the backup job configured from the environment, its runs
+// recorded in the history.
+func (a *app) backupJob() jobs.RecordedBackup {
+	return jobs.RecordedBackup{Backup: a.plainBackupJob(), History: a.hist}
+}
+
+func (a *app) plainBackupJob() *jobs.Backup {
 	c := a.cfg
 	return &jobs.Backup{DB: a.db, Config: jobs.BackupConfig{
 		DatabaseURL:       c.DatabaseURL,

@@ -35,6 +35,7 @@ func backup(ctx context.Context, a *app, args []string) int {
 	}) {
 		return exitUsage
 	}
+	a.history(ctx) // record this run beside the chat's and the schedule's
 	last := time.Time{}
 	progress := func(p jobs.BackupProgress) {
 		if time.Since(last) >= 3*time.Second {

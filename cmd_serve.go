@@ -3,11 +3,16 @@ package main
 import (
 	"context"
 	"fmt"
+	"sync"
+	"time"
 
 	"github.com/pgkeeper/pgkeeper/bot"
+	"github.com/pgkeeper/pgkeeper/internal/render"
+	"github.com/pgkeeper/pgkeeper/jobs"
 )
 
-// serve runs the bot until SIGINT or SIGTERM.
+// serve runs the bot, the schedules and the outbox until SIGINT or SIGTERM,
+// then stops them in reverse order of start.
 func serve(ctx context.Context, a *app, args []string) int {
 	if len(args) > 0 {
 		fmt.Fprintf(a.stderr, "pgkeeper serve: takes no arguments, got %q\n", args)
@@ -15,6 +20,19 @@ func serve(ctx context.Context, a *app, args []string) int {
 	}
 	if err := a.cfg.RequireBot(); err != nil {
 		fmt.Fprintf(a.stderr, "pgkeeper: %v\n", err)
+		return exitUsage
+	}
+	a.log.Info("pgkeeper starting", "version", version, "database", a.db.Database())
+	hist := a.history(ctx)
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+
+	notify := a.notifier(ctx, &wg)
+	sched, err := a.scheduler(ctx, notify)
+	if err != nil {
+		a.log.Error("cannot schedule jobs", "err", err)
 		return exitUsage
 	}
 	b, err := bot.New(ctx, bot.Settings{
@@ -30,16 +48,90 @@ func serve(ctx context.Context, a *app, args []string) int {
 		Backup:    a.backupJob(),
 		BackupDir: a.cfg.BackupDir,
 		Capture:   a.capture("chat"),
+		Notify:    notify,
+		History:   historyReader(hist),
+		Schedule:  a.scheduleReader(sched),
 	})
 	if err != nil {
 		a.log.Error("cannot start the bot", "err", err)
 		return exitFailed
 	}
-	a.log.Info("pgkeeper starting", "version", version, "database", a.db.Database())
+	if sched != nil {
+		sched.Start()
+		defer func() {
+			if err := sched.Shutdown(); err != nil {
+				a.log.Warn("scheduler shutdown", "err", err)
+			}
+		}()
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			a.catchUp(ctx, notify)
+		}()
+	}
 	if err := b.Run(ctx); err != nil {
 		a.log.Error("bot stopped", "err", err)
 		return exitFailed
 	}
 	a.log.Info("pgkeeper stopped")
 	return exitOK
+}
+
+// historyReader keeps a nil *History from becoming a non-nil interface.
+func historyReader(h *jobs.History) interface {
+	Report(ctx context.Context, limit int) (jobs.HistoryReport, error)
+} {
+	if h == nil {
+		return nil
+	}
+	return h
+}
+
+// notifier returns how jobs tell the alert chat: through the outbox, which
+// never makes them wait and survives Telegram outages; directly when the
+// database cannot hold an outbox.
+func (a *app) notifier(ctx context.Context, wg *sync.WaitGroup) func(context.Context, string) error {
+	if a.hist != nil {
+		ob, err := bot.NewOutbox(bot.OutboxConfig{DB: a.db, Schema: a.cfg.Schema, APIURL: a.cfg.APIURL, Token: a.cfg.BotToken,
+			ChatID: a.cfg.ChatID, ThreadID: a.cfg.ThreadID, Logger: a.log, Redactor: a.red})
+		if err == nil {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				if err := ob.Run(ctx); err != nil && ctx.Err() == nil {
+					a.log.Error("outbox stopped", "err", err)
+				}
+			}()
+			return ob.Send
+		}
+		a.log.Warn("outbox off", "err", err)
+	}
+	return func(ctx context.Context, html string) error {
+		ctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+		defer cancel()
+		return bot.SendAlert(ctx, a.cfg.APIURL, a.cfg.BotToken, a.cfg.ChatID, html)
+	}
+}
+
+// scheduleReader backs /schedule.
+func (a *app) scheduleReader(s *jobs.Scheduler) func(ctx context.Context) ([]render.ScheduleEntry, *time.Location) {
+	return func(ctx context.Context) ([]render.ScheduleEntry, *time.Location) {
+		var last map[string]storeRun
+		if a.hist != nil {
+			last, _ = a.hist.LastRuns(ctx)
+		}
+		var out []render.ScheduleEntry
+		for _, name := range scheduledNames {
+			e := render.ScheduleEntry{Job: name}
+			if s != nil {
+				e.Cron = s.Cron(name)
+				e.Next, _ = s.Next(name)
+			}
+			if r, ok := last[name]; ok {
+				e.Last = &r
+			}
+			out = append(out, e)
+		}
+		return out, a.cfg.Location
+	}
 }

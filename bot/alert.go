@@ -20,7 +20,11 @@ func (b *Bot) alerter(capture func(string, error)) handlers.Alert {
 		if b.chatID == 0 || shownIn == b.chatID {
 			return
 		}
-		if err := b.Notify(ctx, report); err != nil {
+		send := b.Notify
+		if b.notify != nil {
+			send = b.notify
+		}
+		if err := send(ctx, report); err != nil {
 			b.log.Error("could not deliver an alert", "component", component, "err", b.red.Error(err))
 		}
 	}

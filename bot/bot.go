@@ -37,6 +37,12 @@ type Jobs struct {
 	BackupDir string
 	// Capture sends a failed job's error to Sentry (nil: off).
 	Capture func(component string, err error)
+	// Notify queues a message for the alert chat (the outbox); nil: sent
+	// directly, and lost if Telegram is down.
+	Notify func(ctx context.Context, html string) error
+	// History and Schedule back /history and /schedule; nil: not offered.
+	History  handlers.HistoryReader
+	Schedule handlers.ScheduleReader
 }
 
 // Bot is a running Telegram front end.
@@ -48,6 +54,7 @@ type Bot struct {
 	hub      *sentry.Hub
 	admins   map[int64]bool
 	chatID   int64
+	notify   func(ctx context.Context, html string) error
 	commands []handlers.Command
 	inflight sync.WaitGroup
 	drain    time.Duration
@@ -85,6 +92,7 @@ func New(ctx context.Context, s Settings, j Jobs) (*Bot, error) {
 		return nil, fmt.Errorf("telegram client: %w", b.red.Error(err))
 	}
 	b.tb = tb
+	b.notify = j.Notify
 	b.routes(j)
 	return b, nil
 }

@@ -13,6 +13,12 @@ func (b *Bot) routes(j Jobs) {
 	b.command("status", "database health, table sizes, key ages, tools, backup space", handlers.Status(b.ctx, j.Status))
 	b.command("backup", "make a verified backup now; /backup dry shows what it would do", handlers.Backup(b.ctx, j.Backup, b.alerter(j.Capture)))
 	b.command("backups", "the verified backups, newest first, and free space", handlers.Backups(j.BackupDir))
+	if j.History != nil {
+		b.command("history", "the last job runs: what, who, outcome, how long", handlers.History(b.ctx, j.History))
+	}
+	if j.Schedule != nil {
+		b.command("schedule", "each scheduled job, its next run and last outcome", handlers.Schedule(b.ctx, j.Schedule))
+	}
 	b.command("help", "what pgkeeper does and every command", nil)
 	help := handlers.Help(b.commands)
 	b.tb.Handle("/help", help)

@@ -36,6 +36,8 @@ type Status struct {
 	DB     *store.DB
 	Config StatusConfig
 	Now    func() time.Time
+	// History, when set, keeps each report's sizes for the trend charts.
+	History *History
 }
 
 // StatusReport is what Status.Run found. Every failure is in it as a finding:
@@ -136,6 +138,7 @@ func (s *Status) Run(ctx context.Context) StatusReport {
 	s.backupDir(&r)
 	s.lastBackup(&r, start)
 	r.Took = now().Sub(start)
+	s.History.SampleStatus(ctx, r)
 	return r
 }
 

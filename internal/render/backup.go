@@ -2,6 +2,7 @@ package render
 
 import (
 	"fmt"
+	"html"
 	"strings"
 	"time"
 
@@ -152,4 +153,12 @@ func Backups(list []jobs.Manifest, free int64, now time.Time, f Format) string {
 	d.b.WriteByte('\n')
 	d.text(fmt.Sprintf("total %s · %s free", humanize.Bytes(total), humanize.Bytes(free)))
 	return d.String()
+}
+
+// BackupBrief is the one line a successful scheduled backup says when
+// NOTIFY_SUCCESS=brief.
+func BackupBrief(r jobs.BackupReport) string {
+	m := r.Manifest
+	return fmt.Sprintf("✅ Backup verified · %s · %s · %s · %s", html.EscapeString(m.Database), m.Kind,
+		humanize.Bytes(m.CompressedBytes), humanize.Duration(m.Duration))
 }

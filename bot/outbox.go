@@ -1,0 +1,396 @@
+package bot
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"html"
+	"io"
+	"log/slog"
+	"net/http"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+	"unicode/utf16"
+
+	tele "gopkg.in/telebot.v3"
+
+	"github.com/pgkeeper/pgkeeper/internal/redact"
+	"github.com/pgkeeper/pgkeeper/internal/render"
+	"github.com/pgkeeper/pgkeeper/store"
+)
+
+// Outbox defaults.
+const (
+	DefaultOutboxMinBackoff  = time.Second
+	DefaultOutboxMaxBackoff  = 30 * time.Second
+	DefaultOutboxPoll        = 10 * time.Second
+	DefaultOutboxSendTimeout = 30 * time.Second
+)
+
+const (
+	// outboxEnqueueTimeout bounds how long Send waits for the database before
+	// holding a message in memory: a job must not hang on a sick server.
+	outboxEnqueueTimeout = 3 * time.Second
+	// outboxMaxHeld bounds the messages held in memory while the database
+	// cannot take them.
+	outboxMaxHeld = 500
+	// Bot API limits: a caption's length (UTF-16 units) and a photo's bytes.
+	outboxCaptionLimit = 1024
+	outboxMaxPhoto     = 10 << 20
+)
+
+// errUnconfirmed is a send that returned no message: a proxy's page taken for
+// success by telebot. The message is not counted as delivered.
+var errUnconfirmed = errors.New("telegram did not confirm the message (no message id)")
+
+// OutboxConfig configures an Outbox.
+type OutboxConfig struct {
+	DB       *store.DB
+	Schema   string // empty: store.DefaultSchema
+	APIURL   string
+	Token    string
+	ChatID   int64 // TELEGRAM_CHAT_ID
+	ThreadID int64 // TELEGRAM_THREAD_ID, a forum topic; 0: none
+	Logger   *slog.Logger
+	Redactor *redact.Redactor // nil: one for Token
+	// MinBackoff is the first wait after a failed delivery; each further
+	// failure doubles it up to MaxBackoff. Telegram's retry_after wins when longer.
+	MinBackoff, MaxBackoff time.Duration
+	// Poll is how often an idle outbox looks for messages that another
+	// pgkeeper process enqueued (its own wake it at once).
+	Poll time.Duration
+	// SendTimeout bounds one Bot API request.
+	SendTimeout time.Duration
+}
+
+// Outbox delivers notifications to the alert chat without making anyone
+// wait on Telegram: Send and SendPhoto store the message in the database's
+// outbox and return; Run delivers the outbox in order, retrying with backoff
+// while Telegram fails, so undelivered messages survive outages and restarts.
+// When the database cannot take a message, it is held in memory and sent
+// from there: alerts matter most when the database is down.
+type Outbox struct {
+	cfg  OutboxConfig
+	log  *slog.Logger
+	red  *redact.Redactor
+	wake chan struct{}
+
+	mu   sync.Mutex
+	held []store.Message // not in the database yet, oldest first
+}
+
+// NewOutbox checks cfg and prepares an outbox; nothing runs until Run.
+func NewOutbox(cfg OutboxConfig) (*Outbox, error) {
+	switch {
+	case cfg.DB == nil:
+		return nil, errors.New("outbox: no database")
+	case cfg.Token == "":
+		return nil, errors.New("outbox: no bot token")
+	case cfg.ChatID == 0:
+		return nil, errors.New("outbox: no chat to send to")
+	}
+	if cfg.Schema == "" {
+		cfg.Schema = store.DefaultSchema
+	}
+	if cfg.MinBackoff <= 0 {
+		cfg.MinBackoff = DefaultOutboxMinBackoff
+	}
+	if cfg.MaxBackoff <= 0 {
+		cfg.MaxBackoff = DefaultOutboxMaxBackoff
+	}
+	cfg.MaxBackoff = max(cfg.MaxBackoff, cfg.MinBackoff)
+	if cfg.Poll <= 0 {
+		cfg.Poll = DefaultOutboxPoll
+	}
+	if cfg.SendTimeout <= 0 {
+		cfg.SendTimeout = DefaultOutboxSendTimeout
+	}
+	o := &Outbox{cfg: cfg, log: cfg.Logger, red: cfg.Redactor, wake: make(chan struct{}, 1)}
+	if o.log == nil {
+		o.log = slog.Default()
+	}
+	if o.red == nil {
+		o.red = redact.New(cfg.Token)
+	}
+	return o, nil
+}
+
+// Send queues an HTML message for the alert chat, split into messages
+// Telegram accepts, and returns without waiting for delivery. It fails only
+// when the message is empty or cannot be kept anywhere.
+func (o *Outbox) Send(ctx context.Context, text string) error {
+	text = strings.TrimSpace(o.red.String(text))
+	if text == "" {
+		return errors.New("outbox: empty message")
+	}
+	return o.enqueue(ctx, o.texts(text))
+}
+
+// SendPhoto queues a PNG with an HTML caption. A caption too long for one is
+// sent as a message after the photo.
+func (o *Outbox) SendPhoto(ctx context.Context, png []byte, caption string) error {
+	if len(png) == 0 || len(png) > outboxMaxPhoto {
+		return fmt.Errorf("outbox: photo of %d bytes (at most %d)", len(png), outboxMaxPhoto)
+	}
+	caption = strings.TrimSpace(o.red.String(caption))
+	photo := o.message(store.KindPhoto, caption)
+	photo.Photo = png
+	if len(utf16.Encode([]rune(plainText(caption)))) <= outboxCaptionLimit {
+		return o.enqueue(ctx, []store.Message{photo})
+	}
+	photo.Body = ""
+	return o.enqueue(ctx, append([]store.Message{photo}, o.texts(caption)...))
+}
+
+func (o *Outbox) texts(text string) []store.Message {
+	var msgs []store.Message
+	for _, part := range render.Split(text, render.TelegramLimit) {
+		msgs = append(msgs, o.message(store.KindHTML, part))
+	}
+	return msgs
+}
+
+func (o *Outbox) message(kind, body string) store.Message {
+	return store.Message{ChatID: o.cfg.ChatID, ThreadID: o.cfg.ThreadID, Kind: kind, Body: body}
+}
+
+// enqueue stores msgs in the database, or holds them in memory when it
+// cannot take them (or while earlier messages are held: they go first).
+func (o *Outbox) enqueue(ctx context.Context, msgs []store.Message) error {
+	o.mu.Lock()
+	if len(o.held) == 0 {
+		o.mu.Unlock()
+		// Not the caller's context: a job cancelled by shutdown still reports.
+		ectx, cancel := context.WithTimeout(context.WithoutCancel(ctx), outboxEnqueueTimeout)
+		_, err := o.cfg.DB.Enqueue(ectx, o.cfg.Schema, msgs...)
+		cancel()
+		if err == nil {
+			o.poke()
+			return nil
+		}
+		o.log.Warn("outbox: database cannot take a notification; holding it in memory", "err", o.red.Error(err))
+		o.mu.Lock()
+	}
+	defer o.mu.Unlock()
+	if len(o.held)+len(msgs) > outboxMaxHeld {
+		return fmt.Errorf("outbox: %d notifications already held in memory; dropping this one", len(o.held))
+	}
+	o.held = append(o.held, msgs...)
+	o.poke()
+	return nil
+}
+
+func (o *Outbox) poke() {
+	select {
+	case o.wake <- struct{}{}:
+	default:
+	}
+}
+
+// Run delivers the outbox until ctx is done, then returns nil; a request in
+// flight is cancelled. Run it once, in a goroutine of its own.
+func (o *Outbox) Run(ctx context.Context) error {
+	tb, err := tele.NewBot(tele.Settings{URL: o.cfg.APIURL, Token: o.cfg.Token, Offline: true,
+		Client: &http.Client{Timeout: o.cfg.SendTimeout, Transport: outboxTransport{ctx: ctx, base: http.DefaultTransport}}})
+	if err != nil {
+		return fmt.Errorf("outbox: telegram client: %w", o.red.Error(err))
+	}
+	failures := 0
+	for ctx.Err() == nil {
+		sent, err := o.step(ctx, tb)
+		switch {
+		case ctx.Err() != nil:
+		case errors.Is(err, store.ErrUndeliverable):
+			o.log.Error("outbox: Telegram refused a notification, also as plain text; dropped it", "err", o.red.Error(err))
+		case errors.Is(err, store.ErrOutboxBusy):
+			outboxWait(ctx, o.cfg.MinBackoff, nil)
+		case err != nil:
+			failures++
+			o.failed(ctx, failures, err)
+		case sent:
+			if failures > 0 {
+				o.log.Info("outbox: delivering again", "failed_attempts", failures)
+			}
+			failures = 0
+		default:
+			outboxWait(ctx, o.cfg.Poll, o.wake)
+		}
+	}
+	return nil
+}
+
+// failed logs a failed delivery (the first, then every tenth) and waits out
+// the backoff, or Telegram's retry_after when longer.
+func (o *Outbox) failed(ctx context.Context, failures int, err error) {
+	d := o.cfg.MinBackoff << min(failures-1, 20)
+	if d <= 0 || d > o.cfg.MaxBackoff {
+		d = o.cfg.MaxBackoff
+	}
+	var flood tele.FloodError
+	if errors.As(err, &flood) {
+		d = max(d, time.Duration(flood.RetryAfter)*time.Second)
+	}
+	if failures == 1 || failures%10 == 0 {
+		o.log.Warn("outbox: delivery failed; notifications wait in the outbox", "attempts", failures, "retry_in", d, "err", o.red.Error(err))
+	}
+	outboxWait(ctx, d, nil)
+}
+
+// step delivers at most one message: the oldest held in memory when there
+// is one (after trying to move them all into the database), otherwise the
+// database's oldest. sent is false when there was nothing to deliver.
+func (o *Outbox) step(ctx context.Context, tb *tele.Bot) (sent bool, err error) {
+	o.mu.Lock()
+	held := append([]store.Message(nil), o.held...)
+	o.mu.Unlock()
+	if len(held) > 0 {
+		ectx, cancel := context.WithTimeout(ctx, outboxEnqueueTimeout)
+		_, perr := o.cfg.DB.Enqueue(ectx, o.cfg.Schema, held...)
+		cancel()
+		if perr != nil {
+			err = o.deliver(ctx, tb, held[0])
+			if err != nil && !errors.Is(err, store.ErrUndeliverable) {
+				return true, err
+			}
+			held = held[:1]
+		}
+		o.mu.Lock()
+		o.held = o.held[len(held):] // Send may have appended meanwhile
+		o.mu.Unlock()
+		return true, err
+	}
+	_, found, err := o.cfg.DB.DeliverNext(ctx, o.cfg.Schema, func(ctx context.Context, m store.Message) error {
+		return o.deliver(ctx, tb, m)
+	})
+	return found, err
+}
+
+// deliver sends m. When Telegram refuses the message itself (bad HTML, a bad
+// photo), it tries once more as plain text, and gives up (ErrUndeliverable)
+// if that is refused too. Errors come back redacted: they are stored.
+func (o *Outbox) deliver(ctx context.Context, tb *tele.Bot, m store.Message) error {
+	err := o.send(tb, m, false)
+	if err == nil || !refused(err) {
+		return err
+	}
+	o.log.Warn("outbox: Telegram refused a notification; sending it as plain text", "id", m.ID, "err", err)
+	err2 := o.send(tb, m, true)
+	if err2 != nil && refused(err2) {
+		return fmt.Errorf("%w: %w", store.ErrUndeliverable, err2)
+	}
+	return err2
+}
+
+func (o *Outbox) send(tb *tele.Bot, m store.Message, plain bool) (err error) {
+	defer func() {
+		// telebot dereferences parts of the answer it does not check (the
+		// photo sizes of a sendPhoto): a strange answer must not kill us.
+		if r := recover(); r != nil {
+			err = fmt.Errorf("telebot panicked on the answer: %v", r)
+		}
+	}()
+	opts := &tele.SendOptions{ThreadID: int(m.ThreadID), DisableWebPagePreview: true}
+	var what any
+	switch {
+	case plain && m.Kind == store.KindPhoto:
+		what = strings.TrimSpace(plainText(m.Body) + "\n(the chart could not be sent)")
+	case plain:
+		what = plainText(m.Body)
+	case m.Kind == store.KindPhoto:
+		opts.ParseMode = tele.ModeHTML
+		what = &tele.Photo{File: tele.FromReader(bytes.NewReader(m.Photo)), Caption: m.Body}
+	default:
+		opts.ParseMode = tele.ModeHTML
+		what = m.Body
+	}
+	sent, err := tb.Send(&tele.Chat{ID: m.ChatID}, what, opts)
+	if err != nil {
+		return o.red.Error(err)
+	}
+	if sent == nil || sent.ID == 0 {
+		return errUnconfirmed
+	}
+	return nil
+}
+
+// refused reports whether Telegram rejected the message itself (400, 413),
+// rather than being unreachable, flooded, or misconfigured: a wrong chat,
+// topic or missing rights is retried until someone fixes the settings.
+func refused(err error) bool {
+	var flood tele.FloodError
+	if errors.As(err, &flood) {
+		return false
+	}
+	code := 0
+	var te *tele.Error
+	if errors.As(err, &te) {
+		code = te.Code
+	} else if m := apiCodeRe.FindStringSubmatch(err.Error()); m != nil {
+		code, _ = strconv.Atoi(m[1]) // telebot's "telegram: <description> (<code>)"
+	}
+	if code != http.StatusBadRequest && code != http.StatusRequestEntityTooLarge {
+		return false
+	}
+	msg := strings.ToLower(err.Error())
+	for _, setting := range []string{"chat not found", "thread not found", "rights", "not a member", "blocked", "kicked"} {
+		if strings.Contains(msg, setting) {
+			return false
+		}
+	}
+	return true
+}
+
+var (
+	apiCodeRe = regexp.MustCompile(`\((\d{3})\)$`)
+	tagRe     = regexp.MustCompile(`<[^>]*>`)
+)
+
+// plainText is what an HTML message reads as without its markup.
+func plainText(s string) string { return html.UnescapeString(tagRe.ReplaceAllString(s, "")) }
+
+// outboxWait sleeps for d, until ctx is done, or until wake fires.
+func outboxWait(ctx context.Context, d time.Duration, wake <-chan struct{}) {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+	case <-t.C:
+	case <-wake:
+	}
+}
+
+// outboxTransport ends requests when ctx is done: telebot sends without a
+// context, and shutdown must not wait out a hung Bot API.
+type outboxTransport struct {
+	ctx  context.Context
+	base http.RoundTripper
+}
+
+func (t outboxTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	ctx, cancel := context.WithCancel(req.Context())
+	stop := context.AfterFunc(t.ctx, cancel)
+	resp, err := t.base.RoundTrip(req.WithContext(ctx))
+	if err != nil {
+		stop()
+		cancel()
+		return nil, err
+	}
+	resp.Body = &outboxBody{ReadCloser: resp.Body, done: func() { stop(); cancel() }}
+	return resp, nil
+}
+
+// outboxBody releases its request's context once read and closed.
+type outboxBody struct {
+	io.ReadCloser
+	done func()
+}
+
+func (b *outboxBody) Close() error {
+	err := b.ReadCloser.Close()
+	b.done()
+	return err
+}

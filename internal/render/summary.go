@@ -1,0 +1,146 @@
+package render
+
+import (
+	"fmt"
+	"sort"
+	"time"
+
+	"github.com/pgkeeper/pgkeeper/internal/humanize"
+	"github.com/pgkeeper/pgkeeper/jobs"
+	"github.com/pgkeeper/pgkeeper/store"
+)
+
+// Summary renders the daily summary.
+func Summary(r jobs.SummaryReport, f Format) string {
+	d := &doc{f: f}
+	lvl := jobs.LevelOK
+	for _, x := range r.Findings {
+		lvl = max(lvl, x.Level)
+	}
+	d.line(d.mark(lvl), d.bold("Daily summary · "+r.At.UTC().Format("2006-01-02")))
+	d.findings(r.Findings)
+	d.heading("Backups")
+	if b := r.LastBackup; b != nil {
+		d.line(d.mark(jobs.LevelOK), d.esc(fmt.Sprintf("last %s ago · %s · %s · verified", humanize.Duration(r.At.Sub(b.Start)), b.Kind, humanize.Bytes(b.CompressedBytes))))
+	} else {
+		d.line(d.mark(jobs.LevelWarn), d.esc("no verified backup"))
+	}
+	d.text(fmt.Sprintf("daily %d/%d · monthly %d/%d", r.Daily, r.Policy.KeepDaily, r.Monthly, r.Policy.KeepMonthly))
+	if p := r.LastRestore; p != nil {
+		lvl, word := jobs.LevelOK, "passed"
+		if !p.OK {
+			lvl, word = jobs.LevelCritical, "FAILED"
+		}
+		d.line(d.mark(lvl), d.esc(fmt.Sprintf("restore test %s %s ago · RTO %s", word, humanize.Duration(r.At.Sub(p.At)), humanize.Duration(p.RTO))))
+	} else {
+		d.line(d.mark(jobs.LevelWarn), d.esc("no restore test yet: /restore_test"))
+	}
+	if run, ok := r.LastRuns["cleanup"]; ok {
+		d.text(fmt.Sprintf("last cleanup %s ago: %s", humanize.Duration(r.At.Sub(run.StartedAt)), run.Outcome))
+	}
+	d.heading("Sizes")
+	d.text("database " + change(r.DatabaseBytes))
+	d.text("keys table " + change(r.KeysBytes))
+	return d.String()
+}
+
+func change(c jobs.Change) string {
+	if c.Now == 0 {
+		return "not measured yet"
+	}
+	s := humanize.Bytes(c.Now)
+	delta := func(old int64, label string) string {
+		if old == 0 {
+			return ""
+		}
+		sign := "+"
+		if c.Now < old {
+			sign = "−"
+		}
+		diff := c.Now - old
+		if diff < 0 {
+			diff = -diff
+		}
+		return fmt.Sprintf(" · %s%s in %s", sign, humanize.Bytes(diff), label)
+	}
+	return s + delta(c.Ago24h, "24 h") + delta(c.Ago7d, "7 d")
+}
+
+// History renders the last runs, newest first.
+func History(r jobs.HistoryReport, f Format) string {
+	d := &doc{f: f}
+	d.line(d.bold(fmt.Sprintf("Last %d runs", len(r.Runs))))
+	if len(r.Runs) == 0 {
+		d.text("Nothing has run yet.")
+	}
+	for _, run := range r.Runs {
+		took := "running"
+		if !run.Running() {
+			took = humanize.Duration(run.Duration())
+		}
+		d.line(d.mark(outcomeLevel(run.Outcome)), d.esc(fmt.Sprintf("%s %s · %s · %s · %s",
+			run.StartedAt.UTC().Format("01-02 15:04"), run.Job, run.Trigger, run.Outcome, took)))
+		if run.Error != "" {
+			d.text("    " + firstLine(run.Error, 160))
+		}
+	}
+	return d.String()
+}
+
+// ScheduleEntry is one job on the schedule, as /schedule shows it.
+type ScheduleEntry struct {
+	Job  string
+	Cron string // empty: off
+	Next time.Time
+	Last *store.Run
+}
+
+// Schedule renders each job, its schedule, next run and last outcome.
+func Schedule(entries []ScheduleEntry, loc *time.Location, now time.Time, f Format) string {
+	d := &doc{f: f}
+	d.line(d.bold("Schedule · " + loc.String()))
+	sort.Slice(entries, func(i, j int) bool { return entries[i].Job < entries[j].Job })
+	for _, e := range entries {
+		if e.Cron == "" {
+			d.line(d.mark(jobs.LevelWarn), d.esc(e.Job+": off"))
+			continue
+		}
+		lvl := jobs.LevelOK
+		last := "never ran"
+		if e.Last != nil {
+			lvl = outcomeLevel(e.Last.Outcome)
+			last = fmt.Sprintf("last %s %s ago", e.Last.Outcome, humanize.Duration(now.Sub(e.Last.StartedAt)))
+		}
+		next := "–"
+		if !e.Next.IsZero() {
+			next = e.Next.In(loc).Format("01-02 15:04") + " (in " + humanize.Duration(e.Next.Sub(now)) + ")"
+		}
+		d.line(d.mark(lvl), d.code(e.Job), d.esc("· "+e.Cron))
+		d.text("    next " + next + " · " + last)
+	}
+	return d.String()
+}
+
+func outcomeLevel(outcome string) jobs.Level {
+	switch outcome {
+	case string(jobs.OutcomeOK), string(jobs.OutcomeRunning):
+		return jobs.LevelOK
+	case string(jobs.OutcomeFailed):
+		return jobs.LevelCritical
+	default:
+		return jobs.LevelWarn
+	}
+}
+
+func firstLine(s string, max int) string {
+	for i, r := range s {
+		if r == '\n' {
+			s = s[:i]
+			break
+		}
+	}
+	if r := []rune(s); len(r) > max {
+		return string(r[:max]) + "…"
+	}
+	return s
+}

@@ -1,0 +1,84 @@
+package jobs_test
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/pgkeeper/pgkeeper/internal/pgtest"
+	"github.com/pgkeeper/pgkeeper/jobs"
+)
+
+func TestCleanupUndoRestoresExactlyWhatWent(t *testing.T) {
+	url := cleanupDB(t, 3000)
+	now := time.Now()
+	job := cleanupJob(t, url, now)
+	pgtest.Exec(t, url, "CREATE TABLE before_run AS SELECT * FROM whatsapp_keys")
+	original := checksum(t, url, "SELECT * FROM whatsapp_keys")
+	r, err := job.Run(t.Context(), jobs.CleanupOptions{Confirmed: true}, nil)
+	if err != nil || r.Deleted == 0 {
+		t.Fatalf("run: %v %+v", err, r)
+	}
+	st, err := os.Stat(r.UndoFile)
+	if err != nil || st.Mode().Perm() != 0o600 {
+		t.Fatalf("undo file %s: %v %v", r.UndoFile, st.Mode(), err)
+	}
+	if dir, _ := os.Stat(filepath.Dir(r.UndoFile)); dir.Mode().Perm() != 0o700 {
+		t.Errorf("undo dir mode %v", dir.Mode())
+	}
+	// The live service writes one of the deleted keys again before the undo.
+	pgtest.Exec(t, url, `INSERT INTO whatsapp_keys (company_id, key_type, key_id, value)
+		SELECT company_id, key_type, key_id, '{"rewritten":1}' FROM before_run b
+		WHERE NOT EXISTS (SELECT 1 FROM whatsapp_keys w WHERE (w.company_id, w.key_type, w.key_id) = (b.company_id, b.key_type, b.key_id))
+		ORDER BY 1, 2, 3 LIMIT 1`)
+	u, err := job.Undo(t.Context(), "")
+	if err != nil || u.Run != r.Run || u.Restored != r.Deleted-1 || u.Skipped != 1 || u.Rows != r.Deleted || u.Duration <= 0 {
+		t.Fatalf("undo: %v %+v, run deleted %d", err, u, r.Deleted)
+	}
+	rewritten := `SELECT * FROM %s WHERE (company_id, key_type, key_id) <> (SELECT company_id, key_type, key_id FROM whatsapp_keys WHERE value = '{"rewritten":1}')`
+	if checksum(t, url, fmt.Sprintf(rewritten, "whatsapp_keys")) != checksum(t, url, fmt.Sprintf(rewritten, "before_run")) {
+		t.Error("undo did not restore the deleted rows exactly")
+	}
+	if count(t, url, `SELECT count(*) FROM whatsapp_keys WHERE value = '{"rewritten":1}'`) != 1 || checksum(t, url, "SELECT * FROM whatsapp_keys") == original {
+		t.Error("the key written since the cleanup lost its new value")
+	}
+	if _, err := job.Undo(t.Context(), r.Run); err == nil {
+		t.Error("a second undo of the same run should be refused")
+	}
+	// Past the undo window the files go at the next run.
+	later := cleanupJob(t, url, now.Add(25*time.Hour))
+	later.Config.UndoDir = job.Config.UndoDir
+	r2, err := later.Run(t.Context(), jobs.CleanupOptions{Confirmed: true}, nil)
+	if err != nil || len(r2.UndoSwept) != 2 {
+		t.Fatalf("sweep: %v %v", err, r2.UndoSwept)
+	}
+	if _, err := os.Stat(r.UndoFile); !os.IsNotExist(err) {
+		t.Errorf("expired undo file still there: %v", err)
+	}
+}
+
+// TestCleanupUndoAfterACrash: a run that died before writing its manifest is
+// still listed (rows unknown) and still undone, from the undo file alone.
+func TestCleanupUndoAfterACrash(t *testing.T) {
+	url := cleanupDB(t, 1000)
+	job := cleanupJob(t, url, time.Now())
+	original := checksum(t, url, "SELECT * FROM whatsapp_keys")
+	r, err := job.Run(t.Context(), jobs.CleanupOptions{Confirmed: true}, nil)
+	if err != nil || r.Deleted == 0 {
+		t.Fatalf("run: %v %+v", err, r)
+	}
+	if err := os.Remove(strings.TrimSuffix(r.UndoFile, ".zst") + ".json"); err != nil {
+		t.Fatal(err)
+	}
+	runs, err := job.ListUndo()
+	if err != nil || len(runs) != 1 || runs[0].Run != r.Run || runs[0].Rows != -1 || runs[0].Complete {
+		t.Fatalf("list without a manifest: %v %+v", err, runs)
+	}
+	u, err := job.Undo(t.Context(), "")
+	if err != nil || u.Restored != r.Deleted || u.Skipped != 0 || checksum(t, url, "SELECT * FROM whatsapp_keys") != original {
+		t.Fatalf("undo without a manifest: %v %+v (deleted %d)", err, u, r.Deleted)
+	}
+}

@@ -1,0 +1,265 @@
+package jobs
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"time"
+
+	"github.com/pgkeeper/pgkeeper/internal/redact"
+	"github.com/pgkeeper/pgkeeper/store"
+)
+
+// Outcome is how a job run ended, as its history records it.
+type Outcome string
+
+// Outcomes of a run.
+const (
+	OutcomeOK      Outcome = "ok"
+	OutcomeWarning Outcome = "warning"
+	OutcomeFailed  Outcome = "failed"
+	OutcomeSkipped Outcome = "skipped" // another heavy job held the lock
+	OutcomeRunning Outcome = "running" // not ended yet, as read back
+)
+
+// OutcomeOf is the outcome of a report graded l.
+func OutcomeOf(l Level) Outcome {
+	switch l {
+	case LevelOK:
+		return OutcomeOK
+	case LevelWarn:
+		return OutcomeWarning
+	default:
+		return OutcomeFailed
+	}
+}
+
+// Triggers of a run: the schedule, the shell, or an admin in the chat
+// (TriggerChat).
+const (
+	TriggerSchedule = "schedule"
+	TriggerShell    = "shell"
+)
+
+// TriggerChat is the trigger of a run an admin started from Telegram.
+func TriggerChat(userID int64) string { return "chat:" + strconv.FormatInt(userID, 10) }
+
+// ErrNoHistory is what a History without a database answers to reads.
+var ErrNoHistory = errors.New("no run history: pgkeeper's schema is not available")
+
+// maxErrorText bounds the error text kept per run: /history shows a line.
+const maxErrorText = 2000
+
+// History records every job run, whatever triggered it, in pgkeeper's
+// schema. Failing to record never fails the job: it is logged instead, since
+// the database that holds the history may be the very thing that is down.
+// A nil History, or one without DB, records nothing and its reads return
+// ErrNoHistory.
+type History struct {
+	DB       *store.DB
+	Schema   string           // empty: store.DefaultSchema
+	Now      func() time.Time // nil: time.Now
+	Logger   *slog.Logger     // nil: slog.Default()
+	Redactor *redact.Redactor // masks secrets in recorded errors; nil masks URL passwords only
+}
+
+// RunFunc is a job run as History records it: its figures (stored as JSON;
+// nil for none), its outcome (empty: derived from err) and its error.
+type RunFunc func(ctx context.Context) (figures any, outcome Outcome, err error)
+
+// Record runs run and records its job, trigger, start, end, outcome, error
+// and figures, and returns run's error. Without an explicit outcome, a nil
+// error is ok, ErrAlreadyRunning skipped, and any other error failed. A run
+// that panics is recorded as failed and the panic goes on.
+func (h *History) Record(ctx context.Context, job, trigger string, run RunFunc) (err error) {
+	rec := h.Start(ctx, job, trigger)
+	var figures any
+	var outcome Outcome
+	panicked := true
+	defer func() {
+		if panicked {
+			r := recover()
+			if r == nil { // runtime.Goexit: nothing to pass on
+				rec.Finish(ctx, nil, OutcomeFailed, errors.New("the run exited without returning"))
+				return
+			}
+			rec.Finish(ctx, nil, OutcomeFailed, fmt.Errorf("panic: %v", r))
+			panic(r)
+		}
+		rec.Finish(ctx, figures, outcome, err)
+	}()
+	figures, outcome, err = run(ctx)
+	panicked = false
+	return err
+}
+
+// Recording is a run that Start recorded and Finish will end.
+type Recording struct {
+	h   *History
+	id  int64
+	job string
+}
+
+// Start records that job started now. It never fails: when the run cannot
+// be recorded, it logs why and the Recording's Finish does nothing.
+func (h *History) Start(ctx context.Context, job, trigger string) *Recording {
+	rec := &Recording{h: h, job: job}
+	if h == nil || h.DB == nil {
+		return rec
+	}
+	id, err := h.DB.StartRun(ctx, h.schema(), job, trigger, h.now())
+	if err != nil {
+		h.logger().Warn("could not record a job's start", "job", job, "trigger", trigger, "err", h.Redactor.Error(err))
+		return rec
+	}
+	rec.id = id
+	return rec
+}
+
+// Finish records how the run ended (see Record for an empty outcome).
+func (r *Recording) Finish(ctx context.Context, figures any, outcome Outcome, err error) {
+	if r == nil || r.id == 0 {
+		return
+	}
+	h := r.h
+	if outcome == "" {
+		outcome = outcomeOf(err)
+	}
+	var text string
+	if err != nil {
+		text = h.Redactor.String(err.Error())
+		if r := []rune(text); len(r) > maxErrorText {
+			text = string(r[:maxErrorText]) + "…"
+		}
+	}
+	// A run cancelled by shutdown is still recorded as such.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
+	if ferr := h.DB.FinishRun(ctx, h.schema(), r.id, h.now(), string(outcome), text, figures); ferr != nil {
+		h.logger().Warn("could not record a job's end", "job", r.job, "run", r.id, "err", h.Redactor.Error(ferr))
+	}
+}
+
+func outcomeOf(err error) Outcome {
+	switch {
+	case err == nil:
+		return OutcomeOK
+	case errors.Is(err, ErrAlreadyRunning):
+		return OutcomeSkipped
+	default:
+		return OutcomeFailed
+	}
+}
+
+// HistoryReport is what /history shows: the last runs, newest first.
+type HistoryReport struct {
+	At   time.Time
+	Runs []store.Run
+}
+
+// Report returns the newest limit runs.
+func (h *History) Report(ctx context.Context, limit int) (HistoryReport, error) {
+	r := HistoryReport{At: h.now()}
+	if h == nil || h.DB == nil {
+		return r, ErrNoHistory
+	}
+	runs, err := h.DB.LastRuns(ctx, h.schema(), limit)
+	if err != nil {
+		return r, fmt.Errorf("history: %w", err)
+	}
+	r.Runs = runs
+	return r, nil
+}
+
+// LastRuns returns each job's newest finished run by job name, for /schedule,
+// /status and the metrics.
+func (h *History) LastRuns(ctx context.Context) (map[string]store.Run, error) {
+	if h == nil || h.DB == nil {
+		return nil, ErrNoHistory
+	}
+	runs, err := h.DB.LastRunPerJob(ctx, h.schema())
+	if err != nil {
+		return nil, fmt.Errorf("history: %w", err)
+	}
+	return runs, nil
+}
+
+// SampleStatus stores a status report's sizes for the trend charts: the
+// database's size, and the keys table's size and row count, when known.
+func (h *History) SampleStatus(ctx context.Context, r StatusReport) {
+	if h == nil {
+		return
+	}
+	var samples []store.Sample
+	if r.Database.Reachable && r.Database.SizeBytes > 0 {
+		samples = append(samples, store.Sample{At: r.At, Metric: store.MetricDatabaseBytes, Value: r.Database.SizeBytes})
+	}
+	for _, t := range r.Tables {
+		if t.Error == "" && t.Table == r.Keys.Table && t.TotalBytes > 0 {
+			samples = append(samples,
+				store.Sample{At: r.At, Metric: store.MetricKeysTableBytes, Value: t.TotalBytes},
+				store.Sample{At: r.At, Metric: store.MetricKeysRows, Value: t.Rows})
+		}
+	}
+	h.sample(ctx, samples)
+}
+
+// SampleBackup stores a successful backup's size and duration (and the
+// database's size it saw) for the trend charts.
+func (h *History) SampleBackup(ctx context.Context, r BackupReport) {
+	if !r.OK() || r.DryRun || r.Manifest.End.IsZero() {
+		return
+	}
+	m := r.Manifest
+	h.sample(ctx, []store.Sample{
+		{At: m.End, Metric: store.MetricBackupBytes, Value: m.CompressedBytes},
+		{At: m.End, Metric: store.MetricBackupMillis, Value: m.Duration.Milliseconds()},
+		{At: m.End, Metric: store.MetricDatabaseBytes, Value: m.DatabaseBytes},
+	})
+}
+
+// Samples returns the samples taken since, oldest first, of metrics (none:
+// all), for the charts.
+func (h *History) Samples(ctx context.Context, since time.Time, metrics ...string) ([]store.Sample, error) {
+	if h == nil || h.DB == nil {
+		return nil, ErrNoHistory
+	}
+	s, err := h.DB.Samples(ctx, h.schema(), since, metrics...)
+	if err != nil {
+		return nil, fmt.Errorf("history: %w", err)
+	}
+	return s, nil
+}
+
+// sample stores samples; like recording a run, it never fails the caller.
+func (h *History) sample(ctx context.Context, samples []store.Sample) {
+	if h == nil || h.DB == nil || len(samples) == 0 {
+		return
+	}
+	if err := h.DB.AddSamples(ctx, h.schema(), samples...); err != nil {
+		h.logger().Warn("could not store size samples", "err", h.Redactor.Error(err))
+	}
+}
+
+func (h *History) schema() string {
+	if h.Schema == "" {
+		return store.DefaultSchema
+	}
+	return h.Schema
+}
+
+func (h *History) now() time.Time {
+	if h != nil && h.Now != nil {
+		return h.Now()
+	}
+	return time.Now()
+}
+
+func (h *History) logger() *slog.Logger {
+	if h.Logger == nil {
+		return slog.Default()
+	}
+	return h.Logger
+}

@@ -1,0 +1,43 @@
+package jobs
+
+import (
+	"context"
+	"time"
+)
+
+// RecordedBackup is a Backup whose every run, whatever triggered it, is
+// recorded in the history with its figures and sampled for the charts.
+type RecordedBackup struct {
+	*Backup
+	History *History
+}
+
+// backupFigures is what history keeps of a backup run.
+type backupFigures struct {
+	File            string        `json:"file,omitempty"`
+	Kind            string        `json:"kind,omitempty"`
+	RawBytes        int64         `json:"raw_bytes,omitempty"`
+	CompressedBytes int64         `json:"compressed_bytes,omitempty"`
+	Rows            int64         `json:"rows,omitempty"`
+	Duration        time.Duration `json:"duration_ns,omitempty"`
+	Deleted         int           `json:"deleted,omitempty"`
+	FailedAt        string        `json:"failed_at,omitempty"`
+	Warnings        int           `json:"warnings,omitempty"`
+	DryRun          bool          `json:"dry_run,omitempty"`
+}
+
+// Run runs the backup and records it.
+func (b RecordedBackup) Run(ctx context.Context, opts BackupOptions, progress func(BackupProgress)) (BackupReport, error) {
+	rec := b.History.Start(ctx, "backup", opts.Trigger)
+	r, err := b.Backup.Run(ctx, opts, progress)
+	m := r.Manifest
+	fig := backupFigures{File: m.DumpFile(), Kind: m.Kind, RawBytes: m.RawBytes, CompressedBytes: m.CompressedBytes,
+		Rows: m.TotalRows(), Duration: m.Duration, Deleted: len(r.Deleted), FailedAt: r.FailedAt, Warnings: len(r.Warnings), DryRun: r.DryRun}
+	var outcome Outcome
+	if err == nil && len(r.Warnings) > 0 {
+		outcome = OutcomeWarning
+	}
+	rec.Finish(ctx, fig, outcome, err)
+	b.History.SampleBackup(ctx, r)
+	return r, err
+}

@@ -1,0 +1,242 @@
+package jobs
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"strings"
+	"time"
+
+	"github.com/pgkeeper/pgkeeper/internal/humanize"
+	"github.com/pgkeeper/pgkeeper/internal/pgversion"
+	"github.com/pgkeeper/pgkeeper/store"
+)
+
+// target is where a restore test restores, checked before anything is made.
+type target struct {
+	server *store.Server
+	dsn    string // the URL pg_restore's environment comes from
+	tool   Tool   // pg_restore
+	jobs   int
+	live   store.Identity
+	locale store.Locale
+	free   int64 // free bytes in the server's data directory; -1 unknown
+	need   int64 // about what the scratch database takes
+}
+
+// RestorePreview is what a restore test would do, shown before it runs.
+type RestorePreview struct {
+	Backup     Manifest
+	Age        time.Duration // the backup's age now: the RPO if the test ran now
+	Server     string        // host:port where the scratch database would be made
+	Via        string        // the database connected to for CREATE and DROP DATABASE
+	Scratch    string        // the scratch database's name if the test started now
+	NeedBytes  int64         // about what the scratch database takes on the server
+	ServerFree int64         // free space of the server's data directory; -1 when it cannot be known
+	Leftovers  []string      // leftover scratch databases a run would drop first
+	PgRestore  string        // the pg_restore version that would be used
+	Jobs       int
+}
+
+// Preview checks everything a run checks before it makes anything, and says
+// which backup, where, and under what name. The error is non-nil when a run
+// would refuse; the preview is filled as far as it got.
+func (t *RestoreTest) Preview(ctx context.Context, backupName string) (RestorePreview, error) {
+	now := t.now()
+	p := RestorePreview{ServerFree: -1, Scratch: store.ScratchName(t.DB.Database(), now)}
+	m, err := FindBackup(t.Config.BackupDir, backupName)
+	if err != nil {
+		return p, fmt.Errorf("restore test: %w", err)
+	}
+	p.Backup, p.Age, p.NeedBytes = m, now.Sub(m.Start), m.DatabaseBytes
+	tg, err := t.preflight(ctx, m)
+	if tg.server != nil {
+		p.Server, p.Via = tg.server.Host(), tg.server.Database()
+	}
+	p.PgRestore, p.Jobs, p.ServerFree = tg.tool.Version.String(), tg.jobs, tg.free
+	if err != nil {
+		return p, fmt.Errorf("restore test: %w", err)
+	}
+	if old, err := tg.server.ScratchDatabases(ctx, t.DB.Database()); err == nil {
+		for _, s := range old {
+			if now.Sub(s.Created) > ScratchMaxAge {
+				p.Leftovers = append(p.Leftovers, s.Name)
+			}
+		}
+	}
+	return p, nil
+}
+
+// Sweep drops leftover scratch databases (older than ScratchMaxAge) under the
+// heavy-job lock, as at process start; ErrAlreadyRunning when a job holds it.
+func (t *RestoreTest) Sweep(ctx context.Context, trigger string) ([]string, error) {
+	lock, err := t.DB.TryLock(ctx, "restore sweep", trigger, t.now())
+	if err != nil {
+		return nil, fmt.Errorf("restore sweep: %w", err)
+	}
+	defer lock.Unlock(ctx)
+	srv, _, err := t.server()
+	if err != nil {
+		return nil, fmt.Errorf("restore sweep: %w", err)
+	}
+	return t.sweep(ctx, srv, t.now())
+}
+
+// server is the Server scratch databases are made on and the URL it comes from.
+func (t *RestoreTest) server() (*store.Server, string, error) {
+	dsn, db := t.Config.RestoreDatabaseURL, ""
+	if dsn == "" {
+		dsn, db = t.Config.DatabaseURL, DefaultMaintenanceDB
+		if t.DB.Database() == DefaultMaintenanceDB {
+			// The live data lives in "postgres": go through template1 instead,
+			// so the maintenance connection is never the live database.
+			db = "template1"
+		}
+	}
+	srv, err := store.OpenServer(dsn, db)
+	if err != nil {
+		return nil, "", fmt.Errorf("RESTORE_DATABASE_URL: %w", err)
+	}
+	return srv, dsn, nil
+}
+
+// preflight refuses, before anything is made: a pg_restore older than the
+// backup's server, a target that is the live database however its URL is
+// spelled, a server older than the backup's, and a server without room.
+func (t *RestoreTest) preflight(ctx context.Context, m Manifest) (target, error) {
+	tg := target{jobs: max(t.Config.Jobs, 1), free: -1, need: m.DatabaseBytes}
+	var err error
+	if tg.server, tg.dsn, err = t.server(); err != nil {
+		return tg, err
+	}
+	if _, err := store.ClientEnv(tg.dsn, ""); err != nil {
+		return tg, err
+	}
+	backupVer := pgversion.FromNum(m.ServerVersionNum)
+	if m.ServerVersionNum == 0 {
+		backupVer, _ = pgversion.Parse(m.ServerVersion)
+	}
+	if tg.tool, err = FindTool(ctx, t.Config.PGBinDir, "pg_restore"); err != nil {
+		return tg, fmt.Errorf("%w: install postgresql-client-%s or set PG_BIN_DIR", err, backupVer.MajorString())
+	}
+	if prob := CompatibilityProblem(tg.tool, backupVer); prob != "" {
+		return tg, errors.New(prob)
+	}
+	if tg.live, err = t.DB.Identity(ctx); err != nil {
+		return tg, fmt.Errorf("database unreachable: %w", err)
+	}
+	via, err := tg.server.Identity(ctx)
+	if err != nil {
+		return tg, fmt.Errorf("restore server unreachable: %w", err)
+	}
+	if via.SameDatabase(tg.live) {
+		return tg, fmt.Errorf("%w: RESTORE_DATABASE_URL reaches %s on %s, the database pgkeeper guards: point it at the server's maintenance database (postgres)",
+			ErrLiveDatabase, via.Database, tg.server.Host())
+	}
+	num, err := tg.server.ServerVersion(ctx)
+	if err != nil {
+		return tg, fmt.Errorf("restore server: %w", err)
+	}
+	if sv := pgversion.FromNum(num); !sv.CanHandle(backupVer) {
+		return tg, fmt.Errorf("restore server %s runs PostgreSQL %s, older than the backup's %s: set RESTORE_DATABASE_URL to a server of version %s or later",
+			tg.server.Host(), sv, backupVer, backupVer.MajorString())
+	}
+	tg.free = serverFree(ctx, tg.server)
+	// A scratch copy must not fill the disk of a server that also carries
+	// production: 20% margin over the database's size when it was backed up.
+	if want := tg.need + tg.need/5; tg.free >= 0 && tg.free < want {
+		return tg, fmt.Errorf("%w: the restore server has %s free, the scratch database needs about %s: free space or set RESTORE_DATABASE_URL to another server",
+			ErrDiskFull, humanize.Bytes(tg.free), humanize.Bytes(want))
+	}
+	if tg.jobs > 1 {
+		if free, err := FreeBytes(t.Config.BackupDir); err == nil && free < m.RawBytes {
+			return tg, fmt.Errorf("%w: BACKUP_DIR has %s free, a parallel restore decompresses %s there first",
+				ErrDiskFull, humanize.Bytes(free), humanize.Bytes(m.RawBytes))
+		}
+	}
+	// Matching the live database's encoding is best effort: createScratch
+	// falls back to the server's default.
+	tg.locale, _ = t.DB.Locale(ctx)
+	return tg, nil
+}
+
+// serverFree measures the server's data directory when it is on this machine
+// and the role may read where it is; -1 otherwise.
+func serverFree(ctx context.Context, srv *store.Server) int64 {
+	hp := srv.Host()
+	host := hp[:strings.LastIndex(hp, ":")]
+	ip := net.ParseIP(host)
+	if host != "localhost" && !strings.HasPrefix(host, "/") && (ip == nil || !ip.IsLoopback()) {
+		return -1
+	}
+	dir := srv.DataDirectory(ctx)
+	if dir == "" {
+		return -1
+	}
+	free, err := FreeBytes(dir)
+	if err != nil {
+		return -1
+	}
+	return free
+}
+
+// sweep drops this database's scratch databases older than ScratchMaxAge:
+// what a crash or a kill -9 left. It runs under the heavy-job lock.
+func (t *RestoreTest) sweep(ctx context.Context, srv *store.Server, now time.Time) ([]string, error) {
+	found, err := srv.ScratchDatabases(ctx, t.DB.Database())
+	if err != nil {
+		return nil, err
+	}
+	var swept []string
+	var errs []error
+	for _, s := range found {
+		if now.Sub(s.Created) <= ScratchMaxAge {
+			continue
+		}
+		if err := srv.DropDatabase(ctx, s.Name); err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		swept = append(swept, s.Name)
+	}
+	return swept, errors.Join(errs...)
+}
+
+// createScratch makes the scratch database like the live one (encoding and
+// collation), or with the server's defaults when those are not available
+// there, which it then says.
+func (t *RestoreTest) createScratch(ctx context.Context, tg target, name string) (string, error) {
+	err := tg.server.CreateDatabase(ctx, name, tg.locale)
+	if err == nil || tg.locale == (store.Locale{}) || ctx.Err() != nil {
+		return "", err
+	}
+	if err2 := tg.server.CreateDatabase(ctx, name, store.Locale{}); err2 != nil {
+		return "", err2
+	}
+	return "scratch database made with the server's default encoding and locale: " + oneLine(err.Error()), nil
+}
+
+// checkScratch proves, before pg_restore writes a byte, that the scratch name
+// reaches a new, empty database that is not the live one (a pooler mapping
+// database names could otherwise send the restore anywhere).
+func (t *RestoreTest) checkScratch(ctx context.Context, scratch *store.DB, tg target, name string) error {
+	id, err := scratch.Identity(ctx)
+	if err != nil {
+		return err
+	}
+	if id.SameDatabase(tg.live) {
+		return fmt.Errorf("%w: %s on %s", ErrLiveDatabase, name, tg.server.Host())
+	}
+	if id.Database != name {
+		return fmt.Errorf("connecting to %s reached database %s instead: refusing to restore there", name, id.Database)
+	}
+	tables, err := scratch.Tables(ctx)
+	if err != nil {
+		return err
+	}
+	if len(tables) > 0 {
+		return fmt.Errorf("scratch database %s is not empty (%d tables): refusing to restore there", name, len(tables))
+	}
+	return nil
+}

@@ -1,0 +1,104 @@
+package jobs
+
+import (
+	"context"
+	"time"
+
+	"github.com/pgkeeper/pgkeeper/store"
+)
+
+// Change is a size now and how it moved over a window.
+type Change struct {
+	Now       int64
+	Ago24h    int64 // 0: no sample that old
+	Ago7d     int64
+	HaveTrend bool
+}
+
+// SummaryReport is the daily summary: the state of backups, restore tests and
+// cleanups, sizes and their trend, and anything that needs a look.
+type SummaryReport struct {
+	At            time.Time
+	LastBackup    *Manifest
+	Daily         int
+	Monthly       int
+	Policy        Retention
+	LastRestore   *RestoreProof
+	RestoredFrom  string // backup the last restore test used
+	LastRuns      map[string]store.Run
+	DatabaseBytes Change
+	KeysBytes     Change
+	Findings      []Finding
+}
+
+// Summary builds the daily summary from a fresh status report, the backups on
+// disk and the run history.
+type Summary struct {
+	Status    *Status
+	History   *History
+	BackupDir string
+	Retention Retention
+	Now       func() time.Time
+}
+
+// Run builds the summary. It never fails: what it cannot learn, it leaves out.
+func (s *Summary) Run(ctx context.Context) SummaryReport {
+	now := time.Now
+	if s.Now != nil {
+		now = s.Now
+	}
+	r := SummaryReport{At: now(), Policy: s.Retention}
+	st := s.Status.Run(ctx)
+	r.Findings = st.Findings
+	if s.History != nil {
+		s.History.SampleStatus(ctx, st)
+		r.LastRuns, _ = s.History.LastRuns(ctx)
+		if samples, err := s.History.Samples(ctx, r.At.Add(-8*24*time.Hour), store.MetricDatabaseBytes, store.MetricKeysTableBytes); err == nil {
+			r.DatabaseBytes = trend(samples, store.MetricDatabaseBytes, r.At)
+			r.KeysBytes = trend(samples, store.MetricKeysTableBytes, r.At)
+		}
+	}
+	backups, _ := ListBackups(s.BackupDir)
+	if len(backups) > 0 {
+		r.LastBackup = &backups[0]
+	}
+	for _, v := range s.Retention.Apply(backups) {
+		if v.Keep && v.Backup.Kind == KindMonthly {
+			r.Monthly++
+		} else if v.Keep {
+			r.Daily++
+		}
+	}
+	for _, b := range backups {
+		for i := range b.RestoreTests {
+			p := b.RestoreTests[i]
+			if r.LastRestore == nil || p.At.After(r.LastRestore.At) {
+				r.LastRestore, r.RestoredFrom = &p, b.Name
+			}
+		}
+	}
+	return r
+}
+
+// trend reads a metric's latest value and its values about 24 h and 7 d
+// before at (the nearest sample at or before each mark).
+func trend(samples []store.Sample, metric string, at time.Time) Change {
+	var c Change
+	var latest time.Time
+	for _, s := range samples {
+		if s.Metric != metric {
+			continue
+		}
+		if !s.At.After(at.Add(-24 * time.Hour)) {
+			c.Ago24h = s.Value
+		}
+		if !s.At.After(at.Add(-7 * 24 * time.Hour)) {
+			c.Ago7d = s.Value
+		}
+		if s.At.After(latest) || s.At.Equal(latest) {
+			latest, c.Now = s.At, s.Value
+		}
+	}
+	c.HaveTrend = c.Ago24h > 0 || c.Ago7d > 0
+	return c
+}

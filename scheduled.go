@@ -1,0 +1,132 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/pgkeeper/pgkeeper/internal/humanize"
+	"github.com/pgkeeper/pgkeeper/internal/render"
+	"github.com/pgkeeper/pgkeeper/jobs"
+	"github.com/pgkeeper/pgkeeper/store"
+)
+
+// storeRun is a recorded run, for /schedule.
+type storeRun = store.Run
+
+// scheduledNames are the jobs /schedule lists, scheduled or off.
+var scheduledNames = []string{"backup", "cleanup", "restore_test", "summary"}
+
+// scheduler builds the schedules from the configuration.
+func (a *app) scheduler(ctx context.Context, notify func(context.Context, string) error) (*jobs.Scheduler, error) {
+	host, _ := os.Hostname()
+	cfg := jobs.SchedulerConfig{Location: a.cfg.Location, Schema: a.cfg.Schema, Instance: fmt.Sprintf("%s:%d", host, os.Getpid()), Logger: a.log}
+	if a.hist != nil {
+		cfg.DB = a.db
+	}
+	if a.hub != nil {
+		cfg.CheckIns = sentryCheckIns{hub: a.hub}
+	}
+	return jobs.NewScheduler(ctx, cfg, []jobs.Scheduled{
+		{Name: "backup", Cron: a.cfg.BackupSchedule, Run: a.scheduledBackup(notify, "")},
+		{Name: "summary", Cron: a.cfg.SummarySchedule, Run: a.scheduledSummary(notify)},
+	})
+}
+
+// waitedNote says that a scheduled run waited for another heavy job.
+func waitedNote(waited time.Duration) string {
+	if waited < time.Second {
+		return ""
+	}
+	return fmt.Sprintf("⏳ waited %s for another job to finish\n", humanize.Duration(waited))
+}
+
+// scheduledBackup runs the backup for the schedule (or the catch-up, with a
+// note saying why) and tells the chat: failures always, successes as
+// NOTIFY_SUCCESS says.
+func (a *app) scheduledBackup(notify func(context.Context, string) error, note string) func(context.Context, time.Duration) error {
+	return func(ctx context.Context, waited time.Duration) error {
+		r, err := a.backupJob().Run(ctx, jobs.BackupOptions{Trigger: jobs.TriggerSchedule}, nil)
+		if errors.Is(err, jobs.ErrAlreadyRunning) {
+			return err // the scheduler waits and tries again
+		}
+		prefix := note + waitedNote(waited)
+		if err != nil {
+			a.capture(jobs.TriggerSchedule)("backup", err)
+			a.deliver(ctx, notify, prefix+render.Backup(r, render.HTML))
+			return err
+		}
+		a.notifySuccess(ctx, notify, prefix, render.BackupBrief(r), render.Backup(r, render.HTML), len(r.Warnings) > 0)
+		return nil
+	}
+}
+
+// scheduledSummary sends the daily summary.
+func (a *app) scheduledSummary(notify func(context.Context, string) error) func(context.Context, time.Duration) error {
+	return func(ctx context.Context, _ time.Duration) error {
+		s := &jobs.Summary{Status: a.statusJob(), History: a.hist, BackupDir: a.cfg.BackupDir,
+			Retention: jobs.Retention{KeepDaily: a.cfg.KeepDaily, KeepMonthly: a.cfg.KeepMonthly}}
+		rec := a.hist.Start(ctx, "summary", jobs.TriggerSchedule)
+		r := s.Run(ctx)
+		a.deliver(ctx, notify, render.Summary(r, render.HTML))
+		rec.Finish(ctx, nil, "", nil)
+		return nil
+	}
+}
+
+// notifySuccess tells the chat a scheduled run succeeded, as briefly as
+// NOTIFY_SUCCESS asks; a run with warnings always speaks in full.
+func (a *app) notifySuccess(ctx context.Context, notify func(context.Context, string) error, prefix, brief, full string, warned bool) {
+	switch {
+	case warned || a.cfg.NotifySuccess == "full":
+		a.deliver(ctx, notify, prefix+full)
+	case a.cfg.NotifySuccess == "brief":
+		a.deliver(ctx, notify, prefix+brief)
+	}
+}
+
+func (a *app) deliver(ctx context.Context, notify func(context.Context, string) error, html string) {
+	if err := notify(ctx, html); err != nil {
+		a.log.Error("could not queue a notification", "err", a.red.Error(err))
+	}
+}
+
+// catchUp runs a backup at start when the newest verified one is older than
+// one backup interval plus an hour: pgkeeper was down when one was due.
+func (a *app) catchUp(ctx context.Context, notify func(context.Context, string) error) {
+	if a.cfg.BackupSchedule == "" {
+		return
+	}
+	now := time.Now()
+	interval, err := jobs.Interval(a.cfg.BackupSchedule, now.In(a.cfg.Location))
+	if err != nil {
+		return
+	}
+	list, _ := jobs.ListBackups(a.cfg.BackupDir)
+	var why string
+	switch {
+	case len(list) == 0:
+		why = "no verified backup exists"
+	case now.Sub(list[0].Start) > interval+time.Hour:
+		why = fmt.Sprintf("the newest backup is %s old, more than the %s between scheduled backups",
+			humanize.Duration(now.Sub(list[0].Start)), humanize.Duration(interval))
+	default:
+		return
+	}
+	a.log.Info("catch-up backup", "why", why)
+	note := "↻ Catch-up backup at start: " + why + ".\n"
+	run := a.scheduledBackup(notify, note)
+	for wait := time.Duration(0); ; wait += 30 * time.Second {
+		err := run(ctx, wait)
+		if !errors.Is(err, jobs.ErrAlreadyRunning) || wait > 2*time.Hour {
+			return
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(30 * time.Second):
+		}
+	}
+}

@@ -1,0 +1,138 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// DefaultSchema is where pgkeeper keeps its own state (run history, outbox,
+// size samples) inside the database it guards.
+const DefaultSchema = "pgkeeper"
+
+// migrations are applied in order, each once; migration i brings the schema
+// to version i+1. Never edit one that has shipped: append a new one. "%[1]s"
+// is the quoted schema.
+var migrations = []string{
+	// 1: run history, notification outbox, size samples.
+	`CREATE TABLE %[1]s.job_runs (
+		id         bigserial   PRIMARY KEY,
+		job        text        NOT NULL,
+		trigger    text        NOT NULL,
+		started_at timestamptz NOT NULL,
+		ended_at   timestamptz,
+		outcome    text        NOT NULL DEFAULT 'running'
+		           CHECK (outcome IN ('ok', 'failed', 'warning', 'skipped', 'running')),
+		error      text        NOT NULL DEFAULT '',
+		figures    jsonb
+	);
+	CREATE INDEX job_runs_started ON %[1]s.job_runs (started_at DESC, id DESC);
+	CREATE INDEX job_runs_job_started ON %[1]s.job_runs (job, started_at DESC, id DESC);
+
+	CREATE TABLE %[1]s.outbox (
+		id           bigserial   PRIMARY KEY,
+		created_at   timestamptz NOT NULL DEFAULT now(),
+		chat_id      bigint      NOT NULL,
+		thread_id    bigint,
+		kind         text        NOT NULL CHECK (kind IN ('html', 'photo')),
+		body         text        NOT NULL DEFAULT '',
+		photo        bytea,
+		attempts     int         NOT NULL DEFAULT 0,
+		last_error   text        NOT NULL DEFAULT '',
+		delivered_at timestamptz,
+		dropped_at   timestamptz
+	);
+	CREATE INDEX outbox_pending ON %[1]s.outbox (id) WHERE delivered_at IS NULL AND dropped_at IS NULL;
+
+	CREATE TABLE %[1]s.samples (
+		at     timestamptz NOT NULL,
+		metric text        NOT NULL,
+		value  bigint      NOT NULL
+	);
+	CREATE INDEX samples_metric_at ON %[1]s.samples (metric, at);`,
+}
+
+// SchemaVersion is the version Migrate brings the schema to.
+func SchemaVersion() int { return len(migrations) }
+
+// Migrate creates schema (validated as a plain identifier) in the guarded
+// database and brings it to SchemaVersion(). It is idempotent, and safe when
+// several pgkeeper processes start at once: each migrates under a
+// transaction-scoped advisory lock, so the later one finds the work done.
+func (db *DB) Migrate(ctx context.Context, schema string) error {
+	if !identRe.MatchString(schema) {
+		return fmt.Errorf("migrate: schema %q is not a plain identifier (letters, digits, _ and $)", schema)
+	}
+	s := pgx.Identifier{schema}.Sanitize()
+	ctx, cancel := context.WithTimeout(ctx, time.Minute)
+	defer cancel()
+	tx, err := db.pool.Begin(ctx)
+	if err != nil {
+		return fmt.Errorf("migrate %s: begin: %w", schema, err)
+	}
+	defer func() { _ = tx.Rollback(context.WithoutCancel(ctx)) }()
+	// The lock is taken before anything is looked at: CREATE ... IF NOT EXISTS
+	// alone still fails with a unique violation when two sessions race.
+	if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock(hashtext('pgkeeper'), hashtext($1))", "migrate:"+schema); err != nil {
+		return fmt.Errorf("migrate %s: lock: %w", schema, err)
+	}
+	// CREATE SCHEMA IF NOT EXISTS needs CREATE on the database even when the
+	// schema exists: look first, so that a role without it can use a schema
+	// an admin made for it.
+	var exists bool
+	if err := tx.QueryRow(ctx, "SELECT EXISTS (SELECT FROM pg_namespace WHERE nspname = $1)", schema).Scan(&exists); err != nil {
+		return fmt.Errorf("migrate %s: look for schema: %w", schema, err)
+	}
+	if !exists {
+		if _, err := tx.Exec(ctx, "CREATE SCHEMA "+s); err != nil {
+			return fmt.Errorf("migrate %s: create schema: %w", schema, err)
+		}
+	}
+	_, err = tx.Exec(ctx, fmt.Sprintf(`
+		CREATE TABLE IF NOT EXISTS %s.schema_version (
+			version    int         PRIMARY KEY,
+			applied_at timestamptz NOT NULL DEFAULT now()
+		)`, s))
+	if err != nil {
+		return fmt.Errorf("migrate %s: create version table: %w", schema, err)
+	}
+	var current int
+	if err := tx.QueryRow(ctx, fmt.Sprintf("SELECT coalesce(max(version), 0) FROM %s.schema_version", s)).Scan(&current); err != nil {
+		return fmt.Errorf("migrate %s: read version: %w", schema, err)
+	}
+	// A schema newer than this binary (a rollback after an upgrade) is left
+	// alone: migrations only add, so the older code still finds its tables.
+	for v := current + 1; v <= len(migrations); v++ {
+		if _, err := tx.Exec(ctx, fmt.Sprintf(migrations[v-1], s)); err != nil {
+			return fmt.Errorf("migrate %s to version %d: %w", schema, v, err)
+		}
+		if _, err := tx.Exec(ctx, fmt.Sprintf("INSERT INTO %s.schema_version (version) VALUES ($1)", s), v); err != nil {
+			return fmt.Errorf("migrate %s: record version %d: %w", schema, v, err)
+		}
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return fmt.Errorf("migrate %s: commit: %w", schema, err)
+	}
+	return nil
+}
+
+// Version is the schema's migration version; 0 when it was never migrated.
+func (db *DB) Version(ctx context.Context, schema string) (int, error) {
+	var exists bool
+	if err := db.pool.QueryRow(ctx, "SELECT to_regclass($1) IS NOT NULL", table(schema, "schema_version")).Scan(&exists); err != nil {
+		return 0, fmt.Errorf("schema version of %s: %w", schema, err)
+	}
+	if !exists {
+		return 0, nil
+	}
+	var v int
+	if err := db.pool.QueryRow(ctx, "SELECT coalesce(max(version), 0) FROM "+table(schema, "schema_version")).Scan(&v); err != nil {
+		return 0, fmt.Errorf("schema version of %s: %w", schema, err)
+	}
+	return v, nil
+}
+
+// table is schema.name, quoted.
+func table(schema, name string) string { return pgx.Identifier{schema, name}.Sanitize() }
