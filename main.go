@@ -32,6 +32,12 @@ Usage:
   pgkeeper backup [--dry-run]
                        make a verified backup now; exit 1 on failure
   pgkeeper backups     list the verified backups
+  pgkeeper restore-test [--backup NAME]
+                       restore a backup into a scratch database, verify it, report RTO/RPO; exit 1 on failure
+  pgkeeper cleanup [--yes] [--batch-size N]
+                       preview expired keys; --yes deletes them in short batches with an undo file
+  pgkeeper cleanup --undo [RUN]
+                       put a cleanup's rows back (default: the newest)
   pgkeeper check       check configuration, database, pg_dump/pg_restore, BACKUP_DIR, Telegram; exit 1 on failure
   pgkeeper version     print the version
   pgkeeper help        this text
@@ -62,11 +68,13 @@ func run(ctx context.Context, args []string, env func(string) (string, bool), st
 		return exitOK
 	}
 	commands := map[string]func(context.Context, *app, []string) int{
-		"serve":   serve,
-		"status":  status,
-		"check":   check,
-		"backup":  backup,
-		"backups": backups,
+		"serve":        serve,
+		"status":       status,
+		"check":        check,
+		"backup":       backup,
+		"backups":      backups,
+		"restore-test": restoreTest,
+		"cleanup":      cleanup,
 	}
 	f, ok := commands[cmd]
 	if !ok {

@@ -173,3 +173,38 @@ func TestBackupShell(t *testing.T) {
 		})
 	}
 }
+
+func TestRestoreTestAndCleanupShell(t *testing.T) {
+	url := pgtest.NewBaileysDB(t, pgtest.Seed{Companies: 2, Keys: 2000, Days: 60})
+	dir := t.TempDir()
+	env := map[string]string{"DATABASE_URL": url, "PG_BIN_DIR": pgtest.BinDir(t), "BACKUP_DIR": dir}
+	keys := pgtest.QueryInt(t, url, "SELECT count(*) FROM whatsapp_keys")
+	steps := []struct {
+		name     string
+		args     []string
+		wantCode int
+		wantOut  string
+	}{
+		{"restore test without a backup fails", []string{"restore-test"}, 1, "Restore test FAILED"},
+		{"backup", []string{"backup"}, 0, "Backup verified"},
+		{"restore test", []string{"restore-test"}, 0, "Restore test passed"},
+		{"cleanup preview deletes nothing", []string{"cleanup"}, 0, "Nothing was deleted"},
+		{"bad batch size", []string{"cleanup", "--yes", "--batch-size", "0"}, 2, ""},
+		{"cleanup", []string{"cleanup", "--yes", "--batch-size", "100"}, 0, "Cleanup deleted"},
+		{"undo", []string{"cleanup", "--undo"}, 0, "skipped"},
+	}
+	for _, s := range steps {
+		code, out, errOut := runCLI(t, env, s.args...)
+		if code != s.wantCode || !strings.Contains(out, s.wantOut) {
+			t.Fatalf("%s: exit %d (want %d)\nstdout:\n%s\nstderr:\n%s", s.name, code, s.wantCode, out, errOut)
+		}
+		if s.name == "cleanup preview deletes nothing" || s.name == "undo" {
+			if got := pgtest.QueryInt(t, url, "SELECT count(*) FROM whatsapp_keys"); got != keys {
+				t.Fatalf("%s: %d keys, want %d", s.name, got, keys)
+			}
+		}
+	}
+	if n := pgtest.QueryInt(t, url, "SELECT count(*) FROM pg_database WHERE datname LIKE '%pgkeeper_restore%'"); n != 0 {
+		t.Fatalf("%d scratch databases left behind", n)
+	}
+}
