@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/pgkeeper/pgkeeper/bot"
+	"github.com/pgkeeper/pgkeeper/internal/confirm"
 	"github.com/pgkeeper/pgkeeper/internal/render"
 	"github.com/pgkeeper/pgkeeper/jobs"
 )
@@ -49,8 +50,11 @@ func serve(ctx context.Context, a *app, args []string) int {
 		BackupDir: a.cfg.BackupDir,
 		Capture:   a.capture("chat"),
 		Notify:    notify,
-		History:   historyReader(hist),
-		Schedule:  a.scheduleReader(sched),
+		RestoreTest: &jobs.RestoreTest{DB: a.db, Config: jobs.RestoreConfig{DatabaseURL: a.cfg.DatabaseURL,
+			RestoreDatabaseURL: a.cfg.RestoreDatabaseURL, BackupDir: a.cfg.BackupDir, PGBinDir: a.cfg.PGBinDir}},
+		Confirm:  confirm.New(a.cfg.ConfirmTTL, nil),
+		History:  historyReader(hist),
+		Schedule: a.scheduleReader(sched),
 	})
 	if err != nil {
 		a.log.Error("cannot start the bot", "err", err)

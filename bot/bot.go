@@ -14,6 +14,7 @@ import (
 	tele "gopkg.in/telebot.v3"
 
 	"github.com/pgkeeper/pgkeeper/handlers"
+	"github.com/pgkeeper/pgkeeper/internal/confirm"
 	"github.com/pgkeeper/pgkeeper/internal/redact"
 )
 
@@ -40,6 +41,10 @@ type Jobs struct {
 	// Notify queues a message for the alert chat (the outbox); nil: sent
 	// directly, and lost if Telegram is down.
 	Notify func(ctx context.Context, html string) error
+	// RestoreTest backs /restore_test; nil: not offered.
+	RestoreTest handlers.RestoreTester
+	// Confirm holds confirmation buttons; nil: a store with the default TTL.
+	Confirm *confirm.Store
 	// History and Schedule back /history and /schedule; nil: not offered.
 	History  handlers.HistoryReader
 	Schedule handlers.ScheduleReader

@@ -4,6 +4,7 @@ import (
 	tele "gopkg.in/telebot.v3"
 
 	"github.com/pgkeeper/pgkeeper/handlers"
+	"github.com/pgkeeper/pgkeeper/internal/confirm"
 )
 
 // routes registers every command. Middleware first: telebot applies Use only
@@ -13,6 +14,15 @@ func (b *Bot) routes(j Jobs) {
 	b.command("status", "database health, table sizes, key ages, tools, backup space", handlers.Status(b.ctx, j.Status))
 	b.command("backup", "make a verified backup now; /backup dry shows what it would do", handlers.Backup(b.ctx, j.Backup, b.alerter(j.Capture)))
 	b.command("backups", "the verified backups, newest first, and free space", handlers.Backups(j.BackupDir))
+	store := j.Confirm
+	if store == nil {
+		store = confirm.New(confirm.DefaultTTL, nil)
+	}
+	cf := handlers.NewConfirmer(store)
+	b.tb.Handle(&tele.InlineButton{Unique: handlers.ConfirmUnique}, cf.Handle)
+	if j.RestoreTest != nil {
+		b.command("restore_test", "restore a backup into a scratch database and prove it (asks first)", handlers.RestoreTest(b.ctx, j.RestoreTest, cf, b.alerter(j.Capture)))
+	}
 	if j.History != nil {
 		b.command("history", "the last job runs: what, who, outcome, how long", handlers.History(b.ctx, j.History))
 	}

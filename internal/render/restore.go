@@ -75,3 +75,18 @@ func Cleanup(r jobs.CleanupReport, f Format) string {
 	}
 	return d.String()
 }
+
+// RestorePreview renders what a restore test would do, before its button.
+func RestorePreview(p jobs.RestorePreview, f Format) string {
+	d := &doc{f: f}
+	d.line(d.bold("Restore test · " + p.Backup.Name))
+	d.text(fmt.Sprintf("backup %s old · %s · %s", humanize.Duration(p.Age), p.Backup.Kind, humanize.Bytes(p.Backup.CompressedBytes)))
+	d.line(d.esc("into scratch database"), d.code(p.Scratch), d.esc("on "+p.Server))
+	free := "unknown"
+	if p.ServerFree >= 0 {
+		free = humanize.Bytes(p.ServerFree)
+	}
+	d.text(fmt.Sprintf("needs about %s · server free %s · pg_restore %s", humanize.Bytes(p.NeedBytes), free, p.PgRestore))
+	d.text("It is dropped afterwards, whatever happens. Nothing runs before the button.")
+	return d.String()
+}

@@ -1,0 +1,50 @@
+package handlers
+
+import (
+	"context"
+	"fmt"
+	"html"
+	"strings"
+
+	tele "gopkg.in/telebot.v3"
+
+	"github.com/pgkeeper/pgkeeper/internal/confirm"
+	"github.com/pgkeeper/pgkeeper/internal/humanize"
+	"github.com/pgkeeper/pgkeeper/internal/render"
+	"github.com/pgkeeper/pgkeeper/jobs"
+)
+
+// RestoreTester previews and runs restore tests.
+type RestoreTester interface {
+	Preview(ctx context.Context, backup string) (jobs.RestorePreview, error)
+	Run(ctx context.Context, opts jobs.RestoreOptions, progress func(jobs.RestoreProgress)) (jobs.RestoreReport, error)
+}
+
+var _ RestoreTester = (*jobs.RestoreTest)(nil)
+
+// RestoreTest answers /restore_test [backup] with a preview and buttons; the
+// test runs only from the confirmation.
+func RestoreTest(ctx context.Context, t RestoreTester, cf *Confirmer, alert Alert) tele.HandlerFunc {
+	cf.On("restore", func(c tele.Context, p confirm.Pending) error {
+		prog, err := startProgress(c, "⏳ Restore test starting…")
+		if err != nil {
+			return err
+		}
+		r, err := t.Run(ctx, jobs.RestoreOptions{Backup: p.Arg, Trigger: who(c)}, func(rp jobs.RestoreProgress) {
+			prog.update(html.EscapeString(fmt.Sprintf("⏳ Restore test · %s · %s", rp.Step, humanize.Duration(rp.Elapsed))))
+		})
+		report := render.RestoreTest(r, render.HTML)
+		if err != nil && alert != nil {
+			alert(ctx, "restore_test", err, report, c.Chat().ID)
+		}
+		return prog.finish(report)
+	})
+	return func(c tele.Context) error {
+		name := strings.TrimSpace(c.Message().Payload)
+		p, err := t.Preview(ctx, name)
+		if err != nil {
+			return c.Send("Cannot run a restore test: " + err.Error())
+		}
+		return cf.Offer(c, render.RestorePreview(p, render.HTML), "restore", p.Backup.Name, "Run restore test")
+	}
+}
