@@ -79,7 +79,8 @@ func cleanup(ctx context.Context, a *app, args []string) int {
 	}
 	rec := a.hist.Start(ctx, "cleanup", jobs.TriggerShell)
 	r, err := c.Run(ctx, jobs.CleanupOptions{Confirmed: true, Trigger: jobs.TriggerShell}, nil)
-	rec.Finish(ctx, nil, "", err)
+	// The report's level, not only err: a stopped run is no plain success.
+	rec.Finish(ctx, nil, jobs.OutcomeOf(r.Level()), err)
 	fmt.Fprintln(a.stdout, render.Cleanup(r, render.Plain))
 	if err != nil {
 		fmt.Fprintln(a.stderr, "pgkeeper cleanup:", a.red.String(err.Error()))

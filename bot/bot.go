@@ -52,17 +52,19 @@ type Jobs struct {
 
 // Bot is a running Telegram front end.
 type Bot struct {
-	tb       *tele.Bot
-	ctx      context.Context
-	log      *slog.Logger
-	red      *redact.Redactor
-	hub      *sentry.Hub
-	admins   map[int64]bool
-	chatID   int64
-	notify   func(ctx context.Context, html string) error
-	commands []handlers.Command
-	inflight sync.WaitGroup
-	drain    time.Duration
+	tb     *tele.Bot
+	ctx    context.Context
+	log    *slog.Logger
+	red    *redact.Redactor
+	hub    *sentry.Hub
+	admins map[int64]bool
+	chatID int64
+	notify func(ctx context.Context, html string) error
+	// confirmer's expired buttons are taken off their messages while running.
+	confirmer *handlers.Confirmer
+	commands  []handlers.Command
+	inflight  sync.WaitGroup
+	drain     time.Duration
 }
 
 // New builds the bot and its routes; it contacts nobody until Run. ctx is the
@@ -112,7 +114,22 @@ func (b *Bot) Run(ctx context.Context) error {
 		close(done)
 	}()
 	b.log.Info("bot polling", "api", b.red.String(b.tb.URL), "admins", len(b.admins))
+	expired := make(chan struct{})
+	go func() {
+		defer close(expired)
+		tick := time.NewTicker(15 * time.Second)
+		defer tick.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-tick.C:
+				b.confirmer.Expire(b.tb)
+			}
+		}
+	}()
 	<-ctx.Done()
+	<-expired
 	b.tb.Stop()
 	<-done
 	drained := make(chan struct{})

@@ -19,6 +19,7 @@ func (b *Bot) routes(j Jobs) {
 		store = confirm.New(confirm.DefaultTTL, nil)
 	}
 	cf := handlers.NewConfirmer(store)
+	b.confirmer = cf
 	b.tb.Handle(&tele.InlineButton{Unique: handlers.ConfirmUnique}, cf.Handle)
 	if j.RestoreTest != nil {
 		b.command("restore_test", "restore a backup into a scratch database and prove it (asks first)", handlers.RestoreTest(b.ctx, j.RestoreTest, cf, b.alerter(j.Capture)))
