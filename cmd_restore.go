@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -57,7 +58,7 @@ func cleanup(ctx context.Context, a *app, args []string) int {
 		return exitUsage
 	}
 	a.history(ctx)
-	c := &jobs.Cleanup{DB: a.db, Config: a.cleanupConfig(batch)}
+	c := a.cleanupJob(batch, jobs.TriggerShell)
 	if undo {
 		r, err := c.Undo(ctx, fs.Arg(0))
 		fmt.Fprintf(a.stdout, "undo %s: %d rows in the file, %d put back, %d skipped (written again since)\n", r.Run, r.Rows, r.Restored, r.Skipped)
@@ -77,12 +78,13 @@ func cleanup(ctx context.Context, a *app, args []string) int {
 		fmt.Fprintln(a.stdout, "Nothing was deleted. Run `pgkeeper cleanup --yes` to delete.")
 		return exitOK
 	}
-	rec := a.hist.Start(ctx, "cleanup", jobs.TriggerShell)
+	// Recorded in the history and reported to Sentry by the job's wrapper.
 	r, err := c.Run(ctx, jobs.CleanupOptions{Confirmed: true, Trigger: jobs.TriggerShell}, nil)
-	// The report's level, not only err: a stopped run is no plain success.
-	rec.Finish(ctx, nil, jobs.OutcomeOf(r.Level()), err)
 	fmt.Fprintln(a.stdout, render.Cleanup(r, render.Plain))
 	if err != nil {
+		if !errors.Is(err, jobs.ErrAlreadyRunning) {
+			a.alertFromShell(ctx, "cleanup", err, render.Cleanup(r, render.HTML))
+		}
 		fmt.Fprintln(a.stderr, "pgkeeper cleanup:", a.red.String(err.Error()))
 		return exitFailed
 	}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 	"time"
@@ -31,12 +32,21 @@ func serve(ctx context.Context, a *app, args []string) int {
 	defer cancel()
 
 	notify := a.notifier(ctx, &wg)
-	sched, err := a.scheduler(ctx, notify)
+	// The scheduler is built before the bot it posts cleanup buttons through,
+	// and started after it: b is set before any scheduled run reads it.
+	var b *bot.Bot
+	offer := func(ctx context.Context, html string, toDelete int64) error {
+		if b == nil {
+			return errors.New("the bot is not running")
+		}
+		return b.OfferCleanup(ctx, html, toDelete)
+	}
+	sched, err := a.scheduler(ctx, notify, offer)
 	if err != nil {
 		a.log.Error("cannot schedule jobs", "err", err)
 		return exitUsage
 	}
-	b, err := bot.New(ctx, bot.Settings{
+	b, err = bot.New(ctx, bot.Settings{
 		Token:    a.cfg.BotToken,
 		APIURL:   a.cfg.APIURL,
 		Admins:   a.cfg.AdminIDs,
@@ -52,6 +62,7 @@ func serve(ctx context.Context, a *app, args []string) int {
 		Notify:    notify,
 		RestoreTest: &jobs.RestoreTest{DB: a.db, Config: jobs.RestoreConfig{DatabaseURL: a.cfg.DatabaseURL,
 			RestoreDatabaseURL: a.cfg.RestoreDatabaseURL, BackupDir: a.cfg.BackupDir, PGBinDir: a.cfg.PGBinDir}},
+		Cleanup:  a.cleanupJob(a.cfg.CleanupBatchSize, "chat"),
 		Confirm:  confirm.New(a.cfg.ConfirmTTL, nil),
 		History:  historyReader(hist),
 		Schedule: a.scheduleReader(sched),

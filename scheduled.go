@@ -20,7 +20,7 @@ type storeRun = store.Run
 var scheduledNames = []string{"backup", "cleanup", "restore_test", "summary"}
 
 // scheduler builds the schedules from the configuration.
-func (a *app) scheduler(ctx context.Context, notify func(context.Context, string) error) (*jobs.Scheduler, error) {
+func (a *app) scheduler(ctx context.Context, notify func(context.Context, string) error, offer cleanupOffer) (*jobs.Scheduler, error) {
 	host, _ := os.Hostname()
 	cfg := jobs.SchedulerConfig{Location: a.cfg.Location, Schema: a.cfg.Schema, Instance: fmt.Sprintf("%s:%d", host, os.Getpid()), Logger: a.log}
 	if a.hist != nil {
@@ -31,6 +31,7 @@ func (a *app) scheduler(ctx context.Context, notify func(context.Context, string
 	}
 	return jobs.NewScheduler(ctx, cfg, []jobs.Scheduled{
 		{Name: "backup", Cron: a.cfg.BackupSchedule, Run: a.scheduledBackup(notify, "")},
+		{Name: "cleanup", Cron: a.cfg.CleanupSchedule, Run: a.scheduledCleanup(notify, offer)},
 		{Name: "summary", Cron: a.cfg.SummarySchedule, Run: a.scheduledSummary(notify)},
 	})
 }

@@ -43,6 +43,9 @@ type Jobs struct {
 	Notify func(ctx context.Context, html string) error
 	// RestoreTest backs /restore_test; nil: not offered.
 	RestoreTest handlers.RestoreTester
+	// Cleanup backs /cleanup and the buttons a scheduled cleanup posts; nil:
+	// not offered.
+	Cleanup handlers.Cleaner
 	// Confirm holds confirmation buttons; nil: a store with the default TTL.
 	Confirm *confirm.Store
 	// History and Schedule back /history and /schedule; nil: not offered.
@@ -62,6 +65,7 @@ type Bot struct {
 	notify func(ctx context.Context, html string) error
 	// confirmer's expired buttons are taken off their messages while running.
 	confirmer *handlers.Confirmer
+	cleanup   bool // the cleanup actions are registered (OfferCleanup works)
 	commands  []handlers.Command
 	inflight  sync.WaitGroup
 	drain     time.Duration

@@ -24,6 +24,10 @@ func (b *Bot) routes(j Jobs) {
 	if j.RestoreTest != nil {
 		b.command("restore_test", "restore a backup into a scratch database and prove it (asks first)", handlers.RestoreTest(b.ctx, j.RestoreTest, cf, b.alerter(j.Capture)))
 	}
+	if j.Cleanup != nil {
+		b.cleanup = true
+		b.command("cleanup", "count expired keys exactly, then delete them in batches (asks first; undoable)", handlers.Cleanup(b.ctx, j.Cleanup, cf, b.alerter(j.Capture)))
+	}
 	if j.History != nil {
 		b.command("history", "the last job runs: what, who, outcome, how long", handlers.History(b.ctx, j.History))
 	}

@@ -23,15 +23,22 @@ type Confirmed func(c tele.Context, p confirm.Pending) error
 type Confirmer struct {
 	Store   *confirm.Store
 	actions map[string]Confirmed
+	answers map[string]string // what a press of each action says at once
 }
 
 // NewConfirmer returns a Confirmer over store.
 func NewConfirmer(store *confirm.Store) *Confirmer {
-	return &Confirmer{Store: store, actions: map[string]Confirmed{}}
+	return &Confirmer{Store: store, actions: map[string]Confirmed{}, answers: map[string]string{}}
 }
 
 // On registers what a confirmed action does.
 func (cf *Confirmer) On(action string, run Confirmed) { cf.actions[action] = run }
+
+// OnAnswer is On with the short answer a press gets at once ("Starting…"
+// does not suit a Stop button).
+func (cf *Confirmer) OnAnswer(action, answer string, run Confirmed) {
+	cf.actions[action], cf.answers[action] = run, answer
+}
 
 // Offer sends html with [yes] and [Cancel] buttons for action(arg).
 func (cf *Confirmer) Offer(c tele.Context, html, action, arg, yes string) error {
@@ -45,19 +52,33 @@ func (cf *Confirmer) OfferFor(c tele.Context, ttl time.Duration, html, action, a
 	if c.Sender() != nil {
 		uid = c.Sender().ID
 	}
-	token := cf.Store.OfferFor(ttl, action, arg, uid, c.Chat().ID)
+	return cf.Send(c.Bot(), c.Recipient(), c.Chat().ID, uid, ttl, html, action, arg, yes, no)
+}
+
+// Send is OfferFor without an update to answer: a scheduled job posting
+// buttons to the alert chat. uid is who asked (0: nobody in particular).
+func (cf *Confirmer) Send(b *tele.Bot, to tele.Recipient, chatID, uid int64, ttl time.Duration, html, action, arg, yes, no string) error {
+	token, m := cf.Buttons(ttl, action, arg, uid, chatID, yes, no)
+	msg, err := b.Send(to, html, tele.ModeHTML, tele.NoPreview, m)
+	if err != nil {
+		cf.Store.Take(token) // never shown: nothing may press it
+		return err
+	}
+	cf.Store.Attach(token, msg.ID)
+	return nil
+}
+
+// Buttons registers a confirmation and returns its token and keyboard, for a
+// message the caller sends or edits itself; the caller Attaches the message.
+func (cf *Confirmer) Buttons(ttl time.Duration, action, arg string, uid, chatID int64, yes, no string) (string, *tele.ReplyMarkup) {
+	token := cf.Store.OfferFor(ttl, action, arg, uid, chatID)
 	m := &tele.ReplyMarkup{}
 	row := []tele.Btn{m.Data(yes, ConfirmUnique, token, "y")}
 	if no != "" {
 		row = append(row, m.Data(no, ConfirmUnique, token, "n"))
 	}
 	m.Inline(m.Row(row...))
-	msg, err := c.Bot().Send(c.Recipient(), html, tele.ModeHTML, tele.NoPreview, m)
-	if err != nil {
-		return err
-	}
-	cf.Store.Attach(token, msg.ID)
-	return nil
+	return token, m
 }
 
 // Handle answers a press of any confirmation button.
@@ -87,7 +108,11 @@ func (cf *Confirmer) Handle(c tele.Context) error {
 		}
 		return nil
 	}
-	_ = c.Respond(&tele.CallbackResponse{Text: "Starting…"})
+	answer = "Starting…"
+	if a, ok := cf.answers[p.Action]; ok {
+		answer = a
+	}
+	_ = c.Respond(&tele.CallbackResponse{Text: answer})
 	if c.Message() != nil {
 		_, _ = c.Bot().EditReplyMarkup(c.Message(), nil)
 	}

@@ -21,15 +21,35 @@ type progressMessage struct {
 	msg   *tele.Message
 	last  time.Time
 	until time.Time // no edits before this (a 429's retry_after)
+	// markup stays under every edit (a Stop button): an edit without it
+	// would take the keyboard off.
+	markup *tele.ReplyMarkup
 }
 
 // startProgress sends the first version of the message.
 func startProgress(c tele.Context, html string) (*progressMessage, error) {
-	msg, err := c.Bot().Send(c.Recipient(), html, tele.ModeHTML)
+	return startProgressWith(c, html, nil)
+}
+
+// startProgressWith sends the first version with buttons that every edit
+// keeps until setMarkup or finish changes them.
+func startProgressWith(c tele.Context, html string, markup *tele.ReplyMarkup) (*progressMessage, error) {
+	opts := []any{tele.ModeHTML}
+	if markup != nil {
+		opts = append(opts, markup)
+	}
+	msg, err := c.Bot().Send(c.Recipient(), html, opts...)
 	if err != nil {
 		return nil, err
 	}
-	return &progressMessage{c: c, msg: msg, last: time.Now()}, nil
+	return &progressMessage{c: c, msg: msg, last: time.Now(), markup: markup}, nil
+}
+
+// setMarkup changes the buttons later edits keep (nil: none).
+func (p *progressMessage) setMarkup(m *tele.ReplyMarkup) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.markup = m
 }
 
 // update edits the message if the last edit is old enough; otherwise it
@@ -42,6 +62,10 @@ func (p *progressMessage) update(html string) {
 		return
 	}
 	p.last = now
+	if p.markup != nil {
+		p.edit(html, p.markup)
+		return
+	}
 	p.edit(html)
 }
 
