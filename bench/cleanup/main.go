@@ -13,7 +13,7 @@
 //	BENCH_RATE        writes per second (default 200)
 //	BENCH_WRITERS     writer connections (default 4)
 //	BENCH_IDLE        seconds of idle baseline before each contender (default 20)
-//	BENCH_BATCH       pgkeeper's CLEANUP_BATCH_SIZE (default 5000)
+//	BENCH_BATCH       pgkeeper's CLEANUP_BATCH_SIZE (default 5000, the old default, for comparison)
 //	BENCH_VACUUM      on or off: pgkeeper's VACUUM (ANALYZE) afterwards (default on)
 //	BENCH_UNDO        1: undo pgkeeper's cleanup afterwards, timed (outside the figures)
 //	BENCH_CONTENDERS  which to run, in order (default pgkeeper,old)

@@ -27,7 +27,7 @@ const (
 	DefaultScheduleTZ       = "UTC"
 	DefaultFingerprint      = "whatsapp_auth"
 	DefaultConfirmTTL       = 10 * time.Minute
-	DefaultCleanupBatch     = 5000
+	DefaultCleanupBatch     = 500
 	DefaultExpiresColumn    = "expires_at"
 	DefaultProtectedTypes   = "app-state-sync-key,app-state-sync-version"
 	DefaultUndoHours        = 24

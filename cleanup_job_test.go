@@ -1,0 +1,184 @@
+package main
+
+import (
+	"context"
+	"io"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/getsentry/sentry-go"
+
+	"github.com/pgkeeper/pgkeeper/internal/pgtest"
+	"github.com/pgkeeper/pgkeeper/jobs"
+)
+
+// sentEvents is a Sentry transport that keeps what would have been sent.
+type sentEvents struct {
+	mu     sync.Mutex
+	events []*sentry.Event
+}
+
+func (s *sentEvents) Flush(time.Duration) bool              { return true }
+func (s *sentEvents) FlushWithContext(context.Context) bool { return true }
+func (s *sentEvents) Configure(sentry.ClientOptions)        {}
+func (s *sentEvents) Close()                                {}
+func (s *sentEvents) SendEvent(e *sentry.Event) {
+	s.mu.Lock()
+	s.events = append(s.events, e)
+	s.mu.Unlock()
+}
+func (s *sentEvents) all() []*sentry.Event {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]*sentry.Event(nil), s.events...)
+}
+func (s *sentEvents) hub(t *testing.T) *sentry.Hub {
+	t.Helper()
+	return sentry.NewHub(mustClient(t, s), sentry.NewScope())
+}
+func mustClient(t *testing.T, tr sentry.Transport) *sentry.Client {
+	t.Helper()
+	c, err := sentry.NewClient(sentry.ClientOptions{Transport: tr})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+func TestCleanupEventLevel(t *testing.T) {
+	tests := []struct {
+		name      string
+		give      jobs.CleanupReport
+		wantLevel sentry.Level // "": no event
+	}{
+		{"over CLEANUP_WARN_ROWS is a warning", jobs.CleanupReport{Deleted: 1001, WarnRows: 1000}, sentry.LevelWarning},
+		{"at CLEANUP_WARN_ROWS is info", jobs.CleanupReport{Deleted: 1000, WarnRows: 1000}, sentry.LevelInfo},
+		{"a few is info", jobs.CleanupReport{Deleted: 3, WarnRows: 1000}, sentry.LevelInfo},
+		{"held back by the guards is a warning", jobs.CleanupReport{Guarded: true, GuardReason: "over CLEANUP_MAX_ROWS", WarnRows: 1000}, sentry.LevelWarning},
+		{"nothing deleted says nothing", jobs.CleanupReport{WarnRows: 1000}, ""},
+		{"a failure goes as an exception elsewhere", jobs.CleanupReport{Deleted: 5, Error: "boom", WarnRows: 1000}, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tr := &sentEvents{}
+			a := &app{hub: tr.hub(t)}
+			a.cleanupEvent("chat:42", tt.give)
+			got := tr.all()
+			if tt.wantLevel == "" {
+				if len(got) != 0 {
+					t.Fatalf("%d events, want none", len(got))
+				}
+				return
+			}
+			if len(got) != 1 {
+				t.Fatalf("%d events, want 1", len(got))
+			}
+			e := got[0]
+			if e.Level != tt.wantLevel || e.Tags["component"] != "cleanup" || e.Tags["trigger"] != "chat" {
+				t.Errorf("level %q tags %v, want %q component=cleanup trigger=chat", e.Level, e.Tags, tt.wantLevel)
+			}
+			if c := e.Contexts["cleanup"]; c == nil || c["deleted"] != tt.give.Deleted || c["warn_rows"] != tt.give.WarnRows || c["trigger"] != "chat:42" {
+				t.Errorf("cleanup context %v", e.Contexts["cleanup"])
+			}
+		})
+	}
+}
+
+// cleanupApp is the app as serve sets it up, over a seeded database, its
+// Sentry events recorded.
+func cleanupApp(t *testing.T, env map[string]string) (*app, string, *sentEvents) {
+	t.Helper()
+	url := pgtest.NewBaileysDB(t, pgtest.Seed{Companies: 3, Keys: 500, Days: 60})
+	t.Chdir(t.TempDir())
+	base := map[string]string{"DATABASE_URL": url, "BACKUP_DIR": t.TempDir(), "PG_BIN_DIR": pgtest.BinDir(t), "NOTIFY_SUCCESS": "full"}
+	for k, v := range env {
+		base[k] = v
+	}
+	a, err := setup(context.Background(), func(k string) (string, bool) { v, ok := base[k]; return v, ok }, io.Discard, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(a.close)
+	a.history(context.Background())
+	tr := &sentEvents{}
+	a.hub = tr.hub(t)
+	return a, url, tr
+}
+
+// expiredNow counts what the cleanup rule selects now (see bot's deletable).
+const expiredNow = `SELECT count(*) FROM whatsapp_keys k WHERE (k.updated_at < now() - interval '30 days' OR k.expires_at < now())
+	AND k.key_type NOT IN ('app-state-sync-key', 'app-state-sync-version')
+	AND NOT EXISTS (SELECT 1 FROM whatsapp_auth a WHERE a.company_id = k.company_id
+	                AND k.key_type = 'pre-key' AND k.key_id = ((a.creds->>'nextPreKeyId')::bigint - 1)::text)`
+
+func TestScheduledCleanup(t *testing.T) {
+	tests := []struct {
+		name       string
+		env        map[string]string
+		offerErr   error
+		wantDelete bool
+		wantOffer  bool
+		wantNotify string // in the notice, when one is due
+		wantLevel  sentry.Level
+		wantRun    string // outcome in the history
+	}{
+		{name: "over the guard posts the preview with buttons and deletes nothing", env: map[string]string{"CLEANUP_MAX_ROWS": "10"},
+			wantOffer: true, wantLevel: sentry.LevelWarning, wantRun: "warning"},
+		{name: "over the guard without the bot says run /cleanup", env: map[string]string{"CLEANUP_MAX_ROWS": "10"},
+			offerErr: io.ErrClosedPipe, wantNotify: "Run /cleanup to review", wantLevel: sentry.LevelWarning, wantRun: "warning"},
+		{name: "under the guard deletes and reports", env: map[string]string{"CLEANUP_MAX_SHARE": "0.9"},
+			wantDelete: true, wantNotify: "Cleanup deleted", wantLevel: sentry.LevelInfo, wantRun: "ok"},
+		{name: "over CLEANUP_WARN_ROWS is a warning", env: map[string]string{"CLEANUP_MAX_SHARE": "0.9", "CLEANUP_WARN_ROWS": "5"},
+			wantDelete: true, wantNotify: "Cleanup deleted", wantLevel: sentry.LevelWarning, wantRun: "warning"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			a, url, sent := cleanupApp(t, tt.env)
+			rows, expired := pgtest.QueryInt(t, url, "SELECT count(*) FROM whatsapp_keys"), pgtest.QueryInt(t, url, expiredNow)
+			if expired <= 10 {
+				t.Fatalf("only %d expired keys: the guard cases need more than 10", expired)
+			}
+			var notices, offers []string
+			notify := func(_ context.Context, html string) error { notices = append(notices, html); return nil }
+			offer := func(_ context.Context, html string, n int64) error {
+				offers = append(offers, html+"\nbutton: "+strconv.FormatInt(n, 10))
+				return tt.offerErr
+			}
+			if err := a.scheduledCleanup(notify, offer)(context.Background(), 0); err != nil {
+				t.Fatal(err)
+			}
+			left := pgtest.QueryInt(t, url, "SELECT count(*) FROM whatsapp_keys")
+			switch {
+			case tt.wantDelete && (left >= rows || pgtest.QueryInt(t, url, expiredNow) != 0):
+				t.Errorf("%d of %d rows left, %d expired: the run should have deleted them", left, rows, expired)
+			case !tt.wantDelete && left != rows:
+				t.Errorf("%d of %d rows left: a held-back run deleted", left, rows)
+			}
+			if tt.wantOffer != (tt.offerErr == nil && len(offers) == 1) {
+				t.Errorf("offers: %q", offers)
+			}
+			if tt.wantOffer {
+				if !strings.Contains(offers[0], "deleted nothing") || !strings.Contains(offers[0], "CLEANUP_MAX_ROWS") ||
+					!strings.Contains(offers[0], "would be deleted") || !strings.HasSuffix(offers[0], "button: "+strconv.FormatInt(expired, 10)) {
+					t.Errorf("offer:\n%s", offers[0])
+				}
+				if len(notices) != 0 {
+					t.Errorf("a notice as well as the buttons: %q", notices)
+				}
+			}
+			if tt.wantNotify != "" && (len(notices) != 1 || !strings.Contains(notices[0], tt.wantNotify)) {
+				t.Errorf("notices %q, want one with %q", notices, tt.wantNotify)
+			}
+			if ev := sent.all(); len(ev) != 1 || ev[0].Level != tt.wantLevel || ev[0].Tags["trigger"] != "schedule" {
+				t.Errorf("sentry events %+v, want one at %q", ev, tt.wantLevel)
+			}
+			last, err := a.hist.LastRuns(context.Background())
+			if err != nil || last["cleanup"].Outcome != tt.wantRun || last["cleanup"].Trigger != "schedule" {
+				t.Errorf("history: %+v, %v; want a scheduled cleanup, %s", last["cleanup"], err, tt.wantRun)
+			}
+		})
+	}
+}
