@@ -55,7 +55,7 @@ func DefaultCleanupConfig(undoDir string) CleanupConfig {
 }
 
 // Cleanup deletes expired Baileys keys without the live service noticing:
-// short batches walking the primary key, protected rows kept, an undo file of
+// short batches walking the table by page ranges, protected rows kept, an undo file of
 // every deleted row, and guards against unconfirmed mass deletions.
 type Cleanup struct {
 	DB     *store.DB

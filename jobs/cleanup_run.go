@@ -19,7 +19,7 @@ const progressEvery = time.Second
 const postTimeout = 10 * time.Second
 
 // Run deletes the expired keys: lock, count (the exact preview), guard,
-// batches walking the primary key with every deleted row streamed to an undo
+// batches walking the table by page ranges, with every deleted row streamed to an undo
 // file, then VACUUM (ANALYZE). An unconfirmed run over the guards deletes
 // nothing and says why (Guarded). A cancelled ctx stops it between batches:
 // what it reports as deleted is exactly what went. The error is non-nil
