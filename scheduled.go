@@ -24,7 +24,8 @@ func (a *app) scheduler(ctx context.Context, notify func(context.Context, string
 	host, _ := os.Hostname()
 	cfg := jobs.SchedulerConfig{Location: a.cfg.Location, Schema: a.cfg.Schema, Instance: fmt.Sprintf("%s:%d", host, os.Getpid()), Logger: a.log}
 	if a.hist != nil {
-		cfg.DB = a.db
+		// Claims live in pgkeeper's schema, which history() migrated.
+		cfg.DB, cfg.History = a.db, a.hist
 	}
 	if a.hub != nil {
 		cfg.CheckIns = sentryCheckIns{hub: a.hub}

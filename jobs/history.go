@@ -63,6 +63,19 @@ type History struct {
 	Now      func() time.Time // nil: time.Now
 	Logger   *slog.Logger     // nil: slog.Default()
 	Redactor *redact.Redactor // masks secrets in recorded errors; nil masks URL passwords only
+	// Observer hears of every finished run and status report (the metrics);
+	// nil: nobody. It hears even when the database cannot record them.
+	Observer Observer
+}
+
+// Observer is told what History records, as it happens: the metrics keep
+// their gauges current from it without jobs knowing of Prometheus.
+// Implementations must be safe for concurrent use and must not block.
+type Observer interface {
+	ObserveJob(job string, ok bool, took time.Duration, at time.Time)
+	ObserveBackup(m Manifest)
+	ObserveRestore(rto, rpo time.Duration)
+	ObserveStatus(r StatusReport)
 }
 
 // RunFunc is a job run as History records it: its figures (stored as JSON;
@@ -97,19 +110,24 @@ func (h *History) Record(ctx context.Context, job, trigger string, run RunFunc) 
 
 // Recording is a run that Start recorded and Finish will end.
 type Recording struct {
-	h   *History
-	id  int64
-	job string
+	h     *History
+	id    int64
+	job   string
+	start time.Time
 }
 
 // Start records that job started now. It never fails: when the run cannot
 // be recorded, it logs why and the Recording's Finish does nothing.
 func (h *History) Start(ctx context.Context, job, trigger string) *Recording {
 	rec := &Recording{h: h, job: job}
-	if h == nil || h.DB == nil {
+	if h == nil {
 		return rec
 	}
-	id, err := h.DB.StartRun(ctx, h.schema(), job, trigger, h.now())
+	rec.start = h.now()
+	if h.DB == nil {
+		return rec
+	}
+	id, err := h.DB.StartRun(ctx, h.schema(), job, trigger, rec.start)
 	if err != nil {
 		h.logger().Warn("could not record a job's start", "job", job, "trigger", trigger, "err", h.Redactor.Error(err))
 		return rec
@@ -120,12 +138,20 @@ func (h *History) Start(ctx context.Context, job, trigger string) *Recording {
 
 // Finish records how the run ended (see Record for an empty outcome).
 func (r *Recording) Finish(ctx context.Context, figures any, outcome Outcome, err error) {
-	if r == nil || r.id == 0 {
+	if r == nil || r.h == nil {
 		return
 	}
 	h := r.h
 	if outcome == "" {
 		outcome = outcomeOf(err)
+	}
+	end := h.now()
+	// A skipped run did no work: it leaves the last real outcome standing.
+	if h.Observer != nil && outcome != OutcomeSkipped {
+		h.Observer.ObserveJob(r.job, outcome == OutcomeOK || outcome == OutcomeWarning, end.Sub(r.start), end)
+	}
+	if r.id == 0 {
+		return
 	}
 	var text string
 	if err != nil {
@@ -137,7 +163,7 @@ func (r *Recording) Finish(ctx context.Context, figures any, outcome Outcome, er
 	// A run cancelled by shutdown is still recorded as such.
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 	defer cancel()
-	if ferr := h.DB.FinishRun(ctx, h.schema(), r.id, h.now(), string(outcome), text, figures); ferr != nil {
+	if ferr := h.DB.FinishRun(ctx, h.schema(), r.id, end, string(outcome), text, figures); ferr != nil {
 		h.logger().Warn("could not record a job's end", "job", r.job, "run", r.id, "err", h.Redactor.Error(ferr))
 	}
 }
@@ -151,6 +177,23 @@ func outcomeOf(err error) Outcome {
 	default:
 		return OutcomeFailed
 	}
+}
+
+// Discard forgets a run that Start recorded, as if it never began: a
+// scheduled attempt that found another heavy job running is retried, and
+// only the attempt that runs (or the scheduler giving up) belongs in the
+// history.
+func (r *Recording) Discard(ctx context.Context) {
+	if r == nil || r.id == 0 {
+		return
+	}
+	h := r.h
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
+	if err := h.DB.DeleteRun(ctx, h.schema(), r.id); err != nil {
+		h.logger().Warn("could not forget a retried run", "job", r.job, "run", r.id, "err", h.Redactor.Error(err))
+	}
+	r.id = 0
 }
 
 // HistoryReport is what /history shows: the last runs, newest first.
@@ -192,6 +235,9 @@ func (h *History) SampleStatus(ctx context.Context, r StatusReport) {
 	if h == nil {
 		return
 	}
+	if h.Observer != nil {
+		h.Observer.ObserveStatus(r)
+	}
 	var samples []store.Sample
 	if r.Database.Reachable && r.Database.SizeBytes > 0 {
 		samples = append(samples, store.Sample{At: r.At, Metric: store.MetricDatabaseBytes, Value: r.Database.SizeBytes})
@@ -209,10 +255,13 @@ func (h *History) SampleStatus(ctx context.Context, r StatusReport) {
 // SampleBackup stores a successful backup's size and duration (and the
 // database's size it saw) for the trend charts.
 func (h *History) SampleBackup(ctx context.Context, r BackupReport) {
-	if !r.OK() || r.DryRun || r.Manifest.End.IsZero() {
+	if h == nil || !r.OK() || r.DryRun || r.Manifest.End.IsZero() {
 		return
 	}
 	m := r.Manifest
+	if h.Observer != nil {
+		h.Observer.ObserveBackup(m)
+	}
 	h.sample(ctx, []store.Sample{
 		{At: m.End, Metric: store.MetricBackupBytes, Value: m.CompressedBytes},
 		{At: m.End, Metric: store.MetricBackupMillis, Value: m.Duration.Milliseconds()},

@@ -32,10 +32,17 @@ func (r RecordedRestore) Run(ctx context.Context, opts RestoreOptions, progress 
 	rep, err := r.RestoreTest.Run(ctx, opts, progress)
 	fig := restoreFigures{Backup: rep.Backup.Name, RTO: rep.RTO, RPO: rep.RPO, RestoredBytes: rep.RestoredBytes,
 		Tables: rep.Tables, Rows: rep.Rows, Differences: len(rep.Differences), Swept: len(rep.Swept), FailedAt: rep.FailedAt}
+	if retried(err, opts.Trigger) {
+		rec.Discard(ctx)
+		return rep, err
+	}
 	var outcome Outcome
 	if err == nil && len(rep.Warnings) > 0 {
 		outcome = OutcomeWarning
 	}
 	rec.Finish(ctx, fig, outcome, err)
+	if err == nil && r.History != nil && r.History.Observer != nil {
+		r.History.Observer.ObserveRestore(rep.RTO, rep.RPO)
+	}
 	return rep, err
 }

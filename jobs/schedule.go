@@ -42,7 +42,10 @@ type SchedulerConfig struct {
 	WaitBound time.Duration // how long a heavy job waits for another before failing
 	Retry     time.Duration // pause between two tries while waiting
 	CheckIns  CheckIns      // nil: none
-	Logger    *slog.Logger
+	// History records a run that gave up waiting for another heavy job (the
+	// job itself records the run that happens; its retries record nothing).
+	History *History
+	Logger  *slog.Logger
 }
 
 // Scheduler runs Scheduled jobs. No job overlaps itself, and two instances
@@ -178,7 +181,11 @@ func (s *Scheduler) runWaiting(ctx context.Context, j Scheduled, start time.Time
 			return err
 		}
 		if waited >= s.cfg.WaitBound {
-			return fmt.Errorf("gave up after waiting %s for another job: %w", waited.Round(time.Second), err)
+			err = fmt.Errorf("gave up after waiting %s for another job: %w", waited.Round(time.Second), err)
+			// A scheduled run that never happened is a failure, not a skip:
+			// a backup is missing because of it.
+			s.cfg.History.Start(ctx, j.Name, TriggerSchedule).Finish(ctx, nil, OutcomeFailed, err)
+			return err
 		}
 		select {
 		case <-ctx.Done():

@@ -51,7 +51,9 @@ func (s *Summary) Run(ctx context.Context) SummaryReport {
 	st := s.Status.Run(ctx)
 	r.Findings = st.Findings
 	if s.History != nil {
-		s.History.SampleStatus(ctx, st)
+		if s.Status.History == nil { // otherwise the status report sampled itself
+			s.History.SampleStatus(ctx, st)
+		}
 		r.LastRuns, _ = s.History.LastRuns(ctx)
 		if samples, err := s.History.Samples(ctx, r.At.Add(-8*24*time.Hour), store.MetricDatabaseBytes, store.MetricKeysTableBytes); err == nil {
 			r.DatabaseBytes = trend(samples, store.MetricDatabaseBytes, r.At)

@@ -8,22 +8,13 @@ import (
 	"github.com/jackc/pgx/v5"
 )
 
-// EnsureClaims creates the table in which scheduler instances claim a job's
-// time slot. It is idempotent and safe from several processes at once.
+// EnsureClaims makes sure the table in which scheduler instances claim a
+// job's time slot exists. It is a migration of pgkeeper's schema (Migrate),
+// not a CREATE of its own: CREATE SCHEMA needs a privilege the role may lack
+// when an admin made the schema for it, and Migrate knows to look first.
 func (db *DB) EnsureClaims(ctx context.Context, schema string) error {
-	s := pgx.Identifier{schema}.Sanitize()
-	_, err := db.pool.Exec(ctx, fmt.Sprintf(`
-		SELECT pg_advisory_xact_lock(hashtext('pgkeeper-claims'));
-		CREATE SCHEMA IF NOT EXISTS %[1]s;
-		CREATE TABLE IF NOT EXISTS %[1]s.schedule_claims (
-			job        text        NOT NULL,
-			slot       timestamptz NOT NULL,
-			claimed_by text        NOT NULL,
-			claimed_at timestamptz NOT NULL DEFAULT now(),
-			PRIMARY KEY (job, slot)
-		);`, s))
-	if err != nil {
-		return fmt.Errorf("create schedule claims in %s: %w", schema, err)
+	if err := db.Migrate(ctx, schema); err != nil {
+		return fmt.Errorf("schedule claims: %w", err)
 	}
 	return nil
 }

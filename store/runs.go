@@ -128,3 +128,11 @@ func (db *DB) LastRunPerJob(ctx context.Context, schema string) (map[string]Run,
 	}
 	return out, nil
 }
+
+// DeleteRun forgets run id: a scheduled attempt that will be retried.
+func (db *DB) DeleteRun(ctx context.Context, schema string, id int64) error {
+	if _, err := db.pool.Exec(ctx, fmt.Sprintf("DELETE FROM %s WHERE id = $1", table(schema, "job_runs")), id); err != nil {
+		return fmt.Errorf("forget run %d: %w", id, err)
+	}
+	return nil
+}

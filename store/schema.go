@@ -52,6 +52,15 @@ var migrations = []string{
 		value  bigint      NOT NULL
 	);
 	CREATE INDEX samples_metric_at ON %[1]s.samples (metric, at);`,
+	// 2: schedule claims, so that two instances run a slot once. IF NOT
+	// EXISTS: versions before this migration created the table themselves.
+	`CREATE TABLE IF NOT EXISTS %[1]s.schedule_claims (
+		job        text        NOT NULL,
+		slot       timestamptz NOT NULL,
+		claimed_by text        NOT NULL,
+		claimed_at timestamptz NOT NULL DEFAULT now(),
+		PRIMARY KEY (job, slot)
+	);`,
 }
 
 // SchemaVersion is the version Migrate brings the schema to.

@@ -124,6 +124,14 @@ func TestMigrateIntoASchemaMadeForARole(t *testing.T) {
 	if err := app.Migrate(t.Context(), store.DefaultSchema); err != nil {
 		t.Fatalf("Migrate into a schema the role owns: %v", err)
 	}
+	// The scheduler's claims live in that schema too: no CREATE SCHEMA of
+	// their own, which this role may not run.
+	if err := app.EnsureClaims(t.Context(), store.DefaultSchema); err != nil {
+		t.Fatalf("EnsureClaims in a schema the role owns: %v", err)
+	}
+	if ok, err := app.Claim(t.Context(), store.DefaultSchema, "backup", time.Now().Truncate(time.Minute), "a"); err != nil || !ok {
+		t.Fatalf("Claim = %v, %v", ok, err)
+	}
 }
 
 func dbName(t *testing.T, dbURL string) string {
