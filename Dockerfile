@@ -32,7 +32,8 @@ COPY --from=build /out/pgkeeper /usr/local/bin/pgkeeper
 USER pgkeeper
 WORKDIR /var/lib/pgkeeper
 VOLUME ["/var/lib/pgkeeper/backups"]
-# `pgkeeper status` exits 2 only when critical (database unreachable, no usable pg_dump).
-HEALTHCHECK --interval=5m --timeout=30s --start-period=30s CMD ["/bin/sh", "-c", "pgkeeper status >/dev/null; [ $? -lt 2 ]"]
+# With HTTP_ADDR set, the process's own /healthz (`pgkeeper health`: the image has no curl);
+# without, `pgkeeper status`, which exits 2 only when critical (database unreachable, no usable pg_dump).
+HEALTHCHECK --interval=5m --timeout=30s --start-period=30s CMD ["/bin/sh", "-c", "if [ -n \"$HTTP_ADDR\" ]; then exec pgkeeper health >/dev/null; fi; pgkeeper status >/dev/null; [ $? -lt 2 ]"]
 ENTRYPOINT ["pgkeeper"]
 CMD ["serve"]

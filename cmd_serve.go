@@ -31,6 +31,11 @@ func serve(ctx context.Context, a *app, args []string) int {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 
+	// Before anything runs, so that the metrics hear of every run.
+	if _, err := a.startMetrics(ctx, &wg); err != nil {
+		a.log.Error("cannot serve HTTP_ADDR", "err", err)
+		return exitFailed
+	}
 	notify := a.notifier(ctx, &wg)
 	// The scheduler is built before the bot it posts cleanup buttons through,
 	// and started after it: b is set before any scheduled run reads it.
@@ -60,8 +65,8 @@ func serve(ctx context.Context, a *app, args []string) int {
 		BackupDir: a.cfg.BackupDir,
 		Capture:   a.capture("chat"),
 		Notify:    notify,
-		RestoreTest: &jobs.RestoreTest{DB: a.db, Config: jobs.RestoreConfig{DatabaseURL: a.cfg.DatabaseURL,
-			RestoreDatabaseURL: a.cfg.RestoreDatabaseURL, BackupDir: a.cfg.BackupDir, PGBinDir: a.cfg.PGBinDir}},
+		RestoreTest: jobs.RecordedRestore{History: hist, RestoreTest: &jobs.RestoreTest{DB: a.db, Config: jobs.RestoreConfig{DatabaseURL: a.cfg.DatabaseURL,
+			RestoreDatabaseURL: a.cfg.RestoreDatabaseURL, BackupDir: a.cfg.BackupDir, PGBinDir: a.cfg.PGBinDir}}},
 		Cleanup:  a.cleanupJob(a.cfg.CleanupBatchSize, "chat"),
 		Confirm:  confirm.New(a.cfg.ConfirmTTL, nil),
 		History:  historyReader(hist),

@@ -39,6 +39,7 @@ Usage:
   pgkeeper cleanup --undo [RUN]
                        put a cleanup's rows back (default: the newest)
   pgkeeper check       check configuration, database, pg_dump/pg_restore, BACKUP_DIR, Telegram; exit 1 on failure
+  pgkeeper health      ask a running serve's /healthz (HTTP_ADDR); exit 0 when it answers, for health checks
   pgkeeper version     print the version
   pgkeeper help        this text
 
@@ -75,6 +76,7 @@ func run(ctx context.Context, args []string, env func(string) (string, bool), st
 		"backups":      backups,
 		"restore-test": restoreTest,
 		"cleanup":      cleanup,
+		"health":       health,
 	}
 	f, ok := commands[cmd]
 	if !ok {

@@ -1,0 +1,59 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"net/http"
+	"time"
+)
+
+// health asks a running `pgkeeper serve` for /healthz on HTTP_ADDR, for the
+// container's health check: the image has no curl or wget. Exit 0 when it
+// answers 200, 1 otherwise, 2 when HTTP_ADDR is not set.
+func health(ctx context.Context, a *app, args []string) int {
+	if len(args) > 0 {
+		fmt.Fprintf(a.stderr, "pgkeeper health: takes no arguments, got %q\n", args)
+		return exitUsage
+	}
+	if a.cfg.HTTPAddr == "" {
+		fmt.Fprintln(a.stderr, "pgkeeper health: HTTP_ADDR is not set, so serve has no /healthz")
+		return exitUsage
+	}
+	url := "http://" + localAddr(a.cfg.HTTPAddr) + "/healthz"
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		fmt.Fprintln(a.stderr, "pgkeeper health:", err)
+		return exitFailed
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		fmt.Fprintln(a.stderr, "pgkeeper health:", err)
+		return exitFailed
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		fmt.Fprintf(a.stderr, "pgkeeper health: %s answered %s\n", url, resp.Status)
+		return exitFailed
+	}
+	fmt.Fprintln(a.stdout, "ok")
+	return exitOK
+}
+
+// localAddr is where this machine reaches a server listening on addr: a
+// listener on every interface (":9187", "0.0.0.0:9187") answers on loopback.
+func localAddr(addr string) string {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return addr
+	}
+	if ip := net.ParseIP(host); host == "" || (ip != nil && ip.IsUnspecified()) {
+		host = "127.0.0.1"
+		if ip != nil && ip.To4() == nil {
+			host = "::1"
+		}
+	}
+	return net.JoinHostPort(host, port)
+}

@@ -1,0 +1,153 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/pgkeeper/pgkeeper/internal/pgtest"
+	"github.com/pgkeeper/pgkeeper/jobs"
+)
+
+// get fetches url and returns its status code and body.
+func get(t *testing.T, url string) (int, string) {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatalf("GET %s: %v", url, err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatalf("GET %s: %v", url, err)
+	}
+	return resp.StatusCode, string(body)
+}
+
+// sample is the value of the series line that starts with series in a
+// Prometheus text page; false when there is none.
+func sample(page, series string) (float64, bool) {
+	m := regexp.MustCompile(`(?m)^` + regexp.QuoteMeta(series) + ` (\S+)$`).FindStringSubmatch(page)
+	if m == nil {
+		return 0, false
+	}
+	v, err := strconv.ParseFloat(m[1], 64)
+	return v, err == nil
+}
+
+func TestMetricsEndpointAfterARealBackup(t *testing.T) {
+	url := pgtest.NewBaileysDB(t, pgtest.Seed{Companies: 2, Keys: 400, Days: 40})
+	env := map[string]string{"DATABASE_URL": url, "PG_BIN_DIR": pgtest.BinDir(t), "BACKUP_DIR": t.TempDir(), "HTTP_ADDR": "127.0.0.1:0"}
+	t.Chdir(t.TempDir())
+	ctx, cancel := context.WithCancel(t.Context())
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	defer cancel()
+	a, err := setup(ctx, func(k string) (string, bool) { v, ok := env[k]; return v, ok }, io.Discard, os.Stderr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.close()
+	if a.history(ctx) == nil {
+		t.Fatal("no run history")
+	}
+	addr, err := a.startMetrics(ctx, &wg)
+	if err != nil || addr == nil {
+		t.Fatalf("startMetrics: %v, %v", addr, err)
+	}
+	base := "http://" + addr.String()
+
+	if code, body := get(t, base+"/healthz"); code != 200 || !strings.Contains(body, "ok") {
+		t.Fatalf("/healthz %d %q", code, body)
+	}
+	if code, body := get(t, base+"/readyz"); code != 200 {
+		t.Fatalf("/readyz %d %q with the database up", code, body)
+	}
+
+	r, err := a.backupJob().Run(ctx, jobs.BackupOptions{Trigger: jobs.TriggerShell}, nil)
+	if err != nil {
+		t.Fatalf("backup: %v", err)
+	}
+	a.statusJob().Run(ctx) // what /status does: sizes and key ages
+	code, page := get(t, base+"/metrics")
+	if code != 200 {
+		t.Fatalf("/metrics %d", code)
+	}
+	m := r.Manifest
+	want := map[string]float64{
+		`pgkeeper_job_last_success{job="backup"}`:             1,
+		`pgkeeper_backup_last_size_bytes`:                     float64(m.CompressedBytes),
+		`pgkeeper_backup_last_duration_seconds`:               m.Duration.Seconds(),
+		`pgkeeper_table_rows_estimate{table="whatsapp_keys"}`: float64(pgtest.QueryInt(t, url, "SELECT count(*) FROM whatsapp_keys")),
+		`pgkeeper_database_size_bytes`:                        float64(pgtest.QueryInt(t, url, "SELECT pg_database_size(current_database())")),
+	}
+	for series, v := range want {
+		got, ok := sample(page, series)
+		if !ok {
+			t.Errorf("no %s in /metrics", series)
+			continue
+		}
+		// The database's size moves as pgkeeper writes its own history.
+		if series == `pgkeeper_database_size_bytes` {
+			if got <= 0 || got > 2*v {
+				t.Errorf("%s = %g, want about %g", series, got, v)
+			}
+			continue
+		}
+		if fmt.Sprint(got) != fmt.Sprint(v) {
+			t.Errorf("%s = %g, want %g", series, got, v)
+		}
+	}
+	var keys float64
+	for _, b := range []string{"lt_1d", "1d_7d", "7d_14d", "14d_30d", "gt_30d"} {
+		v, ok := sample(page, `pgkeeper_keys_by_age{bucket="`+b+`"}`)
+		if !ok {
+			t.Errorf("no keys_by_age bucket %s", b)
+		}
+		keys += v
+	}
+	if keys != want[`pgkeeper_table_rows_estimate{table="whatsapp_keys"}`] {
+		t.Errorf("keys by age sum to %g, want every key", keys)
+	}
+	for _, series := range []string{"pgkeeper_backup_last_age_seconds", `pgkeeper_job_last_duration_seconds{job="backup"}`, `pgkeeper_table_total_bytes{table="whatsapp_auth"}`} {
+		if _, ok := sample(page, series); !ok {
+			t.Errorf("no %s in /metrics", series)
+		}
+	}
+	if strings.Contains(page, pgtest.Password(t)) {
+		t.Fatal("/metrics shows the database password")
+	}
+
+	// The database goes away: readiness says so, liveness does not.
+	pgtest.Exec(t, pgtest.AdminURL(t), "DROP DATABASE "+a.db.Database()+" WITH (FORCE)")
+	if code, body := get(t, base+"/readyz"); code != 503 || !strings.Contains(body, "not ready") {
+		t.Fatalf("/readyz %d %q with the database gone", code, body)
+	}
+	if code, _ := get(t, base+"/healthz"); code != 200 {
+		t.Fatalf("/healthz %d with the database gone: a restart would not bring it back", code)
+	}
+}
+
+func TestLocalAddr(t *testing.T) {
+	tests := []struct{ give, want string }{
+		{":9187", "127.0.0.1:9187"},
+		{"0.0.0.0:9187", "127.0.0.1:9187"},
+		{"[::]:9187", "[::1]:9187"},
+		{"10.0.0.5:9187", "10.0.0.5:9187"},
+		{"localhost:9187", "localhost:9187"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.give, func(t *testing.T) {
+			if got := localAddr(tt.give); got != tt.want {
+				t.Errorf("localAddr(%q) = %q, want %q", tt.give, got, tt.want)
+			}
+		})
+	}
+}
