@@ -53,7 +53,10 @@ type StatusReport struct {
 	// LastBackup is the newest verified backup; nil when there is none.
 	LastBackup  *Manifest
 	BackupStale bool // LastBackup is older than BackupMaxAge
-	Findings    []Finding
+	// LastRuns is each job's newest finished run, from the history; nil
+	// when there is no history or the database did not answer.
+	LastRuns map[string]store.Run
+	Findings []Finding
 }
 
 // DatabaseStatus is the database's reachability and load.
@@ -133,6 +136,9 @@ func (s *Status) Run(ctx context.Context) StatusReport {
 	if r.Database.Reachable {
 		s.tables(dbctx, &r)
 		s.keys(dbctx, &r, start)
+		if s.History != nil {
+			r.LastRuns, _ = s.History.LastRuns(dbctx)
+		}
 	}
 	s.tools(ctx, &r)
 	s.backupDir(&r)

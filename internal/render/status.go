@@ -2,6 +2,7 @@ package render
 
 import (
 	"fmt"
+	"sort"
 	"time"
 
 	"github.com/pgkeeper/pgkeeper/internal/humanize"
@@ -27,6 +28,7 @@ func Status(r jobs.StatusReport, f Format) string {
 	statusTools(d, r)
 	statusBackupDir(d, r.BackupDir)
 	statusLastBackup(d, r)
+	statusLastRuns(d, r)
 	d.b.WriteByte('\n')
 	d.text(fmt.Sprintf("%s · took %s", r.At.UTC().Format("2006-01-02 15:04:05 UTC"), humanize.Duration(r.Took)))
 	return d.String()
@@ -140,4 +142,26 @@ func statusLastBackup(d *doc, r jobs.StatusReport) {
 		lvl = jobs.LevelWarn
 	}
 	d.line(d.mark(lvl), d.esc(fmt.Sprintf("newest backup %s ago · %s · %s", humanize.Duration(age), b.Kind, humanize.Bytes(b.CompressedBytes))))
+}
+
+// statusLastRuns shows how each job last ended, so that /status answers "did
+// last night's backup and cleanup work?" without a second command.
+func statusLastRuns(d *doc, r jobs.StatusReport) {
+	if len(r.LastRuns) == 0 {
+		return
+	}
+	d.heading("Last runs")
+	names := make([]string, 0, len(r.LastRuns))
+	for name := range r.LastRuns {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		run := r.LastRuns[name]
+		d.line(d.mark(outcomeLevel(run.Outcome)), d.code(name)+d.esc(fmt.Sprintf(" %s %s ago · took %s · %s",
+			run.Outcome, humanize.Duration(r.At.Sub(run.EndedAt)), humanize.Duration(run.Duration()), run.Trigger)))
+		if run.Error != "" {
+			d.text("    " + firstLine(run.Error, 160))
+		}
+	}
 }

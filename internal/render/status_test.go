@@ -66,3 +66,23 @@ func TestStatusRenderingUnreachable(t *testing.T) {
 		t.Fatalf("unreachable rendering wrong:\n%s", got)
 	}
 }
+
+func TestStatusShowsLastRuns(t *testing.T) {
+	r := sampleReport()
+	r.LastRuns = map[string]store.Run{
+		"backup":  {Job: "backup", Trigger: "schedule", StartedAt: r.At.Add(-3 * time.Hour), EndedAt: r.At.Add(-3*time.Hour + 12*time.Second), Outcome: "ok"},
+		"cleanup": {Job: "cleanup", Trigger: "chat:7", StartedAt: r.At.Add(-time.Hour), EndedAt: r.At.Add(-time.Hour + time.Second), Outcome: "failed", Error: "lock <busy>\nsecond line"},
+	}
+	got := Status(r, HTML)
+	for _, w := range []string{"<b>Last runs</b>", "✅ <code>backup</code> ok 2 h 59 min ago", "took 12.0 s · schedule", "<code>cleanup</code> failed", "lock &lt;busy&gt;"} {
+		if !strings.Contains(got, w) {
+			t.Errorf("missing %q in:\n%s", w, got)
+		}
+	}
+	if strings.Contains(got, "second line") {
+		t.Errorf("the error's second line is shown:\n%s", got)
+	}
+	if i, j := strings.Index(got, "<code>backup</code>"), strings.Index(got, "<code>cleanup</code>"); i > j {
+		t.Errorf("jobs not in name order:\n%s", got)
+	}
+}
