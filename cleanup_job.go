@@ -45,6 +45,10 @@ type cleanupFigures struct {
 func (c observedCleanup) Run(ctx context.Context, opts jobs.CleanupOptions, progress func(jobs.CleanupProgress)) (jobs.CleanupReport, error) {
 	rec := c.a.hist.Start(ctx, "cleanup", opts.Trigger)
 	r, err := c.Cleanup.Run(ctx, opts, progress)
+	if jobs.Retried(err, opts.Trigger) {
+		rec.Discard(ctx) // the scheduler retries, and records the chain once
+		return r, err
+	}
 	// The report's level, not only err: a stopped or guarded run is no plain
 	// success. A busy lock is recorded as skipped (outcome from err).
 	outcome := jobs.OutcomeOf(r.Level())

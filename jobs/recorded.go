@@ -34,7 +34,7 @@ func (b RecordedBackup) Run(ctx context.Context, opts BackupOptions, progress fu
 	m := r.Manifest
 	fig := backupFigures{File: m.DumpFile(), Kind: m.Kind, RawBytes: m.RawBytes, CompressedBytes: m.CompressedBytes,
 		Rows: m.TotalRows(), Duration: m.Duration, Deleted: len(r.Deleted), FailedAt: r.FailedAt, Warnings: len(r.Warnings), DryRun: r.DryRun}
-	if retried(err, opts.Trigger) {
+	if Retried(err, opts.Trigger) {
 		rec.Discard(ctx)
 		return r, err
 	}
@@ -47,10 +47,10 @@ func (b RecordedBackup) Run(ctx context.Context, opts BackupOptions, progress fu
 	return r, err
 }
 
-// retried reports whether a run found another heavy job running and will be
+// Retried reports whether a run found another heavy job running and will be
 // tried again by the scheduler, which records the chain once (see
 // Recording.Discard); the shell and the chat do not retry, so their skipped
 // runs stay in the history.
-func retried(err error, trigger string) bool {
+func Retried(err error, trigger string) bool {
 	return trigger == TriggerSchedule && errors.Is(err, ErrAlreadyRunning)
 }

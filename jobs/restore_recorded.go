@@ -32,7 +32,7 @@ func (r RecordedRestore) Run(ctx context.Context, opts RestoreOptions, progress 
 	rep, err := r.RestoreTest.Run(ctx, opts, progress)
 	fig := restoreFigures{Backup: rep.Backup.Name, RTO: rep.RTO, RPO: rep.RPO, RestoredBytes: rep.RestoredBytes,
 		Tables: rep.Tables, Rows: rep.Rows, Differences: len(rep.Differences), Swept: len(rep.Swept), FailedAt: rep.FailedAt}
-	if retried(err, opts.Trigger) {
+	if Retried(err, opts.Trigger) {
 		rec.Discard(ctx)
 		return rep, err
 	}
