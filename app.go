@@ -22,14 +22,17 @@ import (
 // app is what every command shares: configuration, logger, redactor, Sentry
 // and the database pool.
 type app struct {
-	cfg    config.Config
-	log    *slog.Logger
-	red    *redact.Redactor
-	hub    *sentry.Hub
-	db     *store.DB
-	hist   *jobs.History // nil when pgkeeper's schema could not be prepared
-	stdout io.Writer
-	stderr io.Writer
+	cfg  config.Config
+	log  *slog.Logger
+	red  *redact.Redactor
+	hub  *sentry.Hub
+	db   *store.DB
+	hist *jobs.History // nil when pgkeeper's schema could not be prepared
+	// sendPhoto queues a chart for the alert chat through the outbox; nil
+	// when there is none (charts then go as text).
+	sendPhoto func(ctx context.Context, png []byte, caption string) error
+	stdout    io.Writer
+	stderr    io.Writer
 }
 
 // setup reads the configuration (environment first, then ./.env), and opens

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/pgkeeper/pgkeeper/bot"
+	"github.com/pgkeeper/pgkeeper/handlers"
 	"github.com/pgkeeper/pgkeeper/internal/confirm"
 	"github.com/pgkeeper/pgkeeper/internal/render"
 	"github.com/pgkeeper/pgkeeper/jobs"
@@ -71,6 +72,7 @@ func serve(ctx context.Context, a *app, args []string) int {
 		Confirm:  confirm.New(a.cfg.ConfirmTTL, nil),
 		History:  historyReader(hist),
 		Schedule: a.scheduleReader(sched),
+		Trends:   a.trendsReader(),
 	})
 	if err != nil {
 		a.log.Error("cannot start the bot", "err", err)
@@ -122,6 +124,7 @@ func (a *app) notifier(ctx context.Context, wg *sync.WaitGroup) func(context.Con
 					a.log.Error("outbox stopped", "err", err)
 				}
 			}()
+			a.sendPhoto = ob.SendPhoto
 			return ob.Send
 		}
 		a.log.Warn("outbox off", "err", err)
@@ -131,6 +134,14 @@ func (a *app) notifier(ctx context.Context, wg *sync.WaitGroup) func(context.Con
 		defer cancel()
 		return bot.SendAlert(ctx, a.cfg.APIURL, a.cfg.BotToken, a.cfg.ChatID, html)
 	}
+}
+
+// trendsReader backs /trends; nil (not offered) without a run history.
+func (a *app) trendsReader() handlers.TrendsReader {
+	if a.hist == nil {
+		return nil
+	}
+	return func(ctx context.Context) (jobs.TrendsReport, error) { return a.hist.Trends(ctx, a.cfg.Location) }
 }
 
 // scheduleReader backs /schedule.

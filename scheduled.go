@@ -73,8 +73,30 @@ func (a *app) scheduledSummary(notify func(context.Context, string) error) func(
 		rec := a.hist.Start(ctx, "summary", jobs.TriggerSchedule)
 		r := s.Run(ctx)
 		a.deliver(ctx, notify, render.Summary(r, render.HTML))
+		a.deliverTrends(ctx, notify)
 		rec.Finish(ctx, nil, "", nil)
 		return nil
+	}
+}
+
+// deliverTrends sends the trend charts after the summary, through the outbox
+// like every notification; a chart that cannot be drawn or queued as a photo
+// goes as its figures in text.
+func (a *app) deliverTrends(ctx context.Context, notify func(context.Context, string) error) {
+	t, err := a.hist.Trends(ctx, a.cfg.Location)
+	if err != nil {
+		a.log.Warn("summary: no trend charts", "err", a.red.Error(err))
+		return
+	}
+	for _, p := range render.Trends(t, render.HTML) {
+		if p.PNG != nil && a.sendPhoto != nil {
+			// The figures ride in the caption: should Telegram refuse the
+			// photo itself, the outbox's plain-text retry still says them.
+			if err := a.sendPhoto(ctx, p.PNG, p.Text()); err == nil {
+				continue
+			}
+		}
+		a.deliver(ctx, notify, p.Text())
 	}
 }
 

@@ -51,6 +51,8 @@ type Jobs struct {
 	// History and Schedule back /history and /schedule; nil: not offered.
 	History  handlers.HistoryReader
 	Schedule handlers.ScheduleReader
+	// Trends backs /trends; nil: not offered.
+	Trends handlers.TrendsReader
 }
 
 // Bot is a running Telegram front end.

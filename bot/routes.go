@@ -34,6 +34,9 @@ func (b *Bot) routes(j Jobs) {
 	if j.Schedule != nil {
 		b.command("schedule", "each scheduled job, its next run and last outcome", handlers.Schedule(b.ctx, j.Schedule))
 	}
+	if j.Trends != nil {
+		b.command("trends", "charts of the last 30 days: sizes, key count, backups", handlers.Trends(b.ctx, j.Trends))
+	}
 	b.command("help", "what pgkeeper does and every command", nil)
 	help := handlers.Help(b.commands)
 	b.tb.Handle("/help", help)
