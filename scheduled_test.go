@@ -1,0 +1,179 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"image/png"
+	"io"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/pgkeeper/pgkeeper/internal/pgtest"
+	"github.com/pgkeeper/pgkeeper/internal/render"
+	"github.com/pgkeeper/pgkeeper/internal/telegramtest"
+	"github.com/pgkeeper/pgkeeper/jobs"
+)
+
+const alertChat = "4242"
+
+// serveApp is the app serve builds, against a seeded database and a fake Bot
+// API, with its history prepared and its outbox delivering until the test
+// ends. env adds to (or overrides) the defaults.
+func serveApp(t *testing.T, env map[string]string) (*app, *telegramtest.Server, func(context.Context, string) error) {
+	t.Helper()
+	api := telegramtest.New(t)
+	url := pgtest.NewBaileysDB(t, pgtest.Seed{Companies: 2, Keys: 600, Days: 40})
+	full := map[string]string{"DATABASE_URL": url, "PG_BIN_DIR": pgtest.BinDir(t), "BACKUP_DIR": t.TempDir(),
+		"TELEGRAM_BOT_TOKEN": api.Token, "TELEGRAM_API_URL": api.URL, "TELEGRAM_ADMIN_IDS": "1001", "TELEGRAM_CHAT_ID": alertChat}
+	for k, v := range env {
+		full[k] = v
+	}
+	t.Chdir(t.TempDir())
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	a, err := setup(ctx, func(k string) (string, bool) { v, ok := full[k]; return v, ok }, io.Discard, os.Stderr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cancel(); wg.Wait(); a.close() })
+	if a.history(ctx) == nil {
+		t.Fatal("no run history")
+	}
+	return a, api, a.notifier(ctx, &wg)
+}
+
+// delivered is the text (or caption) of every message the bot sent to the
+// alert chat, in order.
+func delivered(api *telegramtest.Server) []string {
+	var out []string
+	for _, c := range api.AllCalls() {
+		if (c.Method == "sendMessage" || c.Method == "sendPhoto") && c.Status == 200 && c.Params["chat_id"] == alertChat {
+			out = append(out, c.Params["text"]+c.Params["caption"])
+		}
+	}
+	return out
+}
+
+func waitDelivered(t *testing.T, api *telegramtest.Server, n int) []string {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		got := delivered(api)
+		if len(got) >= n {
+			return got
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d messages delivered, want %d: %q", len(got), n, got)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// A scheduled backup that fails (no pg_dump) while Telegram answers 502: the
+// job does not wait, Sentry hears of it, the history records it, and once
+// Telegram is back the alert and then the daily summary and its charts
+// arrive, in order, once each.
+func TestScheduledFailureAlertsChatAndSentryThroughAnOutage(t *testing.T) {
+	a, api, notify := serveApp(t, map[string]string{"PG_BIN_DIR": t.TempDir()})
+	events := &sentEvents{}
+	a.hub = events.hub(t)
+	api.FailFor(2*time.Second, 502, "<html><body><h1>502 Bad Gateway</h1></body></html>")
+	ctx := t.Context()
+
+	if err := a.scheduledBackup(notify, "")(ctx, 0); err == nil {
+		t.Fatal("a backup without pg_dump succeeded")
+	}
+	// The summary's sizes come from its status report; backups have none yet.
+	if err := a.scheduledSummary(notify)(ctx, 0); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(delivered(api)); n != 0 {
+		t.Fatalf("%d messages got through a Bot API answering 502", n)
+	}
+
+	got := waitDelivered(t, api, 4)
+	time.Sleep(200 * time.Millisecond) // room for a wrong extra delivery to show
+	got = delivered(api)
+	if len(got) != 4 || !strings.Contains(got[0], "Backup FAILED") || !strings.Contains(got[1], "summary") ||
+		!strings.Contains(got[2], "keys table size") || !strings.Contains(got[3], "No verified backup yet") {
+		t.Fatalf("delivered, in order:\n%s", strings.Join(got, "\n-----\n"))
+	}
+	photo := api.Calls("sendPhoto")
+	var ok []telegramtest.Call
+	for _, c := range photo {
+		if c.Status == 200 {
+			ok = append(ok, c)
+		}
+	}
+	if len(ok) != 1 {
+		t.Fatalf("%d photos delivered, want the sizes chart alone (no backup to draw)", len(ok))
+	}
+	data := []byte(ok[0].Params["photo"]) // an upload without a file name arrives as a form value
+	if f, has := ok[0].Files["photo"]; has {
+		data = f.Data
+	}
+	if _, err := png.Decode(bytes.NewReader(data)); err != nil {
+		t.Fatalf("the summary's chart is not a PNG: %v", err)
+	}
+
+	var sentry []string
+	for _, e := range events.all() {
+		if e.Tags["trigger"] == jobs.TriggerSchedule && e.Tags["component"] == "backup" {
+			// The chain's outermost error comes last.
+			sentry = append(sentry, e.Exception[len(e.Exception)-1].Value)
+		}
+	}
+	if len(sentry) != 1 || !strings.Contains(sentry[0], "pg_dump") {
+		t.Fatalf("Sentry events for the scheduled backup: %q", sentry)
+	}
+
+	// /history and /schedule show what happened.
+	hist, err := a.hist.Report(ctx, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := render.History(hist, render.Plain)
+	for _, w := range []string{"backup · schedule · failed", "summary · schedule · ok", "pg_dump"} {
+		if !strings.Contains(h, w) {
+			t.Errorf("/history lacks %q:\n%s", w, h)
+		}
+	}
+	sched, err := a.scheduler(ctx, notify, nil) // built as serve builds it; never started
+	if err != nil {
+		t.Fatal(err)
+	}
+	entries, loc := a.scheduleReader(sched)(ctx)
+	s := render.Schedule(entries, loc, time.Now(), render.Plain)
+	for _, w := range []string{"last failed", "last ok"} {
+		if !strings.Contains(s, w) {
+			t.Errorf("/schedule lacks %q:\n%s", w, s)
+		}
+	}
+}
+
+// At start, a backup runs when none is recent enough, and says why; with a
+// fresh one, nothing runs.
+func TestCatchUpBackup(t *testing.T) {
+	a, api, notify := serveApp(t, map[string]string{"NOTIFY_SUCCESS": "brief"})
+	ctx := t.Context()
+	a.catchUp(ctx, notify)
+	list, err := jobs.ListBackups(a.cfg.BackupDir)
+	if err != nil || len(list) != 1 {
+		t.Fatalf("after the catch-up: %d backups, %v", len(list), err)
+	}
+	got := waitDelivered(t, api, 1)
+	if !strings.Contains(got[0], "Catch-up backup at start: no verified backup exists") {
+		t.Fatalf("the catch-up said:\n%s", got[0])
+	}
+	a.catchUp(ctx, notify)
+	if list, _ := jobs.ListBackups(a.cfg.BackupDir); len(list) != 1 {
+		t.Fatalf("a second catch-up with a fresh backup made %d backups", len(list))
+	}
+	runs, _ := a.hist.Report(ctx, 10)
+	if len(runs.Runs) != 1 || runs.Runs[0].Job != "backup" || runs.Runs[0].Trigger != jobs.TriggerSchedule || runs.Runs[0].Outcome != "ok" {
+		t.Fatalf("history after the catch-up: %+v", runs.Runs)
+	}
+}
