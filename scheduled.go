@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"html"
 	"os"
 	"time"
 
@@ -29,6 +30,10 @@ func (a *app) scheduler(ctx context.Context, notify func(context.Context, string
 	}
 	if a.hub != nil {
 		cfg.CheckIns = sentryCheckIns{hub: a.hub}
+	}
+	cfg.GaveUp = func(ctx context.Context, job string, err error) {
+		a.capture(jobs.TriggerSchedule)(job, err)
+		a.deliver(ctx, notify, "🔴 <b>Scheduled "+html.EscapeString(job)+" did not run</b>: "+html.EscapeString(a.red.String(err.Error())))
 	}
 	return jobs.NewScheduler(ctx, cfg, []jobs.Scheduled{
 		{Name: "backup", Cron: a.cfg.BackupSchedule, Run: a.scheduledBackup(notify, "")},

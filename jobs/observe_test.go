@@ -107,7 +107,9 @@ func TestSchedulerRecordsGivingUpOnce(t *testing.T) {
 	var mu sync.Mutex
 	tries := 0
 	count := func() int64 { mu.Lock(); defer mu.Unlock(); return int64(tries) }
-	s, err := jobs.NewScheduler(context.Background(), jobs.SchedulerConfig{Clock: clock, History: h, Retry: 10 * time.Second, WaitBound: 20 * time.Second},
+	gaveUp := make(chan string, 1)
+	s, err := jobs.NewScheduler(context.Background(), jobs.SchedulerConfig{Clock: clock, History: h, Retry: 10 * time.Second, WaitBound: 20 * time.Second,
+		GaveUp: func(_ context.Context, job string, err error) { gaveUp <- job + ": " + err.Error() }},
 		[]jobs.Scheduled{{Name: "backup", Cron: "* * * * *", Run: func(context.Context, time.Duration) error {
 			mu.Lock()
 			tries++
@@ -146,5 +148,13 @@ func TestSchedulerRecordsGivingUpOnce(t *testing.T) {
 	}
 	if count() != 3 || len(runs) != 1 || !strings.HasPrefix(runs[0], "backup failed gave up after waiting 20s") {
 		t.Fatalf("%d tries recorded as %q; want 3 tries and one failed row saying it gave up", count(), runs)
+	}
+	select {
+	case got := <-gaveUp:
+		if !strings.HasPrefix(got, "backup: gave up") {
+			t.Errorf("GaveUp heard %q", got)
+		}
+	case <-time.After(5 * time.Second):
+		t.Error("GaveUp was never told")
 	}
 }

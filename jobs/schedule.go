@@ -45,7 +45,11 @@ type SchedulerConfig struct {
 	// History records a run that gave up waiting for another heavy job (the
 	// job itself records the run that happens; its retries record nothing).
 	History *History
-	Logger  *slog.Logger
+	// GaveUp is told of a run that never happened because another heavy
+	// job held the lock past WaitBound: the alert chat must hear of a
+	// missing backup. nil: logged only.
+	GaveUp func(ctx context.Context, job string, err error)
+	Logger *slog.Logger
 }
 
 // Scheduler runs Scheduled jobs. No job overlaps itself, and two instances
@@ -185,6 +189,9 @@ func (s *Scheduler) runWaiting(ctx context.Context, j Scheduled, start time.Time
 			// A scheduled run that never happened is a failure, not a skip:
 			// a backup is missing because of it.
 			s.cfg.History.Start(ctx, j.Name, TriggerSchedule).Finish(ctx, nil, OutcomeFailed, err)
+			if s.cfg.GaveUp != nil {
+				s.cfg.GaveUp(ctx, j.Name, err)
+			}
 			return err
 		}
 		select {
