@@ -69,9 +69,13 @@ func TestObserverHearsEveryRecordedRun(t *testing.T) {
 	if got := obs.String(); got != "backup ok, cleanup failed" {
 		t.Errorf("observer heard %q; a skipped run must leave the last outcome standing", got)
 	}
-	(&jobs.Status{DB: openDB(t, url), History: h}).Run(t.Context())
+	st := (&jobs.Status{DB: openDB(t, url), History: h}).Run(t.Context())
 	if obs.statuss != 1 {
 		t.Errorf("observer heard %d status reports, want 1", obs.statuss)
+	}
+	// The same report carries each job's last run, for /status.
+	if b, c := st.LastRuns["backup"], st.LastRuns["cleanup"]; b.Outcome != "ok" || c.Outcome != "skipped" || len(st.LastRuns) != 2 {
+		t.Errorf("status report's last runs: %+v", st.LastRuns)
 	}
 }
 
