@@ -57,6 +57,7 @@ func serve(ctx context.Context, a *app, args []string) int {
 		APIURL:   a.cfg.APIURL,
 		Admins:   a.cfg.AdminIDs,
 		ChatID:   a.cfg.ChatID,
+		ThreadID: a.cfg.ThreadID,
 		Logger:   a.log,
 		Redactor: a.red,
 		Hub:      a.hub,

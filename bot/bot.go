@@ -24,6 +24,7 @@ type Settings struct {
 	APIURL   string
 	Admins   []int64
 	ChatID   int64 // where alerts go
+	ThreadID int64 // forum topic of ChatID for what the bot posts unasked; 0: none
 	Logger   *slog.Logger
 	Redactor *redact.Redactor
 	Poller   tele.Poller   // nil: a backing-off long poller
@@ -68,6 +69,7 @@ type Bot struct {
 	// confirmer's expired buttons are taken off their messages while running.
 	confirmer *handlers.Confirmer
 	cleanup   bool // the cleanup actions are registered (OfferCleanup works)
+	threadID  int  // forum topic of chatID for OfferCleanup
 	commands  []handlers.Command
 	inflight  sync.WaitGroup
 	drain     time.Duration
@@ -106,6 +108,7 @@ func New(ctx context.Context, s Settings, j Jobs) (*Bot, error) {
 	}
 	b.tb = tb
 	b.notify = j.Notify
+	b.threadID = int(s.ThreadID)
 	b.routes(j)
 	return b, nil
 }

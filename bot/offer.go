@@ -21,7 +21,7 @@ func (b *Bot) OfferCleanup(ctx context.Context, html string, toDelete int64) err
 	if !b.cleanup {
 		return errors.New("offer cleanup: the bot has no cleanup job")
 	}
-	err := b.confirmer.Send(b.tb, &tele.Chat{ID: b.chatID}, b.chatID, 0, b.confirmer.Store.TTL(), html,
+	err := b.confirmer.Send(b.tb, &tele.Chat{ID: b.chatID}, b.chatID, b.threadID, 0, b.confirmer.Store.TTL(), html,
 		handlers.ActionCleanup, "", handlers.DeleteLabel(toDelete), "Cancel")
 	return b.red.Error(err)
 }

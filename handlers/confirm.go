@@ -52,14 +52,16 @@ func (cf *Confirmer) OfferFor(c tele.Context, ttl time.Duration, html, action, a
 	if c.Sender() != nil {
 		uid = c.Sender().ID
 	}
-	return cf.Send(c.Bot(), c.Recipient(), c.Chat().ID, uid, ttl, html, action, arg, yes, no)
+	return cf.Send(c.Bot(), c.Recipient(), c.Chat().ID, 0, uid, ttl, html, action, arg, yes, no)
 }
 
 // Send is OfferFor without an update to answer: a scheduled job posting
-// buttons to the alert chat. uid is who asked (0: nobody in particular).
-func (cf *Confirmer) Send(b *tele.Bot, to tele.Recipient, chatID, uid int64, ttl time.Duration, html, action, arg, yes, no string) error {
+// buttons to the alert chat (in forum topic thread; 0: none). uid is who
+// asked (0: nobody in particular).
+func (cf *Confirmer) Send(b *tele.Bot, to tele.Recipient, chatID int64, thread int, uid int64, ttl time.Duration,
+	html, action, arg, yes, no string) error {
 	token, m := cf.Buttons(ttl, action, arg, uid, chatID, yes, no)
-	msg, err := b.Send(to, html, tele.ModeHTML, tele.NoPreview, m)
+	msg, err := b.Send(to, html, &tele.SendOptions{ThreadID: thread, ParseMode: tele.ModeHTML, DisableWebPagePreview: true, ReplyMarkup: m})
 	if err != nil {
 		cf.Store.Take(token) // never shown: nothing may press it
 		return err
