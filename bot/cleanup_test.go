@@ -326,6 +326,19 @@ func TestCleanupStopMidway(t *testing.T) {
 	if n := h.count(t, "NOT coalesce("+deletable+", false)"); n != rows-expired {
 		t.Errorf("%d kept rows left, want %d", n, rows-expired)
 	}
+	// What a stopped run deleted can be undone like any other.
+	_, markup, _ = h.API.Message(bottest.Admin, prog.MessageID)
+	undo, ok := telegramtest.FindButton(markup, "Undo")
+	if !ok {
+		t.Fatalf("no Undo under the stopped run's report: %s", markup)
+	}
+	since := len(h.API.Calls("sendMessage"))
+	h.API.Press(bottest.Admin, bottest.Admin, prog.MessageID, undo.Data)
+	back := h.next(t, "sendMessage", since, "back…")
+	h.Shown(t, bottest.Admin, back.MessageID, humanize.Int(gone)+" keys came back", 30*time.Second)
+	if n := h.count(t, ""); n != rows {
+		t.Errorf("%d rows after undoing the stopped run, want %d", n, rows)
+	}
 }
 
 // A scheduled cleanup held back by its guards posts its preview through
