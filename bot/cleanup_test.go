@@ -285,10 +285,13 @@ func (p *pausing) stopped() bool {
 
 func TestCleanupStopMidway(t *testing.T) {
 	pause := &pausing{paused: make(chan struct{}), release: make(chan struct{})}
+	var releaseOnce sync.Once
+	release := func() { releaseOnce.Do(func() { close(pause.release) }) }
 	h := startCleanup(t, 3000, func(c *jobs.Cleanup) bot.Jobs {
 		pause.Cleanup = c
 		return bot.Jobs{Cleanup: pause}
 	}, nil)
+	t.Cleanup(release) // first of the cleanups: a failing test must not leave the run held
 	rows, expired := h.count(t, ""), h.count(t, deletable)
 	p := h.preview(t)
 	h.press(t, bottest.Admin, p.MessageID, h.deleteButton(t, p.MessageID).Data, "Starting")
@@ -313,7 +316,7 @@ func TestCleanupStopMidway(t *testing.T) {
 	if !pause.stopped() {
 		t.Fatal("Stop did not stop the run")
 	}
-	close(pause.release)
+	release()
 	report, _ := h.Shown(t, bottest.Admin, prog.MessageID, "Cleanup stopped", 30*time.Second)
 	gone := rows - h.count(t, "")
 	if gone <= 0 || gone >= expired {
