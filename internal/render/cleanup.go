@@ -16,8 +16,11 @@ func CleanupPreview(p jobs.CleanupPreview, f Format) string {
 	d := &doc{f: f}
 	c := p.Counts
 	d.line(d.bold(fmt.Sprintf("Cleanup preview: %s of %s keys would be deleted", humanize.Int(p.ToDelete()), humanize.Int(c.Rows))))
-	d.text(fmt.Sprintf("%s older than %d days (before %s) or past %s", p.AgeColumn, p.RetentionDays,
-		p.Cutoff.UTC().Format("2006-01-02 15:04 UTC"), orOff(p.ExpiresColumn)))
+	rule := fmt.Sprintf("%s older than %d days (before %s)", p.AgeColumn, p.RetentionDays, p.Cutoff.UTC().Format("2006-01-02 15:04 UTC"))
+	if p.ExpiresColumn != "" {
+		rule += ", or " + p.ExpiresColumn + " passed"
+	}
+	d.text(rule)
 	lines := []string{}
 	for _, t := range c.ByType {
 		if t.Expired > 0 {
@@ -27,7 +30,9 @@ func CleanupPreview(p jobs.CleanupPreview, f Format) string {
 	if len(lines) > 0 {
 		d.pre(lines)
 	}
-	d.text(fmt.Sprintf("of them %s only because expires_at passed", humanize.Int(c.ByExpiresOnly)))
+	if p.ExpiresColumn != "" {
+		d.text(fmt.Sprintf("of them %s only because %s passed", humanize.Int(c.ByExpiresOnly), p.ExpiresColumn))
+	}
 	d.text(fmt.Sprintf("kept although old: %s protected types, %s current pre-keys", humanize.Int(c.KeptProtected), humanize.Int(c.KeptCurrentPreKey)))
 	ages := make([]string, 0, 5)
 	for i, n := range c.Buckets {
@@ -42,13 +47,6 @@ func CleanupPreview(p jobs.CleanupPreview, f Format) string {
 		d.line(d.mark(jobs.LevelWarn), d.esc("a scheduled run would delete nothing: "+p.Guard))
 	}
 	return d.String()
-}
-
-func orOff(col string) string {
-	if col == "" {
-		return "no expiry column"
-	}
-	return col
 }
 
 // sizes is a table's size line: table, indexes, total.

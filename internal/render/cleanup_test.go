@@ -1,0 +1,53 @@
+package render
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/pgkeeper/pgkeeper/jobs"
+	"github.com/pgkeeper/pgkeeper/store"
+)
+
+func TestCleanupRendering(t *testing.T) {
+	at := time.Date(2026, 11, 28, 3, 30, 0, 0, time.UTC)
+	before := store.RelationSizes{TableBytes: 1_000_000_000, IndexBytes: 200_000_000, TotalBytes: 1_200_000_000, DeadTuples: 12}
+	after := store.RelationSizes{TableBytes: 990_000_000, IndexBytes: 190_000_000, TotalBytes: 1_180_000_000, DeadTuples: 0}
+	done := jobs.CleanupReport{Run: "20261128T033000Z", StartedAt: at, Deleted: 1500, WarnRows: 1000, Batches: 3, Rate: 750,
+		Duration: 3 * time.Second, DeletedByType: []jobs.TypeCount{{Type: "pre-key", Rows: 1000}, {Type: "session", Rows: 500}},
+		Before: before, After: after, UndoFile: "/b/undo/x", UndoExpiry: at.Add(24 * time.Hour),
+		Vacuum: jobs.VacuumOutcome{Ran: true, Duration: time.Second, DeadBefore: 1512, DeadAfter: 0, Before: before, After: after}}
+	stopped := done
+	stopped.Stopped, stopped.Preview.Counts.Expired = true, 4000
+	stopped.Vacuum = jobs.VacuumOutcome{Skipped: "stopped"}
+	tests := []struct {
+		name string
+		give string
+		want []string
+	}{
+		{"report", Cleanup(done, HTML), []string{"⚠️ <b>Cleanup deleted 1,500 keys</b>", "pre-key", "1,000", "750 rows/s",
+			"before: table 1.00 GB · indexes 200 MB · total 1.20 GB · dead tuples 12", "after:  table 990 MB", "dead tuples 0",
+			"vacuum: VACUUM (ANALYZE) in 1.00 s · dead tuples 1,512 → 0 · total 1.20 GB → 1.18 GB", "undo until 2026-11-29 03:30 UTC"}},
+		{"stopped", Cleanup(stopped, Plain), []string{"Cleanup stopped: 1,500 keys deleted", "1,500 of the 4,000 counted at the start",
+			"vacuum: skipped (stopped)"}},
+		{"failed", Cleanup(jobs.CleanupReport{Error: "boom <x>", FailedAt: "delete"}, HTML), []string{"🔴 <b>Cleanup FAILED at delete</b>", "boom &lt;x&gt;"}},
+		{"guarded", Cleanup(jobs.CleanupReport{Guarded: true, GuardReason: "60,000 keys to delete, over CLEANUP_MAX_ROWS (50,000)"}, Plain),
+			[]string{"held back: 60,000 keys to delete"}},
+		{"preview", CleanupPreview(jobs.CleanupPreview{Table: store.Ident{Name: "whatsapp_keys"}, AgeColumn: "updated_at", RetentionDays: 30,
+			Cutoff: at.AddDate(0, 0, -30), Sizes: before, Guard: "over CLEANUP_MAX_SHARE",
+			Counts: store.CleanupCounts{Rows: 10, Expired: 4, ByType: []store.KeyTypeCounts{{Type: "session", Expired: 4}},
+				Buckets: [5]int64{1, 2, 3, 0, 4}, Oldest: at.AddDate(0, 0, -40), Newest: at}}, HTML),
+			[]string{"4 of 10 keys would be deleted", "session", "oldest 2026-10-19 · newest 2026-11-28 03:30",
+				"whatsapp_keys: table 1.00 GB · indexes 200 MB · total 1.20 GB", "updated_at older than 30 days (before 2026-10-29 03:30 UTC)\n", "a scheduled run would delete nothing: over CLEANUP_MAX_SHARE"}},
+		{"undo", CleanupUndo(jobs.UndoReport{Run: "r1", Rows: 10, Restored: 9, Skipped: 1}, Plain), []string{"9 keys came back · 1 skipped"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			for _, w := range tt.want {
+				if !strings.Contains(tt.give, w) {
+					t.Errorf("lacks %q:\n%s", w, tt.give)
+				}
+			}
+		})
+	}
+}
