@@ -107,7 +107,8 @@ func (a *app) cleanupEvent(trigger string, r jobs.CleanupReport) {
 		// One issue per kind of run, not one per count of deleted keys.
 		s.SetFingerprint([]string{"pgkeeper-cleanup", string(level), fmt.Sprint("guarded=", r.Guarded)})
 		s.SetContext("cleanup", sentry.Context{
-			"run": r.Run, "trigger": trigger, "table": r.Preview.Table.String(), "deleted": r.Deleted, "expected": r.Preview.ToDelete(),
+			// The trigger's kind only: who, by name, stays in /history.
+			"run": r.Run, "trigger": triggerKind(trigger), "table": r.Preview.Table.String(), "deleted": r.Deleted, "expected": r.Preview.ToDelete(),
 			"warn_rows": r.WarnRows, "guarded": r.GuardReason, "stopped": r.Stopped, "batches": r.Batches,
 			"duration_s": r.Duration.Seconds(), "rate_rows_per_s": r.Rate, "cutoff": r.Cutoff.UTC().Format(time.RFC3339),
 			"table_bytes_before": r.Before.TableBytes, "table_bytes_after": r.After.TableBytes,

@@ -80,7 +80,7 @@ func TestCleanupEventLevel(t *testing.T) {
 			if e.Level != tt.wantLevel || e.Tags["component"] != "cleanup" || e.Tags["trigger"] != "chat" {
 				t.Errorf("level %q tags %v, want %q component=cleanup trigger=chat", e.Level, e.Tags, tt.wantLevel)
 			}
-			if c := e.Contexts["cleanup"]; c == nil || c["deleted"] != tt.give.Deleted || c["warn_rows"] != tt.give.WarnRows || c["trigger"] != "chat:42" {
+			if c := e.Contexts["cleanup"]; c == nil || c["deleted"] != tt.give.Deleted || c["warn_rows"] != tt.give.WarnRows || c["trigger"] != "chat" {
 				t.Errorf("cleanup context %v", e.Contexts["cleanup"])
 			}
 		})

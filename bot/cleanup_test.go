@@ -366,3 +366,38 @@ func TestOfferCleanupPostsWorkingButtons(t *testing.T) {
 		t.Errorf("%d rows left, want %d", n, rows-expired)
 	}
 }
+
+// An Undo pressed while another heavy job runs puts nothing back and gives
+// the button back, so it can be pressed again once the lock is free.
+func TestCleanupUndoWhileBusyGivesTheButtonBack(t *testing.T) {
+	h := startCleanup(t, 500, nil, nil)
+	rows := h.count(t, "")
+	p := h.preview(t)
+	h.press(t, bottest.Admin, p.MessageID, h.deleteButton(t, p.MessageID).Data, "Starting")
+	prog := h.Reply(t, bottest.Admin, "Cleanup starting")
+	_, markup := h.Shown(t, bottest.Admin, prog.MessageID, "undo until", 60*time.Second)
+	undo, ok := telegramtest.FindButton(markup, "Undo")
+	if !ok {
+		t.Fatalf("no Undo button: %s", markup)
+	}
+	lock, err := h.job.DB.TryLock(context.Background(), "backup", "test holder", time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	since := len(h.API.Calls("sendMessage"))
+	h.API.Press(bottest.Admin, bottest.Admin, prog.MessageID, undo.Data)
+	busy := h.next(t, "sendMessage", since, "back…")
+	_, markup = h.Shown(t, bottest.Admin, busy.MessageID, "Nothing was put back", 20*time.Second)
+	again, ok := telegramtest.FindButton(markup, "Undo")
+	if !ok || again.Data == undo.Data {
+		t.Fatalf("no fresh Undo button after the busy lock: %s", markup)
+	}
+	lock.Unlock(context.Background())
+	since = len(h.API.Calls("sendMessage"))
+	h.API.Press(bottest.Admin, bottest.Admin, busy.MessageID, again.Data)
+	back := h.next(t, "sendMessage", since, "back…")
+	h.Shown(t, bottest.Admin, back.MessageID, "came back", 30*time.Second)
+	if n := h.count(t, ""); n != rows {
+		t.Errorf("%d rows after the second Undo, want %d", n, rows)
+	}
+}

@@ -60,6 +60,13 @@ func Cleanup(ctx context.Context, cl Cleaner, cf *Confirmer, alert Alert) tele.H
 			return err
 		}
 		r, err := cl.Undo(ctx, p.Arg)
+		if ttl := time.Until(p.Expires); errors.Is(err, jobs.ErrAlreadyRunning) && ttl > 0 {
+			// The press used the button up, and nothing happened: give it back.
+			token, m := cf.Buttons(ttl, actionCleanupUndo, p.Arg, p.UserID, p.ChatID, "Undo", "")
+			err := prog.finish("⏳ "+html.EscapeString(r.Error)+". Nothing was put back: press Undo again when it is done.", m)
+			cf.Store.Attach(token, prog.msg.ID)
+			return err
+		}
 		report := render.CleanupUndo(r, render.HTML)
 		if err != nil && !errors.Is(err, jobs.ErrAlreadyRunning) && alert != nil {
 			alert(ctx, "cleanup", err, report, c.Chat().ID)
