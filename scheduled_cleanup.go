@@ -6,6 +6,7 @@ import (
 	"html"
 	"time"
 
+	"github.com/pgkeeper/pgkeeper/internal/humanize"
 	"github.com/pgkeeper/pgkeeper/internal/render"
 	"github.com/pgkeeper/pgkeeper/jobs"
 )
@@ -44,7 +45,8 @@ func (a *app) scheduledCleanup(notify func(context.Context, string) error, offer
 // the exact preview, and the buttons.
 func (a *app) askCleanup(ctx context.Context, notify func(context.Context, string) error, offer cleanupOffer, prefix string, r jobs.CleanupReport) {
 	why := prefix + "⚠️ <b>Scheduled cleanup deleted nothing</b>: " + html.EscapeString(r.GuardReason) +
-		". An unconfirmed run stops there; an admin decides.\n\n"
+		". An unconfirmed run stops there; an admin decides. The buttons work for " +
+		humanize.Duration(a.cfg.ConfirmTTL) + "; after that, run /cleanup.\n\n"
 	msg := why + render.CleanupPreview(r.Preview, render.HTML)
 	if offer != nil {
 		err := offer(ctx, msg, r.Preview.ToDelete())

@@ -55,23 +55,7 @@ func Cleanup(ctx context.Context, cl Cleaner, cf *Confirmer, alert Alert) tele.H
 		return nil
 	})
 	cf.On(actionCleanupUndo, func(c tele.Context, p confirm.Pending) error {
-		prog, err := startProgress(c, "⏳ Putting the keys of cleanup "+html.EscapeString(p.Arg)+" back…")
-		if err != nil {
-			return err
-		}
-		r, err := cl.Undo(ctx, p.Arg)
-		if ttl := time.Until(p.Expires); errors.Is(err, jobs.ErrAlreadyRunning) && ttl > 0 {
-			// The press used the button up, and nothing happened: give it back.
-			token, m := cf.Buttons(ttl, actionCleanupUndo, p.Arg, p.UserID, p.ChatID, "Undo", "")
-			err := prog.finish("⏳ "+html.EscapeString(r.Error)+". Nothing was put back: press Undo again when it is done.", m)
-			cf.Store.Attach(token, prog.msg.ID)
-			return err
-		}
-		report := render.CleanupUndo(r, render.HTML)
-		if err != nil && !errors.Is(err, jobs.ErrAlreadyRunning) && alert != nil {
-			alert(ctx, "cleanup", err, report, c.Chat().ID)
-		}
-		return prog.finish(report)
+		return undoCleanup(ctx, c, p, cl, cf, alert)
 	})
 	return func(c tele.Context) error {
 		p, err := cl.Preview(ctx)
@@ -84,6 +68,27 @@ func Cleanup(ctx context.Context, cl Cleaner, cf *Confirmer, alert Alert) tele.H
 		}
 		return cf.Offer(c, preview+"\n\nNothing is deleted before the button.", ActionCleanup, "", DeleteLabel(p.ToDelete()))
 	}
+}
+
+// undoCleanup puts back the rows of the cleanup p names.
+func undoCleanup(ctx context.Context, c tele.Context, p confirm.Pending, cl Cleaner, cf *Confirmer, alert Alert) error {
+	prog, err := startProgress(c, "⏳ Putting the keys of cleanup "+html.EscapeString(p.Arg)+" back…")
+	if err != nil {
+		return err
+	}
+	r, err := cl.Undo(ctx, p.Arg)
+	if ttl := time.Until(p.Expires); errors.Is(err, jobs.ErrAlreadyRunning) && ttl > 0 {
+		// The press used the button up, and nothing happened: give it back.
+		token, m := cf.Buttons(ttl, actionCleanupUndo, p.Arg, p.UserID, p.ChatID, "Undo", "")
+		err := prog.finish("⏳ "+html.EscapeString(r.Error)+". Nothing was put back: press Undo again when it is done.", m)
+		cf.Store.Attach(token, prog.msg.ID)
+		return err
+	}
+	report := render.CleanupUndo(r, render.HTML)
+	if err != nil && !errors.Is(err, jobs.ErrAlreadyRunning) && alert != nil {
+		alert(ctx, "cleanup", err, report, c.Chat().ID)
+	}
+	return prog.finish(report)
 }
 
 // runCleanup runs a confirmed cleanup under a progress message with [Stop].
