@@ -22,11 +22,7 @@ func restoreTest(ctx context.Context, a *app, args []string) int {
 		return exitUsage
 	}
 	a.history(ctx)
-	t := &jobs.RestoreTest{DB: a.db, Config: jobs.RestoreConfig{DatabaseURL: a.cfg.DatabaseURL, RestoreDatabaseURL: a.cfg.RestoreDatabaseURL,
-		BackupDir: a.cfg.BackupDir, PGBinDir: a.cfg.PGBinDir}}
-	rec := a.hist.Start(ctx, "restore_test", jobs.TriggerShell)
-	r, err := t.Run(ctx, jobs.RestoreOptions{Backup: name, Trigger: jobs.TriggerShell}, nil)
-	rec.Finish(ctx, nil, "", err)
+	r, err := a.restoreJob().Run(ctx, jobs.RestoreOptions{Backup: name, Trigger: jobs.TriggerShell}, nil)
 	fmt.Fprintln(a.stdout, a.red.String(render.RestoreTest(r, render.Plain)))
 	if err != nil {
 		fmt.Fprintln(a.stderr, "pgkeeper restore-test:", a.red.String(err.Error()))

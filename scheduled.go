@@ -38,6 +38,7 @@ func (a *app) scheduler(ctx context.Context, notify func(context.Context, string
 	return jobs.NewScheduler(ctx, cfg, []jobs.Scheduled{
 		{Name: "backup", Cron: a.cfg.BackupSchedule, Run: a.scheduledBackup(notify, "")},
 		{Name: "cleanup", Cron: a.cfg.CleanupSchedule, Run: a.scheduledCleanup(notify, offer)},
+		{Name: "restore_test", Cron: a.cfg.RestoreSchedule, Run: a.scheduledRestoreTest(notify)},
 		{Name: "summary", Cron: a.cfg.SummarySchedule, Run: a.scheduledSummary(notify)},
 	})
 }

@@ -2,6 +2,7 @@ package render
 
 import (
 	"fmt"
+	"html"
 
 	"github.com/pgkeeper/pgkeeper/internal/humanize"
 	"github.com/pgkeeper/pgkeeper/jobs"
@@ -44,4 +45,11 @@ func RestorePreview(p jobs.RestorePreview, f Format) string {
 	d.text(fmt.Sprintf("needs about %s · server free %s · pg_restore %s", humanize.Bytes(p.NeedBytes), free, p.PgRestore))
 	d.text("It is dropped afterwards, whatever happens. Nothing runs before the button.")
 	return d.String()
+}
+
+// RestoreBrief is a passed scheduled restore test in one line, for
+// NOTIFY_SUCCESS=brief.
+func RestoreBrief(r jobs.RestoreReport) string {
+	return fmt.Sprintf("✅ Restore test passed · %s · RTO %s · RPO %s · %s rows checked", html.EscapeString(r.Backup.Name),
+		humanize.Duration(r.RTO), humanize.Duration(r.RPO), humanize.Int(r.Rows))
 }
