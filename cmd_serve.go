@@ -62,17 +62,17 @@ func serve(ctx context.Context, a *app, args []string) int {
 		Redactor: a.red,
 		Hub:      a.hub,
 	}, bot.Jobs{
-		Status:    a.statusJob(),
-		Backup:    a.backupJob(),
-		BackupDir: a.cfg.BackupDir,
-		Capture:   a.capture("chat"),
-		Notify:    notify,
+		Status:      a.statusJob(),
+		Backup:      a.backupJob(),
+		BackupDir:   a.cfg.BackupDir,
+		Capture:     a.capture("chat"),
+		Notify:      notify,
 		RestoreTest: a.restoreJob(),
-		Cleanup:  a.cleanupJob(a.cfg.CleanupBatchSize, "chat"),
-		Confirm:  confirm.New(a.cfg.ConfirmTTL, nil),
-		History:  historyReader(hist),
-		Schedule: a.scheduleReader(sched),
-		Trends:   a.trendsReader(),
+		Cleanup:     a.cleanupJob(a.cfg.CleanupBatchSize, "chat"),
+		Confirm:     confirm.New(a.cfg.ConfirmTTL, nil),
+		History:     historyReader(hist),
+		Schedule:    a.scheduleReader(sched),
+		Trends:      a.trendsReader(),
 	})
 	if err != nil {
 		a.log.Error("cannot start the bot", "err", err)
