@@ -10,7 +10,14 @@ import (
 	"github.com/pgkeeper/pgkeeper/internal/pgtest"
 )
 
-func TestMain(m *testing.M) { pgtest.Main(m) }
+func TestMain(m *testing.M) {
+	// A test that needs pgkeeper as its own process (to signal it) runs
+	// this binary again as pgkeeper itself.
+	if os.Getenv("PGKEEPER_TEST_AS_MAIN") == "1" {
+		main()
+	}
+	pgtest.Main(m)
+}
 
 // runCLI runs pgkeeper in-process with only the given environment, in an
 // empty directory so no developer's .env leaks in.

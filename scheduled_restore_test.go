@@ -8,6 +8,7 @@ import (
 
 	"github.com/pgkeeper/pgkeeper/internal/pgtest"
 	"github.com/pgkeeper/pgkeeper/jobs"
+	"github.com/pgkeeper/pgkeeper/store"
 )
 
 // scratchCount counts the scratch databases of the database at url.
@@ -15,7 +16,7 @@ func scratchCount(t *testing.T, url string) int64 {
 	t.Helper()
 	name := url[strings.LastIndex(url, "/")+1:]
 	name, _, _ = strings.Cut(name, "?")
-	return pgtest.QueryInt(t, pgtest.AdminURL(t), "SELECT count(*) FROM pg_database WHERE starts_with(datname, $1)", name+"_pgkeeper_restore_")
+	return pgtest.QueryInt(t, pgtest.AdminURL(t), "SELECT count(*) FROM pg_database WHERE starts_with(datname, $1)", store.ScratchPrefix(name))
 }
 
 // The scheduled restore test proves the newest backup without a button and
