@@ -57,18 +57,26 @@ func waitedNote(waited time.Duration) string {
 func (a *app) scheduledBackup(notify func(context.Context, string) error, note string) func(context.Context, time.Duration) error {
 	return func(ctx context.Context, waited time.Duration) error {
 		r, err := a.backupJob().Run(ctx, jobs.BackupOptions{Trigger: jobs.TriggerSchedule}, nil)
-		if errors.Is(err, jobs.ErrAlreadyRunning) {
-			return err // the scheduler waits and tries again
-		}
-		prefix := note + waitedNote(waited)
-		if err != nil {
-			a.capture(jobs.TriggerSchedule)("backup", err)
-			a.deliver(ctx, notify, prefix+render.Backup(r, render.HTML))
-			return err
-		}
-		a.notifySuccess(ctx, notify, prefix, render.BackupBrief(r), render.Backup(r, render.HTML), len(r.Warnings) > 0)
-		return nil
+		return a.reportScheduled(ctx, notify, "backup", note+waitedNote(waited), err,
+			render.Backup(r, render.HTML), render.BackupBrief(r), len(r.Warnings) > 0)
 	}
+}
+
+// reportScheduled tells the chat how a scheduled run ended: a failure always
+// (and Sentry), a success as NOTIFY_SUCCESS says. A run that found another
+// heavy job running says nothing: the scheduler waits and tries again.
+func (a *app) reportScheduled(ctx context.Context, notify func(context.Context, string) error, job, prefix string, err error,
+	full, brief string, warned bool) error {
+	if errors.Is(err, jobs.ErrAlreadyRunning) {
+		return err
+	}
+	if err != nil {
+		a.capture(jobs.TriggerSchedule)(job, err)
+		a.deliver(ctx, notify, prefix+full)
+		return err
+	}
+	a.notifySuccess(ctx, notify, prefix, brief, full, warned)
+	return nil
 }
 
 // scheduledSummary sends the daily summary.

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"html"
 	"time"
 
@@ -23,21 +22,13 @@ type cleanupOffer func(ctx context.Context, html string, toDelete int64) error
 func (a *app) scheduledCleanup(notify func(context.Context, string) error, offer cleanupOffer) func(context.Context, time.Duration) error {
 	return func(ctx context.Context, waited time.Duration) error {
 		r, err := a.cleanupJob(a.cfg.CleanupBatchSize, jobs.TriggerSchedule).Run(ctx, jobs.CleanupOptions{Trigger: jobs.TriggerSchedule}, nil)
-		if errors.Is(err, jobs.ErrAlreadyRunning) {
-			return err // the scheduler waits and tries again
-		}
 		prefix := waitedNote(waited)
-		if err != nil {
-			a.capture(jobs.TriggerSchedule)("cleanup", err)
-			a.deliver(ctx, notify, prefix+render.Cleanup(r, render.HTML))
-			return err
-		}
-		if r.Guarded {
+		if err == nil && r.Guarded {
 			a.askCleanup(ctx, notify, offer, prefix, r)
 			return nil
 		}
-		a.notifySuccess(ctx, notify, prefix, render.CleanupBrief(r), render.Cleanup(r, render.HTML), r.Level() != jobs.LevelOK)
-		return nil
+		return a.reportScheduled(ctx, notify, "cleanup", prefix, err,
+			render.Cleanup(r, render.HTML), render.CleanupBrief(r), r.Level() != jobs.LevelOK)
 	}
 }
 

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"time"
 
 	"github.com/pgkeeper/pgkeeper/internal/render"
@@ -23,16 +22,7 @@ func (a *app) restoreJob() jobs.RecordedRestore {
 func (a *app) scheduledRestoreTest(notify func(context.Context, string) error) func(context.Context, time.Duration) error {
 	return func(ctx context.Context, waited time.Duration) error {
 		r, err := a.restoreJob().Run(ctx, jobs.RestoreOptions{Trigger: jobs.TriggerSchedule}, nil)
-		if errors.Is(err, jobs.ErrAlreadyRunning) {
-			return err // the scheduler waits and tries again
-		}
-		prefix := waitedNote(waited)
-		if err != nil {
-			a.capture(jobs.TriggerSchedule)("restore_test", err)
-			a.deliver(ctx, notify, prefix+render.RestoreTest(r, render.HTML))
-			return err
-		}
-		a.notifySuccess(ctx, notify, prefix, render.RestoreBrief(r), render.RestoreTest(r, render.HTML), len(r.Warnings) > 0)
-		return nil
+		return a.reportScheduled(ctx, notify, "restore_test", waitedNote(waited), err,
+			render.RestoreTest(r, render.HTML), render.RestoreBrief(r), len(r.Warnings) > 0)
 	}
 }
