@@ -126,14 +126,7 @@ func TestSchedulerRecordsGivingUpOnce(t *testing.T) {
 	s.Start()
 	defer s.Shutdown()
 	fire(t, clock, count, 1)
-	for i := 0; i < 2; i++ {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		if err := clock.BlockUntilContext(ctx, 2); err != nil {
-			t.Fatalf("no retry armed: %v", err)
-		}
-		cancel()
-		clock.Advance(10 * time.Second)
-	}
+	retry(t, clock, 2, 10*time.Second)
 	deadline := time.Now().Add(5 * time.Second)
 	var runs []string
 	for time.Now().Before(deadline) {

@@ -31,6 +31,22 @@ func fire(t *testing.T, clock *clockwork.FakeClock, count func() int64, want int
 	}
 }
 
+// retry lets a failed scheduled run retry n times, every after: each time it
+// waits for the job's retry timer and the scheduler's next-run timer to be
+// armed, then moves the clock past the retry.
+func retry(t *testing.T, clock *clockwork.FakeClock, n int, every time.Duration) {
+	t.Helper()
+	for range n {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		err := clock.BlockUntilContext(ctx, 2)
+		cancel()
+		if err != nil {
+			t.Fatalf("no retry armed: %v", err)
+		}
+		clock.Advance(every)
+	}
+}
+
 type recordedCheckIns struct {
 	mu     sync.Mutex
 	events []string
@@ -149,15 +165,7 @@ func TestSchedulerWaitsForHeavyJob(t *testing.T) {
 	s.Start()
 	defer s.Shutdown()
 	fire(t, clock, tries.Load, 1)
-	for i := 0; i < 2; i++ {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		// The job's retry timer plus the scheduler's next-run timer.
-		if err := clock.BlockUntilContext(ctx, 2); err != nil {
-			t.Fatalf("no retry armed: %v", err)
-		}
-		cancel()
-		clock.Advance(10 * time.Second)
-	}
+	retry(t, clock, 2, 10*time.Second)
 	select {
 	case waited := <-waitedCh:
 		if waited < 20*time.Second {
