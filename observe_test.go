@@ -4,43 +4,15 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"net/http"
 	"os"
-	"regexp"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
 
+	"github.com/pgkeeper/pgkeeper/internal/metricstest"
 	"github.com/pgkeeper/pgkeeper/internal/pgtest"
 	"github.com/pgkeeper/pgkeeper/jobs"
 )
-
-// get fetches url and returns its status code and body.
-func get(t *testing.T, url string) (int, string) {
-	t.Helper()
-	resp, err := http.Get(url)
-	if err != nil {
-		t.Fatalf("GET %s: %v", url, err)
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatalf("GET %s: %v", url, err)
-	}
-	return resp.StatusCode, string(body)
-}
-
-// sample is the value of the series line that starts with series in a
-// Prometheus text page; false when there is none.
-func sample(page, series string) (float64, bool) {
-	m := regexp.MustCompile(`(?m)^` + regexp.QuoteMeta(series) + ` (\S+)$`).FindStringSubmatch(page)
-	if m == nil {
-		return 0, false
-	}
-	v, err := strconv.ParseFloat(m[1], 64)
-	return v, err == nil
-}
 
 func TestMetricsEndpointAfterARealBackup(t *testing.T) {
 	url := pgtest.NewBaileysDB(t, pgtest.Seed{Companies: 2, Keys: 400, Days: 40})
@@ -64,10 +36,10 @@ func TestMetricsEndpointAfterARealBackup(t *testing.T) {
 	}
 	base := "http://" + addr.String()
 
-	if code, body := get(t, base+"/healthz"); code != 200 || !strings.Contains(body, "ok") {
+	if code, body := metricstest.Get(t, base+"/healthz"); code != 200 || !strings.Contains(body, "ok") {
 		t.Fatalf("/healthz %d %q", code, body)
 	}
-	if code, body := get(t, base+"/readyz"); code != 200 {
+	if code, body := metricstest.Get(t, base+"/readyz"); code != 200 {
 		t.Fatalf("/readyz %d %q with the database up", code, body)
 	}
 
@@ -76,7 +48,7 @@ func TestMetricsEndpointAfterARealBackup(t *testing.T) {
 		t.Fatalf("backup: %v", err)
 	}
 	a.statusJob().Run(ctx) // what /status does: sizes and key ages
-	code, page := get(t, base+"/metrics")
+	code, page := metricstest.Get(t, base+"/metrics")
 	if code != 200 {
 		t.Fatalf("/metrics %d", code)
 	}
@@ -89,7 +61,7 @@ func TestMetricsEndpointAfterARealBackup(t *testing.T) {
 		`pgkeeper_database_size_bytes`:                        float64(pgtest.QueryInt(t, url, "SELECT pg_database_size(current_database())")),
 	}
 	for series, v := range want {
-		got, ok := sample(page, series)
+		got, ok := metricstest.Sample(page, series)
 		if !ok {
 			t.Errorf("no %s in /metrics", series)
 			continue
@@ -107,7 +79,7 @@ func TestMetricsEndpointAfterARealBackup(t *testing.T) {
 	}
 	var keys float64
 	for _, b := range []string{"lt_1d", "1d_7d", "7d_14d", "14d_30d", "gt_30d"} {
-		v, ok := sample(page, `pgkeeper_keys_by_age{bucket="`+b+`"}`)
+		v, ok := metricstest.Sample(page, `pgkeeper_keys_by_age{bucket="`+b+`"}`)
 		if !ok {
 			t.Errorf("no keys_by_age bucket %s", b)
 		}
@@ -117,7 +89,7 @@ func TestMetricsEndpointAfterARealBackup(t *testing.T) {
 		t.Errorf("keys by age sum to %g, want every key", keys)
 	}
 	for _, series := range []string{"pgkeeper_backup_last_age_seconds", `pgkeeper_job_last_duration_seconds{job="backup"}`, `pgkeeper_table_total_bytes{table="whatsapp_auth"}`} {
-		if _, ok := sample(page, series); !ok {
+		if _, ok := metricstest.Sample(page, series); !ok {
 			t.Errorf("no %s in /metrics", series)
 		}
 	}
@@ -127,10 +99,10 @@ func TestMetricsEndpointAfterARealBackup(t *testing.T) {
 
 	// The database goes away: readiness says so, liveness does not.
 	pgtest.Exec(t, pgtest.AdminURL(t), "DROP DATABASE "+a.db.Database()+" WITH (FORCE)")
-	if code, body := get(t, base+"/readyz"); code != 503 || !strings.Contains(body, "not ready") {
+	if code, body := metricstest.Get(t, base+"/readyz"); code != 503 || !strings.Contains(body, "not ready") {
 		t.Fatalf("/readyz %d %q with the database gone", code, body)
 	}
-	if code, _ := get(t, base+"/healthz"); code != 200 {
+	if code, _ := metricstest.Get(t, base+"/healthz"); code != 200 {
 		t.Fatalf("/healthz %d with the database gone: a restart would not bring it back", code)
 	}
 }

@@ -4,13 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/pgkeeper/pgkeeper/internal/metricstest"
 )
 
 func TestHandler(t *testing.T) {
@@ -58,20 +59,6 @@ func TestHandler(t *testing.T) {
 	}
 }
 
-func get(t *testing.T, url string) (int, string) {
-	t.Helper()
-	resp, err := http.Get(url)
-	if err != nil {
-		t.Fatalf("GET %s: %v", url, err)
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatalf("GET %s: %v", url, err)
-	}
-	return resp.StatusCode, string(b)
-}
-
 func TestServeListener(t *testing.T) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -87,13 +74,13 @@ func TestServeListener(t *testing.T) {
 		done <- m.ServeListener(ctx, ln, func(context.Context) error { return ready })
 	}()
 
-	if code, _ := get(t, base+"/healthz"); code != 200 {
+	if code, _ := metricstest.Get(t, base+"/healthz"); code != 200 {
 		t.Errorf("/healthz: %d, want 200", code)
 	}
-	if code, body := get(t, base+"/readyz"); code != 503 || !strings.Contains(body, "database unreachable") {
+	if code, body := metricstest.Get(t, base+"/readyz"); code != 503 || !strings.Contains(body, "database unreachable") {
 		t.Errorf("/readyz while not ready: %d %q, want 503 with the reason", code, body)
 	}
-	code, body := get(t, base+"/metrics")
+	code, body := metricstest.Get(t, base+"/metrics")
 	if code != 200 || !strings.Contains(body, "pgkeeper_restore_test_rto_seconds 90") {
 		t.Errorf("/metrics: %d, RTO missing from:\n%s", code, body)
 	}
