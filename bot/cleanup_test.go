@@ -182,13 +182,7 @@ func TestCleanupEndToEnd(t *testing.T) {
 	if s := pgtest.QueryInt(t, h.url, tableSum); s != keptSum {
 		t.Error("the rows left are not exactly the rows the rules keep")
 	}
-	starts := 0
-	for _, c := range h.API.Calls("sendMessage") {
-		if strings.Contains(c.Params["text"], "Cleanup starting") {
-			starts++
-		}
-	}
-	if starts != 1 {
+	if starts := h.API.SentContaining("Cleanup starting"); starts != 1 {
 		t.Errorf("the cleanup started %d times, want once", starts)
 	}
 	for _, w := range []string{"private", "no longer valid", "Already done"} {

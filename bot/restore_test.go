@@ -51,16 +51,8 @@ func TestRestoreTestEndToEnd(t *testing.T) {
 			t.Errorf("no %q among the button answers:\n%s", want, answers)
 		}
 	}
-	{
-		starts := 0
-		for _, c := range h.API.Calls("sendMessage") {
-			if strings.Contains(c.Params["text"], "Restore test starting") {
-				starts++
-			}
-		}
-		if starts != 1 {
-			t.Errorf("the restore test started %d times, want once", starts)
-		}
+	if starts := h.API.SentContaining("Restore test starting"); starts != 1 {
+		t.Errorf("the restore test started %d times, want once", starts)
 	}
 	if n := pgtest.QueryInt(t, url, "SELECT count(*) FROM pg_database WHERE datname LIKE '%pgkeeper_restore%'"); n != 0 {
 		t.Errorf("%d scratch databases left", n)

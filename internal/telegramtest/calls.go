@@ -39,6 +39,18 @@ func (s *Server) Count(method string) int {
 	return n
 }
 
+// SentContaining is the number of messages sent so far (sendMessage) whose
+// text contains part: how a test tells that a job started exactly once.
+func (s *Server) SentContaining(part string) int {
+	n := 0
+	for _, c := range s.Calls("sendMessage") {
+		if strings.Contains(c.Params["text"], part) {
+			n++
+		}
+	}
+	return n
+}
+
 // WaitCall waits for a call of method ("*": any) for which match (nil: any)
 // is true, and returns the first such call, in order, including calls that
 // came before WaitCall was called. On timeout it fails the test with a listing
