@@ -36,11 +36,23 @@ func (a *app) scheduler(ctx context.Context, notify func(context.Context, string
 		a.deliver(ctx, notify, "🔴 <b>Scheduled "+html.EscapeString(job)+" did not run</b>: "+html.EscapeString(a.red.String(err.Error())))
 	}
 	return jobs.NewScheduler(ctx, cfg, []jobs.Scheduled{
-		{Name: "backup", Cron: a.cfg.BackupSchedule, Run: a.scheduledBackup(notify, "")},
-		{Name: "cleanup", Cron: a.cfg.CleanupSchedule, Run: a.scheduledCleanup(notify, offer)},
-		{Name: "restore_test", Cron: a.cfg.RestoreSchedule, Run: a.scheduledRestoreTest(notify)},
+		{Name: "backup", Cron: a.cfg.BackupSchedule, Run: a.sampled(a.scheduledBackup(notify, ""))},
+		{Name: "cleanup", Cron: a.cfg.CleanupSchedule, Run: a.sampled(a.scheduledCleanup(notify, offer))},
+		{Name: "restore_test", Cron: a.cfg.RestoreSchedule, Run: a.sampled(a.scheduledRestoreTest(notify))},
+		// The summary takes a whole status report, which samples the sizes.
 		{Name: "summary", Cron: a.cfg.SummarySchedule, Run: a.scheduledSummary(notify)},
 	})
+}
+
+// sampled stores the database's and keys table's sizes after each run of a
+// scheduled job, whatever its outcome, so the trend charts get a point a run
+// even when nobody asks for /status.
+func (a *app) sampled(run func(context.Context, time.Duration) error) func(context.Context, time.Duration) error {
+	return func(ctx context.Context, waited time.Duration) error {
+		err := run(ctx, waited)
+		a.statusJob().Sample(ctx)
+		return err
+	}
 }
 
 // waitedNote says that a scheduled run waited for another heavy job.
@@ -155,7 +167,7 @@ func (a *app) catchUp(ctx context.Context, notify func(context.Context, string) 
 	}
 	a.log.Info("catch-up backup", "why", why)
 	note := "↻ Catch-up backup at start: " + why + ".\n"
-	run := a.scheduledBackup(notify, note)
+	run := a.sampled(a.scheduledBackup(notify, note))
 	for wait := time.Duration(0); ; wait += 30 * time.Second {
 		err := run(ctx, wait)
 		if !errors.Is(err, jobs.ErrAlreadyRunning) || wait > 2*time.Hour {

@@ -238,6 +238,12 @@ func (h *History) SampleStatus(ctx context.Context, r StatusReport) {
 	if h.Observer != nil {
 		h.Observer.ObserveStatus(r)
 	}
+	h.sample(ctx, sizeSamples(r))
+}
+
+// sizeSamples are the figures of r the trend charts draw: the database's
+// size, and the keys table's size and row count, when known.
+func sizeSamples(r StatusReport) []store.Sample {
 	var samples []store.Sample
 	if r.Database.Reachable && r.Database.SizeBytes > 0 {
 		samples = append(samples, store.Sample{At: r.At, Metric: store.MetricDatabaseBytes, Value: r.Database.SizeBytes})
@@ -249,7 +255,7 @@ func (h *History) SampleStatus(ctx context.Context, r StatusReport) {
 				store.Sample{At: r.At, Metric: store.MetricKeysRows, Value: t.Rows})
 		}
 	}
-	h.sample(ctx, samples)
+	return samples
 }
 
 // SampleBackup stores a successful backup's size and duration (and the

@@ -148,6 +148,31 @@ func (s *Status) Run(ctx context.Context) StatusReport {
 	return r
 }
 
+// Sample measures only what the trend charts draw (the database's size, the
+// keys table's size and rows) and stores it in the history: a point for every
+// scheduled run, without a whole report's key-age scan. What it cannot
+// measure it leaves out; it never fails the run it follows.
+func (s *Status) Sample(ctx context.Context) {
+	if s.History == nil {
+		return
+	}
+	now := time.Now
+	if s.Now != nil {
+		now = s.Now
+	}
+	ctx, cancel := context.WithTimeout(ctx, statusDeadline)
+	defer cancel()
+	r := StatusReport{At: now()}
+	r.Keys.Table = s.Config.KeysTable
+	if size, err := s.DB.DatabaseSize(ctx); err == nil {
+		r.Database.Reachable, r.Database.SizeBytes = true, size
+	}
+	if st, err := s.DB.TableStats(ctx, s.Config.KeysTable); err == nil {
+		r.Tables = []TableStatus{{TableStats: st}}
+	}
+	s.History.sample(ctx, sizeSamples(r))
+}
+
 func (s *Status) database(ctx context.Context, r *StatusReport, pool store.PoolStats) {
 	d := &r.Database
 	d.Name, d.Host = s.DB.Database(), s.DB.Host()

@@ -1,0 +1,68 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/pgkeeper/pgkeeper/internal/pgtest"
+	"github.com/pgkeeper/pgkeeper/store"
+)
+
+// Every scheduled run, failed ones too, leaves a size point for the trend
+// charts, with the figures the database gives at that moment.
+func TestScheduledRunsSampleSizes(t *testing.T) {
+	tests := []struct {
+		name string
+		run  func(a *app, notify func(context.Context, string) error) func(context.Context, time.Duration) error
+	}{
+		{"backup", func(a *app, n func(context.Context, string) error) func(context.Context, time.Duration) error {
+			return a.scheduledBackup(n, "")
+		}},
+		{"cleanup", func(a *app, n func(context.Context, string) error) func(context.Context, time.Duration) error {
+			return a.scheduledCleanup(n, nil)
+		}},
+		{"restore test without a backup (fails)", func(a *app, n func(context.Context, string) error) func(context.Context, time.Duration) error {
+			return a.scheduledRestoreTest(n)
+		}},
+		{"a run that errors", func(*app, func(context.Context, string) error) func(context.Context, time.Duration) error {
+			return func(context.Context, time.Duration) error { return errors.New("boom") }
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			a, _, notify := serveApp(t, map[string]string{"NOTIFY_SUCCESS": "off"})
+			ctx := t.Context()
+			since := time.Now().Add(-time.Second)
+			_ = a.sampled(tt.run(a, notify))(ctx, 0)
+			got, err := a.hist.Samples(ctx, since)
+			if err != nil {
+				t.Fatal(err)
+			}
+			last := map[string]int64{}
+			for _, s := range got {
+				last[s.Metric] = s.Value
+			}
+			url := a.cfg.DatabaseURL
+			want := map[string]int64{
+				store.MetricDatabaseBytes:  pgtest.QueryInt(t, url, "SELECT pg_database_size(current_database())"),
+				store.MetricKeysTableBytes: pgtest.QueryInt(t, url, "SELECT pg_total_relation_size('whatsapp_keys')"),
+				store.MetricKeysRows:       pgtest.QueryInt(t, url, "SELECT count(*) FROM whatsapp_keys"),
+			}
+			for metric, w := range want {
+				v, ok := last[metric]
+				switch {
+				case !ok:
+					t.Errorf("no %s sample after the run; samples: %+v", metric, got)
+				case metric == store.MetricDatabaseBytes && (v < w*9/10 || v > w*11/10):
+					// The database changes a little after the sample: the
+					// sample's own row, autovacuum.
+					t.Errorf("%s = %d, want about %d", metric, v, w)
+				case metric != store.MetricDatabaseBytes && v != w:
+					t.Errorf("%s = %d, want %d", metric, v, w)
+				}
+			}
+		})
+	}
+}
