@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"os"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -213,5 +214,33 @@ func TestRestoreTestAndCleanupShell(t *testing.T) {
 	}
 	if n := pgtest.QueryInt(t, url, "SELECT count(*) FROM pg_database WHERE datname LIKE '%pgkeeper_restore%'"); n != 0 {
 		t.Fatalf("%d scratch databases left behind", n)
+	}
+}
+
+// The shell's status shows each job's last run from pgkeeper's schema, but
+// never creates that schema nor writes to it: it runs as a health check.
+func TestShellStatusReadsHistoryWithoutWriting(t *testing.T) {
+	url := pgtest.NewBaileysDB(t, pgtest.Seed{Companies: 1, Keys: 300, Days: 40})
+	env := map[string]string{"DATABASE_URL": url, "PG_BIN_DIR": pgtest.BinDir(t), "BACKUP_DIR": t.TempDir()}
+	schemaCount := "SELECT count(*) FROM pg_namespace WHERE nspname = 'pgkeeper'"
+
+	if _, out, _ := runCLI(t, env, "status"); strings.Contains(out, "Last runs") {
+		t.Errorf("last runs shown before any job ran:\n%s", out)
+	}
+	if n := pgtest.QueryInt(t, url, schemaCount); n != 0 {
+		t.Fatalf("status created pgkeeper's schema")
+	}
+
+	if code, out, errOut := runCLI(t, env, "backup"); code != 0 {
+		t.Fatalf("backup exit %d:\n%s%s", code, out, errOut)
+	}
+	samples := "SELECT count(*) FROM pgkeeper.samples"
+	before := pgtest.QueryInt(t, url, samples)
+	code, out, errOut := runCLI(t, env, "status")
+	if code != 0 || !strings.Contains(out, "Last runs") || !regexp.MustCompile(`backup ok .* ago · took .* · shell`).MatchString(out) {
+		t.Fatalf("exit %d, want 0 and the backup's last run; stdout:\n%s\nstderr:\n%s", code, out, errOut)
+	}
+	if after := pgtest.QueryInt(t, url, samples); after != before {
+		t.Errorf("status stored %d samples, want none", after-before)
 	}
 }

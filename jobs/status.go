@@ -36,8 +36,12 @@ type Status struct {
 	DB     *store.DB
 	Config StatusConfig
 	Now    func() time.Time
-	// History, when set, keeps each report's sizes for the trend charts.
+	// History, when set, gives each job's last run and keeps each report's
+	// sizes for the trend charts.
 	History *History
+	// ReadOnly reads the history but stores no sizes: the shell's status runs
+	// as a health check and from cron, as often as every few seconds.
+	ReadOnly bool
 }
 
 // StatusReport is what Status.Run found. Every failure is in it as a finding:
@@ -144,7 +148,9 @@ func (s *Status) Run(ctx context.Context) StatusReport {
 	s.backupDir(&r)
 	s.lastBackup(&r, start)
 	r.Took = now().Sub(start)
-	s.History.SampleStatus(ctx, r)
+	if !s.ReadOnly {
+		s.History.SampleStatus(ctx, r)
+	}
 	return r
 }
 
