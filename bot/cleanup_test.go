@@ -19,13 +19,6 @@ import (
 	"github.com/pgkeeper/pgkeeper/jobs"
 )
 
-// deletable is the cleanup rule written independently of the job: $1 the
-// cutoff, $2 now.
-const deletable = `(k.updated_at < $1 OR k.expires_at < $2)
-	AND k.key_type NOT IN ('app-state-sync-key', 'app-state-sync-version')
-	AND NOT EXISTS (SELECT 1 FROM whatsapp_auth a WHERE a.company_id = k.company_id
-	                AND k.key_type = 'pre-key' AND k.key_id = ((a.creds->>'nextPreKeyId')::bigint - 1)::text)`
-
 // tableSum is a digest of the whole keys table, for before/after comparisons.
 const tableSum = `SELECT ('x' || substr(md5(coalesce(string_agg(k::text, '|' ORDER BY k::text), '')), 1, 15))::bit(60)::bigint
 	FROM whatsapp_keys k`
@@ -126,19 +119,19 @@ func answers(h *cleanupHarness) string {
 
 func TestCleanupEndToEnd(t *testing.T) {
 	h := startCleanup(t, 3000, nil, nil)
-	rows, expired := h.count(t, ""), h.count(t, deletable)
+	rows, expired := h.count(t, ""), h.count(t, pgtest.Deletable)
 	if expired == 0 || expired == rows {
 		t.Fatalf("seed gives %d expired of %d rows: the test needs some of each", expired, rows)
 	}
 	sum := pgtest.QueryInt(t, h.url, tableSum)
-	keptSum := pgtest.QueryInt(t, h.url, strings.Replace(tableSum, "FROM whatsapp_keys k", "FROM whatsapp_keys k WHERE NOT coalesce("+deletable+", false)", 1), h.cutoff, h.now)
+	keptSum := pgtest.QueryInt(t, h.url, strings.Replace(tableSum, "FROM whatsapp_keys k", "FROM whatsapp_keys k WHERE NOT coalesce("+pgtest.Deletable+", false)", 1), h.cutoff, h.now)
 
 	// The preview's figures are the exact SQL counts.
 	p := h.preview(t)
 	text := p.Params["text"]
 	want := []string{fmt.Sprintf("%s of %s keys would be deleted", humanize.Int(expired), humanize.Int(rows)), "table ", "indexes ", "total "}
 	for _, kt := range []string{"pre-key", "session", "sender-key", "lid-mapping"} {
-		if n := h.count(t, deletable+" AND k.key_type = '"+kt+"'"); n > 0 {
+		if n := h.count(t, pgtest.Deletable+" AND k.key_type = '"+kt+"'"); n > 0 {
 			want = append(want, fmt.Sprintf("%-24s %10s", kt, humanize.Int(n)))
 		}
 	}
@@ -286,7 +279,7 @@ func TestCleanupStopMidway(t *testing.T) {
 		return bot.Jobs{Cleanup: pause}
 	}, nil)
 	t.Cleanup(release) // first of the cleanups: a failing test must not leave the run held
-	rows, expired := h.count(t, ""), h.count(t, deletable)
+	rows, expired := h.count(t, ""), h.count(t, pgtest.Deletable)
 	p := h.preview(t)
 	h.press(t, bottest.Admin, p.MessageID, h.deleteButton(t, p.MessageID).Data, "Starting")
 	prog := h.Reply(t, bottest.Admin, "Cleanup starting")
@@ -319,8 +312,8 @@ func TestCleanupStopMidway(t *testing.T) {
 	if !strings.Contains(report, "Cleanup stopped: "+humanize.Int(gone)+" keys deleted") {
 		t.Errorf("the report does not say the %d rows that went:\n%s", gone, report)
 	}
-	// Consistent: every row gone was deletable; none the rules keep.
-	if n := h.count(t, "NOT coalesce("+deletable+", false)"); n != rows-expired {
+	// Consistent: every row gone was pgtest.Deletable; none the rules keep.
+	if n := h.count(t, "NOT coalesce("+pgtest.Deletable+", false)"); n != rows-expired {
 		t.Errorf("%d kept rows left, want %d", n, rows-expired)
 	}
 	// What a stopped run deleted can be undone like any other.
@@ -342,7 +335,7 @@ func TestCleanupStopMidway(t *testing.T) {
 // OfferCleanup; the buttons then work as /cleanup's do.
 func TestOfferCleanupPostsWorkingButtons(t *testing.T) {
 	h := startCleanup(t, 500, nil, nil)
-	rows, expired := h.count(t, ""), h.count(t, deletable)
+	rows, expired := h.count(t, ""), h.count(t, pgtest.Deletable)
 	if err := h.Bot.OfferCleanup(context.Background(), "held back <b>preview</b>", expired); err != nil {
 		t.Fatal(err)
 	}

@@ -11,13 +11,6 @@ import (
 	"github.com/pgkeeper/pgkeeper/jobs"
 )
 
-// deletable is the cleanup rule written independently of the job, for the
-// exact counts the tests compare with: $1 the cutoff, $2 now.
-const deletable = `(k.updated_at < $1 OR k.expires_at < $2)
-	AND k.key_type NOT IN ('app-state-sync-key', 'app-state-sync-version')
-	AND NOT EXISTS (SELECT 1 FROM whatsapp_auth a WHERE a.company_id = k.company_id
-	                AND k.key_type = 'pre-key' AND k.key_id = ((a.creds->>'nextPreKeyId')::bigint - 1)::text)`
-
 // cleanupDB seeds a Baileys database shaped for the rules: every company's
 // current pre-key made old (it must survive anyway) and one fresh row whose
 // expires_at has passed (it must go).
@@ -76,11 +69,11 @@ func TestCleanupPreviewMatchesExactCounts(t *testing.T) {
 		t.Fatal(err)
 	}
 	c := p.Counts
-	if want := count(t, url, "SELECT count(*) FROM whatsapp_keys k WHERE "+deletable, cutoff, now); c.Expired != want || p.ToDelete() != want || want == 0 {
+	if want := count(t, url, "SELECT count(*) FROM whatsapp_keys k WHERE "+pgtest.Deletable, cutoff, now); c.Expired != want || p.ToDelete() != want || want == 0 {
 		t.Errorf("to delete: preview %d, SQL %d", c.Expired, want)
 	}
 	for _, kt := range c.ByType {
-		want := count(t, url, "SELECT count(*) FROM whatsapp_keys k WHERE k.key_type = $3 AND "+deletable, cutoff, now, kt.Type)
+		want := count(t, url, "SELECT count(*) FROM whatsapp_keys k WHERE k.key_type = $3 AND "+pgtest.Deletable, cutoff, now, kt.Type)
 		rows := count(t, url, "SELECT count(*) FROM whatsapp_keys WHERE key_type = $1", kt.Type)
 		if kt.Expired != want || kt.Rows != rows {
 			t.Errorf("%s: preview %d of %d, SQL %d of %d", kt.Type, kt.Expired, kt.Rows, want, rows)
@@ -94,7 +87,7 @@ func TestCleanupPreviewMatchesExactCounts(t *testing.T) {
 		"kept: protected types": {c.KeptProtected, "SELECT count(*) FROM whatsapp_keys k WHERE (k.updated_at < $1 OR k.expires_at < $2) AND key_type IN ('app-state-sync-key', 'app-state-sync-version')"},
 		"kept: current pre-key": {c.KeptCurrentPreKey, `SELECT count(*) FROM whatsapp_keys k JOIN whatsapp_auth a ON a.company_id = k.company_id
 			AND k.key_type = 'pre-key' AND k.key_id = ((a.creds->>'nextPreKeyId')::bigint - 1)::text WHERE k.updated_at < $1 OR k.expires_at < $2`},
-		"expired by expires_at only": {c.ByExpiresOnly, "SELECT count(*) FROM whatsapp_keys k WHERE NOT k.updated_at < $1 AND " + deletable},
+		"expired by expires_at only": {c.ByExpiresOnly, "SELECT count(*) FROM whatsapp_keys k WHERE NOT k.updated_at < $1 AND " + pgtest.Deletable},
 		"bucket <1 d":                {c.Buckets[0], "SELECT count(*) FROM whatsapp_keys WHERE updated_at >= $2::timestamptz - interval '1 day'"},
 		"bucket 14-30 d":             {c.Buckets[3], "SELECT count(*) FROM whatsapp_keys WHERE updated_at < $2::timestamptz - interval '14 days' AND updated_at >= $1"},
 		"bucket >30 d":               {c.Buckets[4], "SELECT count(*) FROM whatsapp_keys WHERE updated_at < $1"},
@@ -130,10 +123,10 @@ func TestCleanupDeletesExactlyTheExpired(t *testing.T) {
 	// Written by the live service between the preview and the button press.
 	pgtest.Exec(t, url, `UPDATE whatsapp_keys SET updated_at = now(), expires_at = now() + interval '7 days', value = '{"touched":1}'
 		WHERE (company_id, key_type, key_id) = (SELECT company_id, key_type, key_id FROM whatsapp_keys k
-		WHERE `+deletable+` AND key_id <> 'expired-but-fresh' ORDER BY 1, 2, 3 LIMIT 1)`, cutoff, now)
+		WHERE `+pgtest.Deletable+` AND key_id <> 'expired-but-fresh' ORDER BY 1, 2, 3 LIMIT 1)`, cutoff, now)
 	pgtest.Exec(t, url, "CREATE TABLE gone (LIKE whatsapp_keys); CREATE TABLE kept (LIKE whatsapp_keys)")
-	pgtest.Exec(t, url, "INSERT INTO gone SELECT * FROM whatsapp_keys k WHERE "+deletable, cutoff, now)
-	pgtest.Exec(t, url, "INSERT INTO kept SELECT * FROM whatsapp_keys k WHERE NOT ("+deletable+")", cutoff, now)
+	pgtest.Exec(t, url, "INSERT INTO gone SELECT * FROM whatsapp_keys k WHERE "+pgtest.Deletable, cutoff, now)
+	pgtest.Exec(t, url, "INSERT INTO kept SELECT * FROM whatsapp_keys k WHERE NOT ("+pgtest.Deletable+")", cutoff, now)
 	want := count(t, url, "SELECT count(*) FROM gone")
 	if p.ToDelete() != want+1 {
 		t.Fatalf("preview said %d, one was touched since: want %d", p.ToDelete(), want+1)
@@ -144,9 +137,9 @@ func TestCleanupDeletesExactlyTheExpired(t *testing.T) {
 	r, err := job.Run(t.Context(), jobs.CleanupOptions{Confirmed: true, Trigger: "test"}, func(pr jobs.CleanupProgress) {
 		if pr.Phase == jobs.PhaseDeleting && pr.Batches == 1 {
 			// Written by the live service while the cleanup runs: the last
-			// deletable key in the table's physical order, not walked yet.
+			// pgtest.Deletable key in the table's physical order, not walked yet.
 			pgtest.Exec(t, url, `UPDATE whatsapp_keys SET updated_at = now(), expires_at = now() + interval '7 days', value = '{"late":1}'
-				WHERE ctid = (SELECT ctid FROM whatsapp_keys k WHERE `+deletable+` AND key_id <> 'expired-but-fresh'
+				WHERE ctid = (SELECT ctid FROM whatsapp_keys k WHERE `+pgtest.Deletable+` AND key_id <> 'expired-but-fresh'
 				ORDER BY ctid DESC LIMIT 1)`, cutoff, now)
 		}
 		phases = append(phases, pr.Phase)
@@ -159,7 +152,7 @@ func TestCleanupDeletesExactlyTheExpired(t *testing.T) {
 		t.Errorf("deleted %d (table lost %d), want %d", r.Deleted, before-after, want-1)
 	}
 	checks := map[string]string{
-		"expired rows left":     "SELECT count(*) FROM whatsapp_keys k WHERE " + deletable,
+		"expired rows left":     "SELECT count(*) FROM whatsapp_keys k WHERE " + pgtest.Deletable,
 		"kept rows lost":        "SELECT count(*) FROM kept k WHERE NOT EXISTS (SELECT 1 FROM whatsapp_keys w WHERE (w.company_id, w.key_type, w.key_id) = (k.company_id, k.key_type, k.key_id))",
 		"current pre-keys lost": "SELECT 3 - count(*) FROM whatsapp_keys k JOIN whatsapp_auth a ON a.company_id = k.company_id AND k.key_type = 'pre-key' AND k.key_id = ((a.creds->>'nextPreKeyId')::bigint - 1)::text WHERE k.updated_at < $1",
 		"protected rows lost":   "SELECT count(*) FROM kept k WHERE key_type LIKE 'app-state-sync-%' AND NOT EXISTS (SELECT 1 FROM whatsapp_keys w WHERE (w.company_id, w.key_type, w.key_id) = (k.company_id, k.key_type, k.key_id))",
@@ -215,7 +208,7 @@ func TestCleanupStopsBetweenBatches(t *testing.T) {
 	if before-after != r.Deleted {
 		t.Errorf("table lost %d rows, report says %d", before-after, r.Deleted)
 	}
-	left := count(t, url, "SELECT count(*) FROM whatsapp_keys k WHERE "+deletable, now.Add(-30*24*time.Hour), now)
+	left := count(t, url, "SELECT count(*) FROM whatsapp_keys k WHERE "+pgtest.Deletable, now.Add(-30*24*time.Hour), now)
 	if left != r.Preview.ToDelete()-r.Deleted {
 		t.Errorf("%d expired left, want %d - %d", left, r.Preview.ToDelete(), r.Deleted)
 	}
