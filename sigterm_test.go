@@ -26,22 +26,10 @@ func TestRestoreTestSIGTERM(t *testing.T) {
 
 	// pg_restore that restores, says so, then hangs: the signal lands while
 	// it still runs.
-	tools, marker := t.TempDir(), filepath.Join(t.TempDir(), "restored")
-	entries, err := os.ReadDir(pgtest.BinDir(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, e := range entries {
-		if err := os.Symlink(filepath.Join(pgtest.BinDir(t), e.Name()), filepath.Join(tools, e.Name())); err != nil {
-			t.Fatal(err)
-		}
-	}
+	marker := filepath.Join(t.TempDir(), "restored")
 	real := filepath.Join(pgtest.BinDir(t), "pg_restore")
-	script := "#!/bin/sh\nif [ \"$1\" = --version ]; then exec \"" + real + "\" --version; fi\n\"" + real + "\" \"$@\"\ntouch " + marker + "\nsleep 60\n"
-	os.Remove(filepath.Join(tools, "pg_restore"))
-	if err := os.WriteFile(filepath.Join(tools, "pg_restore"), []byte(script), 0o755); err != nil {
-		t.Fatal(err)
-	}
+	tools := pgtest.ToolsDir(t, map[string]string{"pg_restore": "if [ \"$1\" = --version ]; then exec \"" + real +
+		"\" --version; fi\n\"" + real + "\" \"$@\"\ntouch " + marker + "\nsleep 60\n"})
 
 	cmd := exec.Command(os.Args[0], "restore-test")
 	cmd.Dir = t.TempDir()
@@ -69,6 +57,7 @@ func TestRestoreTestSIGTERM(t *testing.T) {
 	}
 	done := make(chan error, 1)
 	go func() { done <- cmd.Wait() }()
+	var err error
 	select {
 	case err = <-done:
 	case <-time.After(30 * time.Second):

@@ -108,32 +108,6 @@ func pgEnv(t *testing.T, url string) []string {
 	return env
 }
 
-// fakeTool writes an executable script into dir.
-func fakeTool(t *testing.T, dir, name, script string) {
-	t.Helper()
-	if err := os.WriteFile(filepath.Join(dir, name), []byte("#!/bin/sh\n"+script), 0o755); err != nil {
-		t.Fatal(err)
-	}
-}
-
-// toolsDir is a PG_BIN_DIR whose tools are the real ones, except those replaced.
-func toolsDir(t *testing.T, replace map[string]string) string {
-	t.Helper()
-	dir := t.TempDir()
-	for _, name := range []string{"pg_dump", "pg_restore", "pg_dumpall", "psql"} {
-		if script, ok := replace[name]; ok {
-			if script != "" {
-				fakeTool(t, dir, name, script)
-			}
-			continue
-		}
-		if err := os.Symlink(filepath.Join(pgtest.BinDir(t), name), filepath.Join(dir, name)); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return dir
-}
-
 func TestBackupFaults(t *testing.T) {
 	url := pgtest.NewBaileysDB(t, pgtest.Seed{Companies: 2, Keys: 4000, Days: 60})
 	real := filepath.Join(pgtest.BinDir(t), "pg_dump")
@@ -160,7 +134,7 @@ exit 0
 		t.Run(tt.name, func(t *testing.T) {
 			dir := t.TempDir()
 			old := seedOldBackup(t, url, dir)
-			r, err := backupJob(t, tt.url, dir, toolsDir(t, tt.tools)).Run(context.Background(), jobs.BackupOptions{}, nil)
+			r, err := backupJob(t, tt.url, dir, pgtest.ToolsDir(t, tt.tools)).Run(context.Background(), jobs.BackupOptions{}, nil)
 			if err == nil || r.FailedAt != tt.wantStep || !strings.Contains(r.Error, tt.wantErr) {
 				t.Fatalf("want failure at %s with %q, got step %q err %v", tt.wantStep, tt.wantErr, r.FailedAt, err)
 			}
@@ -210,7 +184,7 @@ func TestBackupCancelledMidway(t *testing.T) {
 	defer cancel()
 	done := make(chan error, 1)
 	go func() {
-		_, err := backupJob(t, url, dir, toolsDir(t, map[string]string{"pg_dump": slow})).Run(ctx, jobs.BackupOptions{}, func(p jobs.BackupProgress) {
+		_, err := backupJob(t, url, dir, pgtest.ToolsDir(t, map[string]string{"pg_dump": slow})).Run(ctx, jobs.BackupOptions{}, func(p jobs.BackupProgress) {
 			if p.RawBytes > 0 {
 				cancel()
 			}
@@ -284,7 +258,7 @@ printf '%s\n' "$@" > "` + record + `"
 exec "` + real + `" "$@"
 `
 	dir := t.TempDir()
-	r, err := backupJob(t, url, dir, toolsDir(t, map[string]string{"pg_dump": spy})).Run(context.Background(), jobs.BackupOptions{}, nil)
+	r, err := backupJob(t, url, dir, pgtest.ToolsDir(t, map[string]string{"pg_dump": spy})).Run(context.Background(), jobs.BackupOptions{}, nil)
 	if err != nil {
 		t.Fatalf("backup with a password full of shell characters: %v %+v", err, r)
 	}

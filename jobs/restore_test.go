@@ -96,7 +96,7 @@ func TestRestoreProvesBackup(t *testing.T) {
 printf '%s\n' "$@" > "` + record + `"
 exec "` + real + `" "$@"
 `
-			job := restoreJob(t, url, dir, toolsDir(t, map[string]string{"pg_restore": spy}))
+			job := restoreJob(t, url, dir, pgtest.ToolsDir(t, map[string]string{"pg_restore": spy}))
 			job.Config.Jobs = tt.jobs
 			h := historyOn(t)
 			var steps []string
@@ -279,7 +279,7 @@ func TestRestoreRefusesLiveDatabase(t *testing.T) {
 
 func TestRestoreRefusesOldPgRestore(t *testing.T) {
 	url, dir, m := backedUp(t, pgtest.Seed{Companies: 1, Keys: 200, Days: 10})
-	tools := toolsDir(t, map[string]string{"pg_restore": "echo 'pg_restore (PostgreSQL) 9.6.24'\n"})
+	tools := pgtest.ToolsDir(t, map[string]string{"pg_restore": "echo 'pg_restore (PostgreSQL) 9.6.24'\n"})
 	r, err := restoreJob(t, url, dir, tools).Run(context.Background(), jobs.RestoreOptions{}, nil)
 	assertFailedCleanly(t, url, r, err, "preflight", "pg_restore 9.6.24 cannot handle server")
 	if r.Scratch != "" || len(proofs(t, dir, m.Name)) != 0 {
@@ -297,7 +297,7 @@ sleep 60
 `
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	job := restoreJob(t, url, dir, toolsDir(t, map[string]string{"pg_restore": slow}))
+	job := restoreJob(t, url, dir, pgtest.ToolsDir(t, map[string]string{"pg_restore": slow}))
 	start := time.Now()
 	r, err := job.Run(ctx, jobs.RestoreOptions{}, func(p jobs.RestoreProgress) {
 		if p.Step == "restoring" && p.FedBytes > 0 && p.FedBytes == p.TotalBytes {
