@@ -79,8 +79,15 @@ func (a *app) history(ctx context.Context) *jobs.History {
 		a.log.Warn("run history off: cannot prepare pgkeeper's schema", "schema", a.cfg.Schema, "err", a.red.Error(err))
 		return nil
 	}
-	a.hist = &jobs.History{DB: a.db, Schema: a.cfg.Schema, Logger: a.log, Redactor: a.red}
+	a.hist = a.historyAsIs()
 	return a.hist
+}
+
+// historyAsIs is the run history on pgkeeper's schema without preparing it:
+// for readers that must not create or migrate it (a missing schema reads as
+// no runs).
+func (a *app) historyAsIs() *jobs.History {
+	return &jobs.History{DB: a.db, Schema: a.cfg.Schema, Logger: a.log, Redactor: a.red}
 }
 
 // newSentry starts a Sentry client whose events are redacted before they leave.

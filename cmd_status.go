@@ -18,7 +18,7 @@ func status(ctx context.Context, a *app, args []string) int {
 	job := a.statusJob()
 	// Each job's last run comes from pgkeeper's schema when a serve or an
 	// earlier command made it; a status never creates or writes to it.
-	job.History, job.ReadOnly = &jobs.History{DB: a.db, Schema: a.cfg.Schema, Logger: a.log, Redactor: a.red}, true
+	job.History, job.ReadOnly = a.historyAsIs(), true
 	r := job.Run(ctx)
 	fmt.Fprintln(a.stdout, a.red.String(render.Status(r, render.Plain)))
 	switch r.Level() {
