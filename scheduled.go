@@ -46,11 +46,14 @@ func (a *app) scheduler(ctx context.Context, notify func(context.Context, string
 
 // sampled stores the database's and keys table's sizes after each run of a
 // scheduled job, whatever its outcome, so the trend charts get a point a run
-// even when nobody asks for /status.
+// even when nobody asks for /status. An attempt that found another heavy job
+// running did not run: it is retried, and sampled when it does.
 func (a *app) sampled(run func(context.Context, time.Duration) error) func(context.Context, time.Duration) error {
 	return func(ctx context.Context, waited time.Duration) error {
 		err := run(ctx, waited)
-		a.statusJob().Sample(ctx)
+		if !errors.Is(err, jobs.ErrAlreadyRunning) {
+			a.statusJob().Sample(ctx)
+		}
 		return err
 	}
 }

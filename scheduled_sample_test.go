@@ -7,28 +7,34 @@ import (
 	"time"
 
 	"github.com/pgkeeper/pgkeeper/internal/pgtest"
+	"github.com/pgkeeper/pgkeeper/jobs"
 	"github.com/pgkeeper/pgkeeper/store"
 )
 
 // Every scheduled run, failed ones too, leaves a size point for the trend
-// charts, with the figures the database gives at that moment.
+// charts, with the figures the database gives at that moment; an attempt that
+// found another heavy job running did not run and leaves none.
 func TestScheduledRunsSampleSizes(t *testing.T) {
 	tests := []struct {
-		name string
-		run  func(a *app, notify func(context.Context, string) error) func(context.Context, time.Duration) error
+		name     string
+		run      func(a *app, notify func(context.Context, string) error) func(context.Context, time.Duration) error
+		noSample bool // the attempt did not run
 	}{
 		{"backup", func(a *app, n func(context.Context, string) error) func(context.Context, time.Duration) error {
 			return a.scheduledBackup(n, "")
-		}},
+		}, false},
 		{"cleanup", func(a *app, n func(context.Context, string) error) func(context.Context, time.Duration) error {
 			return a.scheduledCleanup(n, nil)
-		}},
+		}, false},
 		{"restore test without a backup (fails)", func(a *app, n func(context.Context, string) error) func(context.Context, time.Duration) error {
 			return a.scheduledRestoreTest(n)
-		}},
+		}, false},
 		{"a run that errors", func(*app, func(context.Context, string) error) func(context.Context, time.Duration) error {
 			return func(context.Context, time.Duration) error { return errors.New("boom") }
-		}},
+		}, false},
+		{"an attempt that waits for another heavy job", func(*app, func(context.Context, string) error) func(context.Context, time.Duration) error {
+			return func(context.Context, time.Duration) error { return jobs.ErrAlreadyRunning }
+		}, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -39,6 +45,12 @@ func TestScheduledRunsSampleSizes(t *testing.T) {
 			got, err := a.hist.Samples(ctx, since)
 			if err != nil {
 				t.Fatal(err)
+			}
+			if tt.noSample {
+				if len(got) != 0 {
+					t.Errorf("%d samples after an attempt that did not run: %+v", len(got), got)
+				}
+				return
 			}
 			last := map[string]int64{}
 			for _, s := range got {
