@@ -123,13 +123,16 @@ func (r *StatusReport) add(l Level, format string, args ...any) {
 	r.Findings = append(r.Findings, Finding{Level: l, Text: fmt.Sprintf(format, args...)})
 }
 
+func (s *Status) now() time.Time {
+	if s.Now != nil {
+		return s.Now()
+	}
+	return time.Now()
+}
+
 // Run builds a status report. It never fails: what it cannot learn, it says.
 func (s *Status) Run(ctx context.Context) StatusReport {
-	now := time.Now
-	if s.Now != nil {
-		now = s.Now
-	}
-	start := now()
+	start := s.now()
 	r := StatusReport{At: start}
 	// Measure the pool before we take a connection from it ourselves.
 	pool := s.DB.PoolStats()
@@ -147,7 +150,7 @@ func (s *Status) Run(ctx context.Context) StatusReport {
 	s.tools(ctx, &r)
 	s.backupDir(&r)
 	s.lastBackup(&r, start)
-	r.Took = now().Sub(start)
+	r.Took = s.now().Sub(start)
 	if !s.ReadOnly {
 		s.History.SampleStatus(ctx, r)
 	}
@@ -162,13 +165,9 @@ func (s *Status) Sample(ctx context.Context) {
 	if s.History == nil {
 		return
 	}
-	now := time.Now
-	if s.Now != nil {
-		now = s.Now
-	}
 	ctx, cancel := context.WithTimeout(ctx, statusDeadline)
 	defer cancel()
-	r := StatusReport{At: now()}
+	r := StatusReport{At: s.now()}
 	r.Keys.Table = s.Config.KeysTable
 	if size, err := s.DB.DatabaseSize(ctx); err == nil {
 		r.Database.Reachable, r.Database.SizeBytes = true, size
