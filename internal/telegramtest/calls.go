@@ -53,14 +53,29 @@ func (s *Server) SentContaining(part string) int {
 
 // WaitCall waits for a call of method ("*": any) for which match (nil: any)
 // is true, and returns the first such call, in order, including calls that
-// came before WaitCall was called. On timeout it fails the test with a listing
-// of the calls seen. Call it from the test's goroutine.
+// came before WaitCall was called. Only answered calls count: a call is
+// recorded before it is answered, and a test that saw it too early would read
+// no MessageID, no Status, and state the answer had not changed yet. On
+// timeout it fails the test with a listing of the calls seen. Call it from
+// the test's goroutine.
 func (s *Server) WaitCall(tb testing.TB, method string, match func(Call) bool, timeout time.Duration) Call {
+	tb.Helper()
+	return s.waitCall(tb, method, func(c Call) bool { return c.Answered && (match == nil || match(c)) }, timeout)
+}
+
+// WaitArrived is WaitCall for calls still being answered, such as a long
+// poll in progress.
+func (s *Server) WaitArrived(tb testing.TB, method string, match func(Call) bool, timeout time.Duration) Call {
+	tb.Helper()
+	return s.waitCall(tb, method, func(c Call) bool { return match == nil || match(c) }, timeout)
+}
+
+func (s *Server) waitCall(tb testing.TB, method string, match func(Call) bool, timeout time.Duration) Call {
 	tb.Helper()
 	deadline := time.Now().Add(timeout)
 	for {
 		for _, c := range s.Calls(method) {
-			if match == nil || match(c) {
+			if match(c) {
 				return c
 			}
 		}

@@ -46,6 +46,9 @@ type Call struct {
 	Status int
 	// MessageID is the message the call created or edited, 0 otherwise.
 	MessageID int
+	// Answered is set once the server is done with the call, however it
+	// ended; Status and MessageID are final from then on.
+	Answered bool
 }
 
 // File is an uploaded file.
@@ -184,7 +187,7 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 
 	status, msgID := s.answer(w, r, method, params, files, fail, failing)
 	s.mu.Lock()
-	s.calls[idx].Status, s.calls[idx].MessageID = status, msgID
+	s.calls[idx].Status, s.calls[idx].MessageID, s.calls[idx].Answered = status, msgID, true
 	s.mu.Unlock()
 }
 
