@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/url"
 	"os"
+	"runtime/pprof"
 	"strings"
 	"time"
 
@@ -34,6 +35,18 @@ func runPgkeeper(ctx context.Context, dbURL string, s settings, r *result, ended
 	cfg := jobs.DefaultCleanupConfig(undo)
 	cfg.BatchSize, cfg.Vacuum = s.batch, s.vacuum
 	job := &jobs.Cleanup{DB: db, Config: cfg}
+	// BENCH_CPUPROFILE: where pgkeeper's own CPU goes during the run.
+	if path := os.Getenv("BENCH_CPUPROFILE"); path != "" {
+		f, err := os.Create(path)
+		if err != nil {
+			return walkFrom, walkTo, err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return walkFrom, walkTo, err
+		}
+		defer pprof.StopCPUProfile()
+	}
 	start := time.Now()
 	rep, err := job.Run(ctx, jobs.CleanupOptions{Confirmed: true, Trigger: "bench"}, func(p jobs.CleanupProgress) {
 		fmt.Fprintf(os.Stderr, "\r  %-8s %9d / %d deleted, %6.0f rows/s, %s   ", p.Phase, p.Deleted, p.Expected, p.Rate, p.Elapsed.Round(time.Second))
