@@ -68,9 +68,14 @@ func TestStrangerGetsOnlyARefusal(t *testing.T) {
 	}
 	h.API.SendTextInChat(bottest.Stranger, -100500, "/status@"+telegramtest.BotUsername)
 	h.API.Press(bottest.Stranger, bottest.Stranger, 1, "\fcf|forged")
-	// Then an admin's message: once it is answered, the stranger's were handled too.
 	h.API.SendText(bottest.Admin, "/help")
 	h.Reply(t, bottest.Admin, "/status")
+	// Updates are handled concurrently: wait for all four refusals, then
+	// give a fifth (the stranger's button press must not send one) time to
+	// show up.
+	h.API.WaitCount(t, "sendMessage", 5, 10*time.Second)
+	h.API.WaitCall(t, "answerCallbackQuery", nil, 5*time.Second)
+	time.Sleep(300 * time.Millisecond)
 	for _, c := range h.API.Calls("sendMessage") {
 		if c.Params["chat_id"] == "1001" {
 			continue

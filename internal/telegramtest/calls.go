@@ -63,6 +63,31 @@ func (s *Server) WaitCall(tb testing.TB, method string, match func(Call) bool, t
 	return s.waitCall(tb, method, func(c Call) bool { return c.Answered && (match == nil || match(c)) }, timeout)
 }
 
+// WaitCount waits until n answered calls of method ("*": any) were made, and
+// fails the test on timeout. The bot handles updates concurrently, so a
+// test that expects several replies waits for all of them, not for one that
+// came last.
+func (s *Server) WaitCount(tb testing.TB, method string, n int, timeout time.Duration) {
+	tb.Helper()
+	deadline := time.Now().Add(timeout)
+	for {
+		got := 0
+		for _, c := range s.Calls(method) {
+			if c.Answered {
+				got++
+			}
+		}
+		if got >= n {
+			return
+		}
+		if time.Now().After(deadline) {
+			tb.Fatalf("telegramtest: %d %s calls answered within %v, want %d; calls seen:\n%s", got, method, timeout, n, s.describe())
+			return
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
 // WaitArrived is WaitCall for calls still being answered, such as a long
 // poll in progress.
 func (s *Server) WaitArrived(tb testing.TB, method string, match func(Call) bool, timeout time.Duration) Call {
