@@ -70,17 +70,25 @@ func setup(ctx context.Context, env func(string) (string, bool), stdout, stderr 
 // the run history, or nil (logged) when the database cannot take it now: a
 // down database must not stop pgkeeper from saying so.
 func (a *app) history(ctx context.Context) *jobs.History {
+	h, err := a.prepareHistory(ctx)
+	if err != nil {
+		a.log.Warn("run history off: cannot prepare pgkeeper's schema", "schema", a.cfg.Schema, "err", a.red.Error(err))
+	}
+	return h
+}
+
+// prepareHistory creates or migrates pgkeeper's schema, once per process.
+func (a *app) prepareHistory(ctx context.Context) (*jobs.History, error) {
 	if a.hist != nil {
-		return a.hist
+		return a.hist, nil
 	}
 	mctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	if err := a.db.Migrate(mctx, a.cfg.Schema); err != nil {
-		a.log.Warn("run history off: cannot prepare pgkeeper's schema", "schema", a.cfg.Schema, "err", a.red.Error(err))
-		return nil
+		return nil, err
 	}
 	a.hist = a.historyAsIs()
-	return a.hist
+	return a.hist, nil
 }
 
 // historyAsIs is the run history on pgkeeper's schema without preparing it:

@@ -26,7 +26,16 @@ func serve(ctx context.Context, a *app, args []string) int {
 		return exitUsage
 	}
 	a.log.Info("pgkeeper starting", "version", version, "database", a.db.Database())
-	hist := a.history(ctx)
+	started := time.Now()
+	hist, histErr := a.awaitHistory(ctx, a.cfg.StartupDBWait)
+	if ctx.Err() != nil {
+		a.log.Info("pgkeeper stopped while waiting for its database")
+		return exitOK
+	}
+	if histErr != nil {
+		a.log.Error("starting without pgkeeper's schema: run history, outbox and the two-instance lock are off until restart",
+			"schema", a.cfg.Schema, "waited", time.Since(started).Round(time.Second), "err", a.red.Error(histErr))
+	}
 	var wg sync.WaitGroup
 	defer wg.Wait()
 	ctx, cancel := context.WithCancel(ctx)
@@ -38,6 +47,10 @@ func serve(ctx context.Context, a *app, args []string) int {
 		return exitFailed
 	}
 	notify := a.notifier(ctx, &wg)
+	if histErr != nil {
+		a.capture("serve")("start", histErr)
+		a.deliver(ctx, notify, degradedStart(a.cfg.Schema, time.Since(started), a.red.String(histErr.Error())))
+	}
 	// The scheduler is built before the bot it posts cleanup buttons through,
 	// and started after it: b is set before any scheduled run reads it.
 	var b *bot.Bot

@@ -40,6 +40,7 @@ const (
 	DefaultRestoreSchedule  = "0 4 1 * *"
 	DefaultSummarySchedule  = "0 6 * * *"
 	DefaultSchema           = "pgkeeper"
+	DefaultStartupDBWait    = time.Minute
 	DefaultNotifySuccess    = "brief"
 	DefaultShutdownDeadline = 10 * time.Second
 )
@@ -87,6 +88,7 @@ type Config struct {
 	RestoreSchedule string
 	SummarySchedule string
 	Schema          string
+	StartupDBWait   time.Duration // how long serve waits for the database at start
 	ThreadID        int64
 	NotifySuccess   string // brief, full or off
 	HTTPAddr        string // empty: no health or metrics endpoint
@@ -140,6 +142,7 @@ func Load(env Lookup) (Config, error) {
 	c.RestoreSchedule = r.schedule("RESTORE_TEST_SCHEDULE", DefaultRestoreSchedule)
 	c.SummarySchedule = r.schedule("SUMMARY_SCHEDULE", DefaultSummarySchedule)
 	c.Schema = r.ident("PGKEEPER_SCHEMA", DefaultSchema).Name
+	c.StartupDBWait = r.duration("STARTUP_DB_WAIT", DefaultStartupDBWait)
 	c.ThreadID = r.int64("TELEGRAM_THREAD_ID", 0)
 	c.NotifySuccess = r.oneOf("NOTIFY_SUCCESS", DefaultNotifySuccess, "brief", "full", "off")
 	c.HTTPAddr = r.addr("HTTP_ADDR")

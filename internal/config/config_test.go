@@ -48,6 +48,7 @@ func TestLoadReportsEveryProblemWithoutSecrets(t *testing.T) {
 		"BACKUP_SCHEDULE":               "every day",
 		"NOTIFY_SUCCESS":                "loud",
 		"HTTP_ADDR":                     "9187",
+		"STARTUP_DB_WAIT":               "forever",
 	}))
 	var p Problems
 	if !errors.As(err, &p) {
@@ -55,7 +56,7 @@ func TestLoadReportsEveryProblemWithoutSecrets(t *testing.T) {
 	}
 	for _, v := range []string{"TELEGRAM_BOT_TOKEN", "TELEGRAM_ADMIN_IDS", "TELEGRAM_API_URL", "DATABASE_URL", "STATUS_TABLES",
 		"KEYS_AGE_COLUMN", "DB_QUERY_LATENCY_THRESHOLD_MS", "DB_POOL_USAGE_THRESHOLD", "DB_CLEANUP_RETENTION_DAYS",
-		"PG_BIN_DIR", "SENTRY_DSN", "LOG_LEVEL", "BACKUP_SCHEDULE", "NOTIFY_SUCCESS", "HTTP_ADDR"} {
+		"PG_BIN_DIR", "SENTRY_DSN", "LOG_LEVEL", "BACKUP_SCHEDULE", "NOTIFY_SUCCESS", "HTTP_ADDR", "STARTUP_DB_WAIT"} {
 		if !strings.Contains(err.Error(), v+":") {
 			t.Errorf("problem for %s missing in:\n%v", v, err)
 		}

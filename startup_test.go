@@ -1,0 +1,111 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/pgkeeper/pgkeeper/internal/pgtest"
+	"github.com/pgkeeper/pgkeeper/internal/telegramtest"
+)
+
+// syncBuffer is a log that serve writes while the test reads it.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// serve started before its database: it waits for it, within
+// STARTUP_DB_WAIT, and prepares its schema; past that it starts without and
+// tells the alert chat what is off and what to do.
+func TestServeWaitsForItsDatabase(t *testing.T) {
+	cases := []struct {
+		name      string
+		wait      string
+		openAfter time.Duration // 0: never
+	}{
+		{"the database comes up within the wait", "30s", 1500 * time.Millisecond},
+		{"the database stays down", "2s", 0},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			url := pgtest.NewDB(t)
+			gate := pgtest.NewGate(t, url)
+			api := telegramtest.New(t)
+			env := map[string]string{"DATABASE_URL": gate.URL(), "PG_BIN_DIR": pgtest.BinDir(t), "BACKUP_DIR": t.TempDir(),
+				"TELEGRAM_BOT_TOKEN": api.Token, "TELEGRAM_API_URL": api.URL, "TELEGRAM_ADMIN_IDS": "1001", "TELEGRAM_CHAT_ID": alertChat,
+				"STARTUP_DB_WAIT": tc.wait, "BACKUP_SCHEDULE": "", "CLEANUP_SCHEDULE": "", "RESTORE_TEST_SCHEDULE": "", "SUMMARY_SCHEDULE": ""}
+			t.Chdir(t.TempDir())
+			ctx, cancel := context.WithCancel(context.Background())
+			var logs syncBuffer
+			done := make(chan int, 1)
+			start := time.Now()
+			go func() {
+				done <- run(ctx, []string{"serve"}, func(k string) (string, bool) { v, ok := env[k]; return v, ok }, &logs, &logs)
+			}()
+			defer func() {
+				cancel()
+				select {
+				case <-done:
+				case <-time.After(20 * time.Second):
+					t.Error("serve did not stop")
+				}
+			}()
+			if tc.openAfter > 0 {
+				time.Sleep(tc.openAfter)
+				gate.Open()
+			}
+			// The bot starts polling once serve is past the wait.
+			api.WaitArrived(t, "getUpdates", nil, 60*time.Second)
+			took := time.Since(start)
+			if gate.Refused.Load() < 2 {
+				t.Errorf("%d connections tried while the database was down, want retries", gate.Refused.Load())
+			}
+			schema := pgtest.QueryInt(t, url, "SELECT count(*) FROM pg_namespace WHERE nspname = 'pgkeeper'")
+			alerts := api.SentContaining("started without its database")
+			if tc.openAfter > 0 {
+				if schema != 1 || alerts != 0 {
+					t.Errorf("schema %d, %d degraded alerts: want the schema prepared and no alert; logs:\n%s", schema, alerts, logs.String())
+				}
+				if took < tc.openAfter {
+					t.Errorf("the bot started after %v, before the database was up (%v)", took, tc.openAfter)
+				}
+				return
+			}
+			if schema != 0 {
+				t.Errorf("schema prepared through a closed gate?")
+			}
+			if took < 2*time.Second {
+				t.Errorf("gave up after %v, before STARTUP_DB_WAIT (2s)", took)
+			}
+			alert := api.WaitCall(t, "sendMessage", func(c telegramtest.Call) bool {
+				return strings.Contains(c.Params["text"], "started without its database")
+			}, 20*time.Second)
+			text := alert.Params["text"]
+			if alert.Params["chat_id"] != alertChat || !strings.Contains(text, "restart pgkeeper") || !strings.Contains(text, "/status") {
+				t.Errorf("degraded alert to %s:\n%s", alert.Params["chat_id"], text)
+			}
+			if pw := pgtest.Password(t); pw != "" && (strings.Contains(text, pw) || strings.Contains(logs.String(), pw)) {
+				t.Error("the database password leaked into the alert or the logs")
+			}
+			if !strings.Contains(logs.String(), "waiting for the database") {
+				t.Errorf("no word of the wait in the logs:\n%s", logs.String())
+			}
+		})
+	}
+}
