@@ -34,6 +34,9 @@ Usage:
   pgkeeper backups     list the verified backups
   pgkeeper restore-test [--backup NAME]
                        restore a backup into a scratch database, verify it, report RTO/RPO; exit 1 on failure
+  pgkeeper restore --into NEW_DB [--backup NAME] [--yes]
+                       disaster recovery: restore a backup (default: the newest) into a new database,
+                       verify it and keep it; without --yes, only say what it would do
   pgkeeper cleanup [--yes] [--batch-size N]
                        preview expired keys; --yes deletes them in short batches with an undo file
   pgkeeper cleanup --undo [RUN]
@@ -75,6 +78,7 @@ func run(ctx context.Context, args []string, env func(string) (string, bool), st
 		"backup":       backup,
 		"backups":      backups,
 		"restore-test": restoreTest,
+		"restore":      restoreInto,
 		"cleanup":      cleanup,
 		"health":       health,
 	}

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	neturl "net/url"
 	"os"
 	"regexp"
 	"strings"
@@ -187,6 +188,11 @@ func TestRestoreTestAndCleanupShell(t *testing.T) {
 	dir := t.TempDir()
 	env := map[string]string{"DATABASE_URL": url, "PG_BIN_DIR": pgtest.BinDir(t), "BACKUP_DIR": dir}
 	keys := pgtest.QueryInt(t, url, "SELECT count(*) FROM whatsapp_keys")
+	u, _ := neturl.Parse(url)
+	into := strings.TrimPrefix(u.Path, "/") + "_dr"
+	intoURL := *u
+	intoURL.Path = "/" + into
+	t.Cleanup(func() { pgtest.Exec(t, pgtest.AdminURL(t), "DROP DATABASE IF EXISTS "+into) })
 	steps := []struct {
 		name     string
 		args     []string
@@ -196,6 +202,10 @@ func TestRestoreTestAndCleanupShell(t *testing.T) {
 		{"restore test without a backup fails", []string{"restore-test"}, 1, "Restore test FAILED"},
 		{"backup", []string{"backup"}, 0, "Backup verified"},
 		{"restore test", []string{"restore-test"}, 0, "Restore test passed"},
+		{"restore needs --into", []string{"restore", "--yes"}, 2, ""},
+		{"restore without --yes does nothing", []string{"restore", "--into", into}, 0, "Nothing was done"},
+		{"restore", []string{"restore", "--into", into, "--yes"}, 0, "Restored and verified"},
+		{"restore never over a database", []string{"restore", "--into", into, "--yes"}, 1, "never over one"},
 		{"cleanup preview deletes nothing", []string{"cleanup"}, 0, "Nothing was deleted"},
 		{"bad batch size", []string{"cleanup", "--yes", "--batch-size", "0"}, 2, ""},
 		{"cleanup", []string{"cleanup", "--yes", "--batch-size", "100"}, 0, "Cleanup deleted"},
@@ -205,6 +215,16 @@ func TestRestoreTestAndCleanupShell(t *testing.T) {
 		code, out, errOut := runCLI(t, env, s.args...)
 		if code != s.wantCode || !strings.Contains(out, s.wantOut) {
 			t.Fatalf("%s: exit %d (want %d)\nstdout:\n%s\nstderr:\n%s", s.name, code, s.wantCode, out, errOut)
+		}
+		switch s.name {
+		case "restore without --yes does nothing":
+			if n := pgtest.QueryInt(t, pgtest.AdminURL(t), "SELECT count(*) FROM pg_database WHERE datname = $1", into); n != 0 {
+				t.Fatalf("%s: %s was made", s.name, into)
+			}
+		case "restore", "restore never over a database":
+			if got := pgtest.QueryInt(t, intoURL.String(), "SELECT count(*) FROM whatsapp_keys"); got != keys {
+				t.Fatalf("%s: %s holds %d keys, want %d", s.name, into, got, keys)
+			}
 		}
 		if s.name == "cleanup preview deletes nothing" || s.name == "undo" {
 			if got := pgtest.QueryInt(t, url, "SELECT count(*) FROM whatsapp_keys"); got != keys {

@@ -59,6 +59,11 @@ type RestoreTest struct {
 type RestoreOptions struct {
 	Backup  string // backup name, with or without suffix; empty: the newest
 	Trigger string // who or what started it: "shell", "schedule", "chat 123 (@ann)"
+	// Into turns the test into a recovery (`pgkeeper restore`): restore into
+	// this new database and keep it once verified. It must not exist yet,
+	// and the live database need not answer. Empty: a scratch database,
+	// always dropped.
+	Into string
 }
 
 // RestoreProgress is reported at least once a second, and at each new step.
@@ -106,10 +111,12 @@ type RestoreReport struct {
 	Steps         []RestoreStep
 	Swept         []string // leftover scratch databases dropped before the run
 	Dropped       bool     // no scratch database is left: dropped, or never made
+	Kept          bool     // a recovery (RestoreOptions.Into) that passed: the database stays
 	Recorded      bool     // the result was written into the backup's manifest
 	Warnings      []string
 	Error         string
 	FailedAt      string // the step that failed
+	job           string // "restore test", or "restore into <name>"
 }
 
 // OK reports whether the backup restored and matched its manifest.
@@ -117,7 +124,7 @@ func (r RestoreReport) OK() bool { return r.Error == "" }
 
 func (r *RestoreReport) fail(step string, err error) error {
 	r.FailedAt, r.Error = step, oneLine(err.Error())
-	return fmt.Errorf("restore test: %s: %w", step, err)
+	return fmt.Errorf("%s: %s: %w", r.job, step, err)
 }
 
 func (t *RestoreTest) now() time.Time {
@@ -136,7 +143,7 @@ func (t *RestoreTest) Run(ctx context.Context, opts RestoreOptions, progress fun
 	start := t.now()
 	// r points at the named result, so what deferred steps add is returned too.
 	r := &rep
-	*r = RestoreReport{Trigger: opts.Trigger, StartedAt: start}
+	*r = RestoreReport{Trigger: opts.Trigger, StartedAt: start, job: jobName(opts)}
 	fail := func(step string, err error) (RestoreReport, error) {
 		err = r.fail(step, err)
 		return *r, err
@@ -146,15 +153,20 @@ func (t *RestoreTest) Run(ctx context.Context, opts RestoreOptions, progress fun
 	timer := stepTimer{r: r}
 	defer timer.end() // the failed step's time, too
 
+	recovering := opts.Into != ""
 	tk.set("waiting for the lock", 0)
-	lock, err := t.DB.TryLock(ctx, "restore test", opts.Trigger, start)
-	if errors.Is(err, ErrAlreadyRunning) {
+	lock, err := t.DB.TryLock(ctx, jobName(opts), opts.Trigger, start)
+	switch {
+	case errors.Is(err, ErrAlreadyRunning):
 		return fail("lock", err)
-	}
-	if err != nil {
+	case err != nil && !recovering:
 		return fail("connect", fmt.Errorf("database unreachable: %w", err))
+	case err != nil:
+		// A recovery is for when the live database is gone.
+		r.Warnings = append(r.Warnings, "the live database does not answer, so no lock kept a backup from running alongside: "+oneLine(err.Error()))
+	default:
+		defer lock.Unlock(ctx)
 	}
-	defer lock.Unlock(ctx)
 
 	tk.set("checking pg_restore, target and space", 0)
 	timer.begin("preflight")
@@ -163,9 +175,12 @@ func (t *RestoreTest) Run(ctx context.Context, opts RestoreOptions, progress fun
 		return fail("find backup", err)
 	}
 	r.Backup, r.RPO = m, start.Sub(m.Start)
-	tg, err := t.preflight(ctx, m)
+	tg, err := t.preflight(ctx, m, recovering)
 	if tg.server != nil {
 		r.Server = tg.server.Host()
+	}
+	if err == nil && recovering {
+		err = t.checkInto(ctx, tg, opts.Into)
 	}
 	if err != nil {
 		return fail("preflight", err)
@@ -173,15 +188,18 @@ func (t *RestoreTest) Run(ctx context.Context, opts RestoreOptions, progress fun
 	r.Jobs = tg.jobs
 	timer.end()
 
-	tk.set("sweeping leftover scratch databases", 0)
-	swept, serr := t.sweep(ctx, tg.server, start)
-	r.Swept = swept
-	if serr != nil {
-		r.Warnings = append(r.Warnings, "sweep: "+oneLine(serr.Error()))
+	if recovering {
+		r.Scratch = opts.Into
+	} else {
+		tk.set("sweeping leftover scratch databases", 0)
+		swept, serr := t.sweep(ctx, tg.server, start)
+		r.Swept = swept
+		if serr != nil {
+			r.Warnings = append(r.Warnings, "sweep: "+oneLine(serr.Error()))
+		}
+		r.Scratch = store.ScratchName(t.DB.Database(), start)
 	}
-
-	r.Scratch = store.ScratchName(t.DB.Database(), start)
-	if err := t.restoreAndVerify(ctx, r, tg, m, tk, &timer); err != nil {
+	if err := t.restoreAndVerify(ctx, r, tg, m, tk, &timer, recovering); err != nil {
 		return *r, err
 	}
 	t.record(r, m)
@@ -189,22 +207,25 @@ func (t *RestoreTest) Run(ctx context.Context, opts RestoreOptions, progress fun
 }
 
 // restoreAndVerify creates the scratch database, restores into it, checks
-// it, and drops it whatever happened: success, failure or cancel.
-func (t *RestoreTest) restoreAndVerify(ctx context.Context, r *RestoreReport, tg target, m Manifest, tk *ticker, timer *stepTimer) (err error) {
+// it, and drops it whatever happened: success, failure or cancel. A recovery
+// (keep) keeps it when it passed, and drops only what it created itself.
+func (t *RestoreTest) restoreAndVerify(ctx context.Context, r *RestoreReport, tg target, m Manifest, tk *ticker, timer *stepTimer, keep bool) (err error) {
+	created := false
 	// The drop is set up before the create: a create cancelled midway may
 	// still have made the database, and DROP IF EXISTS costs nothing.
 	defer func() {
 		timer.end()
-		tk.set("dropping "+r.Scratch, 0)
-		timer.begin("drop")
-		dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), dropTimeout)
-		defer cancel()
-		if derr := tg.server.DropDatabase(dctx, r.Scratch); derr != nil {
-			r.Warnings = append(r.Warnings, oneLine(derr.Error())+": the next run drops it after "+humanize.Duration(ScratchMaxAge))
-		} else {
-			r.Dropped = true
+		switch {
+		case keep && err == nil:
+			r.Kept = true
+		case keep && !created:
+			// Whatever has that name now was not made by this run.
+			if ctx.Err() != nil {
+				r.Warnings = append(r.Warnings, "cancelled while creating "+r.Scratch+": if it exists now, it is empty; drop it before trying again")
+			}
+		default:
+			t.dropScratch(ctx, r, tg, timer, tk, keep)
 		}
-		timer.end()
 		// A verdict about the backup is recorded, not a cancel or a broken target.
 		if err != nil && ctx.Err() == nil && (r.FailedAt == "restore" || r.FailedAt == "verify") {
 			t.record(r, m)
@@ -217,6 +238,7 @@ func (t *RestoreTest) restoreAndVerify(ctx context.Context, r *RestoreReport, tg
 	} else if note != "" {
 		r.Warnings = append(r.Warnings, note)
 	}
+	created = true
 	timer.end()
 
 	scratch, err := tg.server.OpenDatabase(ctx, r.Scratch)
@@ -245,6 +267,24 @@ func (t *RestoreTest) restoreAndVerify(ctx context.Context, r *RestoreReport, tg
 		r.Warnings = append(r.Warnings, oneLine(err.Error()))
 	}
 	return nil
+}
+
+// dropScratch drops the scratch database (or a failed recovery's new one).
+func (t *RestoreTest) dropScratch(ctx context.Context, r *RestoreReport, tg target, timer *stepTimer, tk *ticker, recovering bool) {
+	tk.set("dropping "+r.Scratch, 0)
+	timer.begin("drop")
+	defer timer.end()
+	dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), dropTimeout)
+	defer cancel()
+	derr := tg.server.DropDatabase(dctx, r.Scratch)
+	switch {
+	case derr == nil:
+		r.Dropped = true
+	case recovering:
+		r.Warnings = append(r.Warnings, oneLine(derr.Error())+": drop "+r.Scratch+" yourself, it holds a failed restore")
+	default:
+		r.Warnings = append(r.Warnings, oneLine(derr.Error())+": the next run drops it after "+humanize.Duration(ScratchMaxAge))
+	}
 }
 
 // record appends this test's outcome to the backup's manifest, re-read from

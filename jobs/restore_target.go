@@ -7,6 +7,7 @@ import (
 	"net"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/pgkeeper/pgkeeper/internal/humanize"
 	"github.com/pgkeeper/pgkeeper/internal/pgversion"
@@ -43,20 +44,39 @@ type RestorePreview struct {
 // which backup, where, and under what name. The error is non-nil when a run
 // would refuse; the preview is filled as far as it got.
 func (t *RestoreTest) Preview(ctx context.Context, backupName string) (RestorePreview, error) {
+	return t.preview(ctx, RestoreOptions{Backup: backupName})
+}
+
+// PreviewInto is Preview for a recovery into the new database into: the
+// same checks as its run, and nothing made.
+func (t *RestoreTest) PreviewInto(ctx context.Context, backupName, into string) (RestorePreview, error) {
+	return t.preview(ctx, RestoreOptions{Backup: backupName, Into: into})
+}
+
+func (t *RestoreTest) preview(ctx context.Context, opts RestoreOptions) (RestorePreview, error) {
 	now := t.now()
 	p := RestorePreview{ServerFree: -1, Scratch: store.ScratchName(t.DB.Database(), now)}
-	m, err := FindBackup(t.Config.BackupDir, backupName)
+	if opts.Into != "" {
+		p.Scratch = opts.Into
+	}
+	m, err := FindBackup(t.Config.BackupDir, opts.Backup)
 	if err != nil {
-		return p, fmt.Errorf("restore test: %w", err)
+		return p, fmt.Errorf("%s: %w", jobName(opts), err)
 	}
 	p.Backup, p.Age, p.NeedBytes = m, now.Sub(m.Start), m.DatabaseBytes
-	tg, err := t.preflight(ctx, m)
+	tg, err := t.preflight(ctx, m, opts.Into != "")
 	if tg.server != nil {
 		p.Server, p.Via = tg.server.Host(), tg.server.Database()
 	}
 	p.PgRestore, p.Jobs, p.ServerFree = tg.tool.Version.String(), tg.jobs, tg.free
+	if err == nil && opts.Into != "" {
+		err = t.checkInto(ctx, tg, opts.Into)
+	}
 	if err != nil {
-		return p, fmt.Errorf("restore test: %w", err)
+		return p, fmt.Errorf("%s: %w", jobName(opts), err)
+	}
+	if opts.Into != "" {
+		return p, nil
 	}
 	if old, err := tg.server.ScratchDatabases(ctx, t.DB.Database()); err == nil {
 		for _, s := range old {
@@ -103,8 +123,10 @@ func (t *RestoreTest) server() (*store.Server, string, error) {
 
 // preflight refuses, before anything is made: a pg_restore older than the
 // backup's server, a target that is the live database however its URL is
-// spelled, a server older than the backup's, and a server without room.
-func (t *RestoreTest) preflight(ctx context.Context, m Manifest) (target, error) {
+// spelled, a server older than the backup's, and a server without room. A
+// recovery goes on when the live database does not answer: that is what it
+// is for (its new database must not exist, which checkInto sees to).
+func (t *RestoreTest) preflight(ctx context.Context, m Manifest, recovering bool) (target, error) {
 	tg := target{jobs: max(t.Config.Jobs, 1), free: -1, need: m.DatabaseBytes}
 	var err error
 	if tg.server, tg.dsn, err = t.server(); err != nil {
@@ -123,7 +145,7 @@ func (t *RestoreTest) preflight(ctx context.Context, m Manifest) (target, error)
 	if prob := CompatibilityProblem(tg.tool, backupVer); prob != "" {
 		return tg, errors.New(prob)
 	}
-	if tg.live, err = t.DB.Identity(ctx); err != nil {
+	if tg.live, err = t.DB.Identity(ctx); err != nil && !recovering {
 		return tg, fmt.Errorf("database unreachable: %w", err)
 	}
 	via, err := tg.server.Identity(ctx)
@@ -157,8 +179,46 @@ func (t *RestoreTest) preflight(ctx context.Context, m Manifest) (target, error)
 	}
 	// Matching the live database's encoding is best effort: createScratch
 	// falls back to the server's default.
-	tg.locale, _ = t.DB.Locale(ctx)
+	if tg.live != (store.Identity{}) {
+		tg.locale, _ = t.DB.Locale(ctx)
+	}
 	return tg, nil
+}
+
+// ErrTargetExists means a recovery's new database already exists.
+var ErrTargetExists = errors.New("the database to restore into already exists")
+
+// checkInto refuses a recovery's target name before anything is made: one
+// that exists (pgkeeper restores only into a new database, never over one,
+// the live one included) or that a restore test's sweep would take for its
+// own leftover and drop.
+func (t *RestoreTest) checkInto(ctx context.Context, tg target, name string) error {
+	if name == "" || len(name) > maxDatabaseName || strings.ContainsRune(name, 0) || !utf8.ValidString(name) {
+		return fmt.Errorf("%q cannot be a database name: use at most %d bytes of text", name, maxDatabaseName)
+	}
+	if prefix := store.ScratchPrefix(t.DB.Database()); strings.HasPrefix(name, prefix) {
+		return fmt.Errorf("%s looks like a restore test's scratch database (%s…), which restore tests drop: pick another name", name, prefix)
+	}
+	exists, err := tg.server.DatabaseExists(ctx, name)
+	if err != nil {
+		return fmt.Errorf("restore server unreachable: %w", err)
+	}
+	if exists {
+		return fmt.Errorf("%w: %s on %s; pgkeeper restores only into a new database, never over one: pick a new name",
+			ErrTargetExists, name, tg.server.Host())
+	}
+	return nil
+}
+
+// maxDatabaseName is PostgreSQL's limit; a longer name would be truncated.
+const maxDatabaseName = 63
+
+// jobName names the run in locks, errors and reports.
+func jobName(opts RestoreOptions) string {
+	if opts.Into != "" {
+		return "restore into " + opts.Into
+	}
+	return "restore test"
 }
 
 // serverFree measures the server's data directory when it is on this machine

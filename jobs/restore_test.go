@@ -62,6 +62,19 @@ func proofs(t *testing.T, dir, name string) []jobs.RestoreProof {
 	return m.RestoreTests
 }
 
+// flipByte changes one bit in the middle of a file, as a bad disk would.
+func flipByte(t *testing.T, path string) {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data[len(data)/2] ^= 0x01
+	if err := os.WriteFile(path, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // assertFailedCleanly checks a failed run: the error matches the report, its
 // reason is one line without the password, and no scratch database is left.
 func assertFailedCleanly(t *testing.T, url string, r jobs.RestoreReport, err error, step, words string) {
@@ -147,15 +160,7 @@ exec "` + real + `" "$@"
 
 func TestRestoreDamagedBackup(t *testing.T) {
 	url, dir, m := backedUp(t, pgtest.Seed{Companies: 2, Keys: 4000, Days: 60})
-	path := filepath.Join(dir, m.DumpFile())
-	data, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	data[len(data)/2] ^= 0x01
-	if err := os.WriteFile(path, data, 0o600); err != nil {
-		t.Fatal(err)
-	}
+	flipByte(t, filepath.Join(dir, m.DumpFile()))
 	r, err := restoreJob(t, url, dir, pgtest.BinDir(t)).Run(context.Background(), jobs.RestoreOptions{}, nil)
 	if !errors.Is(err, jobs.ErrCorruptBackup) {
 		t.Fatalf("want ErrCorruptBackup, got %v", err)

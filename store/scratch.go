@@ -148,6 +148,18 @@ func (s *Server) CreateDatabase(ctx context.Context, name string, loc Locale) er
 	return nil
 }
 
+// DatabaseExists reports whether the server has a database called name.
+func (s *Server) DatabaseExists(ctx context.Context, name string) (bool, error) {
+	var ok bool
+	err := s.with(ctx, func(c *pgx.Conn) error {
+		return c.QueryRow(ctx, "SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)", name).Scan(&ok)
+	})
+	if err != nil {
+		return false, fmt.Errorf("look for database %s: %w", name, err)
+	}
+	return ok, nil
+}
+
 // literal quotes a string constant for the few statements that take no parameters.
 func literal(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
 

@@ -1,0 +1,59 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"time"
+
+	"github.com/pgkeeper/pgkeeper/internal/humanize"
+	"github.com/pgkeeper/pgkeeper/internal/render"
+	"github.com/pgkeeper/pgkeeper/jobs"
+)
+
+// restoreInto is disaster recovery from the shell: a backup restored into a
+// new database, verified and kept. Only in the shell: switching the service
+// over is done on the servers anyway. It works while the live database is
+// down, and never writes into a database that exists. Without --yes it only
+// says what it would do.
+func restoreInto(ctx context.Context, a *app, args []string) int {
+	var name, into string
+	var yes bool
+	if !flags(a, "restore", args, func(fs *flag.FlagSet) {
+		fs.StringVar(&name, "backup", "", "backup to restore (default: the newest verified one)")
+		fs.StringVar(&into, "into", "", "new database to restore into (required; must not exist)")
+		fs.BoolVar(&yes, "yes", false, "restore (default: only say what would happen)")
+	}) {
+		return exitUsage
+	}
+	if into == "" {
+		fmt.Fprintf(a.stderr, "pgkeeper restore: --into NEW_DB is required: the new database to restore into\n\n%s", usage)
+		return exitUsage
+	}
+	// Not recorded in the history: the database that holds it may be the
+	// one being recovered.
+	job := a.restoreJob().RestoreTest
+	if !yes {
+		p, err := job.PreviewInto(ctx, name, into)
+		fmt.Fprintln(a.stdout, a.red.String(render.RecoveryPreview(p, render.Plain)))
+		if err != nil {
+			fmt.Fprintln(a.stderr, "pgkeeper restore:", a.red.String(err.Error()))
+			return exitFailed
+		}
+		fmt.Fprintln(a.stdout, "Nothing was done. Run again with --yes to restore.")
+		return exitOK
+	}
+	last := time.Time{}
+	r, err := job.Run(ctx, jobs.RestoreOptions{Backup: name, Into: into, Trigger: jobs.TriggerShell}, func(p jobs.RestoreProgress) {
+		if time.Since(last) >= 3*time.Second {
+			last = time.Now()
+			fmt.Fprintf(a.stderr, "%s… %s\n", p.Step, humanize.Duration(p.Elapsed))
+		}
+	})
+	fmt.Fprintln(a.stdout, a.red.String(render.Recovery(r, a.cfg.BackupDir, render.Plain)))
+	if err != nil {
+		fmt.Fprintln(a.stderr, "pgkeeper restore:", a.red.String(err.Error()))
+		return exitFailed
+	}
+	return exitOK
+}
