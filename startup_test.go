@@ -1,34 +1,15 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
+	"github.com/pgkeeper/pgkeeper/internal/logtest"
 	"github.com/pgkeeper/pgkeeper/internal/pgtest"
 	"github.com/pgkeeper/pgkeeper/internal/telegramtest"
 )
-
-// syncBuffer is a log that serve writes while the test reads it.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 // serve started before its database: it waits for it, within
 // STARTUP_DB_WAIT, and prepares its schema; past that it starts without and
@@ -52,7 +33,7 @@ func TestServeWaitsForItsDatabase(t *testing.T) {
 				"STARTUP_DB_WAIT": tc.wait, "BACKUP_SCHEDULE": "", "CLEANUP_SCHEDULE": "", "RESTORE_TEST_SCHEDULE": "", "SUMMARY_SCHEDULE": ""}
 			t.Chdir(t.TempDir())
 			ctx, cancel := context.WithCancel(context.Background())
-			var logs syncBuffer
+			var logs logtest.Buffer
 			done := make(chan int, 1)
 			start := time.Now()
 			go func() {

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/pgkeeper/pgkeeper/bot"
+	"github.com/pgkeeper/pgkeeper/internal/logtest"
 	"github.com/pgkeeper/pgkeeper/internal/pgtest"
 	"github.com/pgkeeper/pgkeeper/internal/telegramtest"
 	"github.com/pgkeeper/pgkeeper/store"
@@ -29,12 +30,12 @@ type outboxRig struct {
 	api   *telegramtest.Server
 	dbURL string
 	db    *store.DB
-	logs  *lockedBuffer
+	logs  *logtest.Buffer
 }
 
 func newOutboxRig(t *testing.T, migrate bool) *outboxRig {
 	t.Helper()
-	r := &outboxRig{api: telegramtest.New(t), dbURL: pgtest.NewDB(t), logs: &lockedBuffer{}}
+	r := &outboxRig{api: telegramtest.New(t), dbURL: pgtest.NewDB(t), logs: &logtest.Buffer{}}
 	r.db = r.open(t)
 	if migrate {
 		if err := r.db.Migrate(t.Context(), store.DefaultSchema); err != nil {
@@ -360,22 +361,4 @@ func uploaded(c telegramtest.Call, field string) []byte {
 		return f.Data
 	}
 	return []byte(c.Params[field])
-}
-
-// lockedBuffer is a log sink safe for the outbox's goroutine and the test.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
 }

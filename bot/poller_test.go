@@ -1,7 +1,6 @@
 package bot
 
 import (
-	"bytes"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -11,32 +10,15 @@ import (
 
 	tele "gopkg.in/telebot.v3"
 
+	"github.com/pgkeeper/pgkeeper/internal/logtest"
 	"github.com/pgkeeper/pgkeeper/internal/telegramtest"
 )
-
-// pollerLog is a concurrency-safe buffer behind a slog text handler.
-type pollerLog struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (l *pollerLog) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.Write(p)
-}
-
-func (l *pollerLog) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.String()
-}
 
 // pollerRig is a real telebot Bot polling a fake Bot API with a Poller.
 type pollerRig struct {
 	srv  *telegramtest.Server
 	bot  *tele.Bot
-	log  *pollerLog
+	log  *logtest.Buffer
 	got  chan string // texts handled, in order
 	stop func() time.Duration
 }
@@ -45,7 +27,7 @@ type pollerRig struct {
 // updates or failures).
 func newPollerRig(t *testing.T, p *Poller, setup func(*telegramtest.Server)) *pollerRig {
 	t.Helper()
-	r := &pollerRig{srv: telegramtest.New(t), log: &pollerLog{}, got: make(chan string, 100)}
+	r := &pollerRig{srv: telegramtest.New(t), log: &logtest.Buffer{}, got: make(chan string, 100)}
 	p.Logger = slog.New(slog.NewTextHandler(r.log, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	b, err := tele.NewBot(tele.Settings{
 		URL: r.srv.URL, Token: r.srv.Token, Poller: p,

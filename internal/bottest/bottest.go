@@ -3,16 +3,15 @@
 package bottest
 
 import (
-	"bytes"
 	"context"
 	"log/slog"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/pgkeeper/pgkeeper/bot"
+	"github.com/pgkeeper/pgkeeper/internal/logtest"
 	"github.com/pgkeeper/pgkeeper/internal/redact"
 	"github.com/pgkeeper/pgkeeper/internal/telegramtest"
 )
@@ -27,7 +26,7 @@ const (
 type Harness struct {
 	API  *telegramtest.Server
 	Bot  *bot.Bot
-	logs *syncBuffer
+	logs *logtest.Buffer
 	stop context.CancelFunc
 	done chan error
 }
@@ -36,7 +35,7 @@ type Harness struct {
 // test ends. Settings may adjust the bot (nil: defaults for tests).
 func Start(t *testing.T, jobs bot.Jobs, adjust func(*bot.Settings)) *Harness {
 	t.Helper()
-	h := &Harness{API: telegramtest.New(t), logs: &syncBuffer{}, done: make(chan error, 1)}
+	h := &Harness{API: telegramtest.New(t), logs: &logtest.Buffer{}, done: make(chan error, 1)}
 	red := redact.New(h.API.Token)
 	s := bot.Settings{
 		Token: h.API.Token, APIURL: h.API.URL, Admins: []int64{Admin}, ChatID: Admin,
@@ -109,20 +108,3 @@ func (h *Harness) Shown(t *testing.T, chat int64, id int, want string, timeout t
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
