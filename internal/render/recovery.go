@@ -15,11 +15,7 @@ func RecoveryPreview(p jobs.RestorePreview, f Format) string {
 	d.text(fmt.Sprintf("backup %s old (taken %s) · %s · %s", humanize.Duration(p.Age),
 		p.Backup.Start.UTC().Format("2006-01-02 15:04 UTC"), p.Backup.Kind, humanize.Bytes(p.Backup.CompressedBytes)))
 	d.line(d.esc("into a new database"), d.code(p.Scratch), d.esc("on "+p.Server))
-	free := "unknown"
-	if p.ServerFree >= 0 {
-		free = humanize.Bytes(p.ServerFree)
-	}
-	d.text(fmt.Sprintf("needs about %s · server free %s · pg_restore %s", humanize.Bytes(p.NeedBytes), free, p.PgRestore))
+	d.text(restoreNeeds(p))
 	d.text("The new database is verified (rows of every table, fingerprints) and kept; nothing else is touched.")
 	return d.String()
 }

@@ -38,13 +38,18 @@ func RestorePreview(p jobs.RestorePreview, f Format) string {
 	d.line(d.bold("Restore test · " + p.Backup.Name))
 	d.text(fmt.Sprintf("backup %s old · %s · %s", humanize.Duration(p.Age), p.Backup.Kind, humanize.Bytes(p.Backup.CompressedBytes)))
 	d.line(d.esc("into scratch database"), d.code(p.Scratch), d.esc("on "+p.Server))
+	d.text(restoreNeeds(p))
+	d.text("It is dropped afterwards, whatever happens. Nothing runs before the button.")
+	return d.String()
+}
+
+// restoreNeeds is the space a restore needs, the server's, and the tool.
+func restoreNeeds(p jobs.RestorePreview) string {
 	free := "unknown"
 	if p.ServerFree >= 0 {
 		free = humanize.Bytes(p.ServerFree)
 	}
-	d.text(fmt.Sprintf("needs about %s · server free %s · pg_restore %s", humanize.Bytes(p.NeedBytes), free, p.PgRestore))
-	d.text("It is dropped afterwards, whatever happens. Nothing runs before the button.")
-	return d.String()
+	return fmt.Sprintf("needs about %s · server free %s · pg_restore %s", humanize.Bytes(p.NeedBytes), free, p.PgRestore)
 }
 
 // RestoreBrief is a passed scheduled restore test in one line, for
