@@ -28,6 +28,9 @@ type app struct {
 	hub  *sentry.Hub
 	db   *store.DB
 	hist *jobs.History // nil when pgkeeper's schema could not be prepared
+	// degraded says what a serve that started without its database runs
+	// without; every /status repeats it.
+	degraded string
 	// sendPhoto queues a chart for the alert chat through the outbox; nil
 	// when there is none (charts then go as text).
 	sendPhoto func(ctx context.Context, png []byte, caption string) error
@@ -138,6 +141,7 @@ func (a *app) statusJob() *jobs.Status {
 		BackupDir:        c.BackupDir,
 		BackupMaxAge:     c.BackupMaxAge,
 		PGBinDir:         c.PGBinDir,
+		Degraded:         a.degraded,
 	}}
 }
 

@@ -33,6 +33,7 @@ func serve(ctx context.Context, a *app, args []string) int {
 		return exitOK
 	}
 	if histErr != nil {
+		a.degraded = "run history, outbox and the two-instance lock are off: pgkeeper started while its database was down: restart pgkeeper once the database answers"
 		a.log.Error("starting without pgkeeper's schema: run history, outbox and the two-instance lock are off until restart",
 			"schema", a.cfg.Schema, "waited", time.Since(started).Round(time.Second), "err", a.red.Error(histErr))
 	}

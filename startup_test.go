@@ -59,6 +59,14 @@ func TestServeWaitsForItsDatabase(t *testing.T) {
 			}
 			schema := pgtest.QueryInt(t, url, "SELECT count(*) FROM pg_namespace WHERE nspname = 'pgkeeper'")
 			alerts := api.SentContaining("started without its database")
+			// Every /status says what a degraded process runs without, even
+			// once the database is back.
+			gate.Open()
+			api.SendText(1001, "/status")
+			status := api.WaitCall(t, "sendMessage", func(c telegramtest.Call) bool { return c.Params["chat_id"] == "1001" }, 20*time.Second)
+			if says := strings.Contains(status.Params["text"], "restart pgkeeper once the database answers"); says != (tc.openAfter == 0) {
+				t.Errorf("/status (degraded: %v):\n%s", tc.openAfter == 0, status.Params["text"])
+			}
 			if tc.openAfter > 0 {
 				if schema != 1 || alerts != 0 {
 					t.Errorf("schema %d, %d degraded alerts: want the schema prepared and no alert; logs:\n%s", schema, alerts, logs.String())

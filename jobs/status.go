@@ -28,6 +28,9 @@ type StatusConfig struct {
 	BackupDir        string
 	BackupMaxAge     time.Duration // warn when the newest verified backup is older
 	PGBinDir         string
+	// Degraded, when set, is a warning every report repeats: what this
+	// process runs without, and what to do.
+	Degraded string
 }
 
 // Status reports on the guarded database's health, tables, key ages, client
@@ -150,6 +153,9 @@ func (s *Status) Run(ctx context.Context) StatusReport {
 	s.tools(ctx, &r)
 	s.backupDir(&r)
 	s.lastBackup(&r, start)
+	if s.Config.Degraded != "" {
+		r.add(LevelWarn, "%s", s.Config.Degraded)
+	}
 	r.Took = s.now().Sub(start)
 	if !s.ReadOnly {
 		s.History.SampleStatus(ctx, r)
