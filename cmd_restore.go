@@ -84,6 +84,11 @@ func cleanup(ctx context.Context, a *app, args []string) int {
 		fmt.Fprintln(a.stderr, "pgkeeper cleanup:", a.red.String(err.Error()))
 		return exitFailed
 	}
+	if r.Stopped {
+		// Stopped by a signal between batches: consistent, but not done.
+		fmt.Fprintf(a.stderr, "pgkeeper cleanup: stopped before the end (%d keys deleted): run it again to finish, or `pgkeeper cleanup --undo %s` to put them back\n", r.Deleted, r.Run)
+		return exitFailed
+	}
 	return exitOK
 }
 
