@@ -36,13 +36,7 @@ func backup(ctx context.Context, a *app, args []string) int {
 		return exitUsage
 	}
 	a.history(ctx) // record this run beside the chat's and the schedule's
-	last := time.Time{}
-	progress := func(p jobs.BackupProgress) {
-		if time.Since(last) >= 3*time.Second {
-			last = time.Now()
-			fmt.Fprintln(a.stderr, render.BackupProgress(p, render.Plain))
-		}
-	}
+	progress := shellProgress(a.stderr, func(p jobs.BackupProgress) string { return render.BackupProgress(p, render.Plain) })
 	r, err := a.backupJob().Run(ctx, jobs.BackupOptions{DryRun: dry, Trigger: "shell"}, progress)
 	fmt.Fprintln(a.stdout, a.red.String(render.Backup(r, render.Plain)))
 	if err != nil {

@@ -4,9 +4,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
-	"time"
 
-	"github.com/pgkeeper/pgkeeper/internal/humanize"
 	"github.com/pgkeeper/pgkeeper/internal/render"
 	"github.com/pgkeeper/pgkeeper/jobs"
 )
@@ -43,13 +41,8 @@ func restoreInto(ctx context.Context, a *app, args []string) int {
 		fmt.Fprintln(a.stdout, "Nothing was done. Run again with --yes to restore.")
 		return exitOK
 	}
-	last := time.Time{}
-	r, err := job.Run(ctx, jobs.RestoreOptions{Backup: name, Into: into, Trigger: jobs.TriggerShell}, func(p jobs.RestoreProgress) {
-		if time.Since(last) >= 3*time.Second {
-			last = time.Now()
-			fmt.Fprintf(a.stderr, "%s… %s\n", p.Step, humanize.Duration(p.Elapsed))
-		}
-	})
+	r, err := job.Run(ctx, jobs.RestoreOptions{Backup: name, Into: into, Trigger: jobs.TriggerShell},
+		shellProgress(a.stderr, func(p jobs.RestoreProgress) string { return render.RestoreProgress(p, render.Plain) }))
 	fmt.Fprintln(a.stdout, a.red.String(render.Recovery(r, a.cfg.BackupDir, render.Plain)))
 	if err != nil {
 		fmt.Fprintln(a.stderr, "pgkeeper restore:", a.red.String(err.Error()))

@@ -22,7 +22,8 @@ func restoreTest(ctx context.Context, a *app, args []string) int {
 		return exitUsage
 	}
 	a.history(ctx)
-	r, err := a.restoreJob().Run(ctx, jobs.RestoreOptions{Backup: name, Trigger: jobs.TriggerShell}, nil)
+	r, err := a.restoreJob().Run(ctx, jobs.RestoreOptions{Backup: name, Trigger: jobs.TriggerShell},
+		shellProgress(a.stderr, func(p jobs.RestoreProgress) string { return render.RestoreProgress(p, render.Plain) }))
 	fmt.Fprintln(a.stdout, a.red.String(render.RestoreTest(r, render.Plain)))
 	if err != nil {
 		fmt.Fprintln(a.stderr, "pgkeeper restore-test:", a.red.String(err.Error()))
@@ -75,7 +76,8 @@ func cleanup(ctx context.Context, a *app, args []string) int {
 		return exitOK
 	}
 	// Recorded in the history and reported to Sentry by the job's wrapper.
-	r, err := c.Run(ctx, jobs.CleanupOptions{Confirmed: true, Trigger: jobs.TriggerShell}, nil)
+	r, err := c.Run(ctx, jobs.CleanupOptions{Confirmed: true, Trigger: jobs.TriggerShell},
+		shellProgress(a.stderr, func(p jobs.CleanupProgress) string { return render.CleanupProgress(p, render.Plain) }))
 	fmt.Fprintln(a.stdout, render.Cleanup(r, render.Plain))
 	if err != nil {
 		if !errors.Is(err, jobs.ErrAlreadyRunning) {

@@ -119,7 +119,7 @@ func TestCleanupSIGTERM(t *testing.T) {
 		t.Errorf("exit %d, want %d\n%s\n%s", code, exitFailed, p.stdout.String(), p.stderr.String())
 	}
 	m := regexp.MustCompile(`Cleanup stopped: ([\d,]+) keys deleted`).FindStringSubmatch(p.stdout.String())
-	if m == nil || !strings.Contains(p.stderr.String(), "run it again to finish") {
+	if m == nil || !strings.Contains(p.stderr.String(), "run it again to finish") || !strings.Contains(p.stderr.String(), "🧹") {
 		t.Fatalf("the report does not say it stopped:\n%s\n%s", p.stdout.String(), p.stderr.String())
 	}
 	deleted, _ := strconv.ParseInt(strings.ReplaceAll(m[1], ",", ""), 10, 64)

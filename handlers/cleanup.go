@@ -118,7 +118,7 @@ func runCleanup(ctx context.Context, c tele.Context, cl Cleaner, cf *Confirmer, 
 		if p.Phase == jobs.PhaseVacuum {
 			prog.setMarkup(nil) // nothing left to stop between
 		}
-		prog.update(render.CleanupProgress(p))
+		prog.update(render.CleanupProgress(p, render.HTML))
 	})
 	if errors.Is(err, jobs.ErrAlreadyRunning) {
 		return prog.finish("⏳ " + html.EscapeString(r.Error) + ". Never two at once: try again when it is done.")

@@ -2,14 +2,11 @@ package handlers
 
 import (
 	"context"
-	"fmt"
-	"html"
 	"strings"
 
 	tele "gopkg.in/telebot.v3"
 
 	"github.com/pgkeeper/pgkeeper/internal/confirm"
-	"github.com/pgkeeper/pgkeeper/internal/humanize"
 	"github.com/pgkeeper/pgkeeper/internal/render"
 	"github.com/pgkeeper/pgkeeper/jobs"
 )
@@ -31,7 +28,7 @@ func RestoreTest(ctx context.Context, t RestoreTester, cf *Confirmer, alert Aler
 			return err
 		}
 		r, err := t.Run(ctx, jobs.RestoreOptions{Backup: p.Arg, Trigger: who(c)}, func(rp jobs.RestoreProgress) {
-			prog.update(html.EscapeString(fmt.Sprintf("⏳ Restore test · %s · %s", rp.Step, humanize.Duration(rp.Elapsed))))
+			prog.update(render.RestoreProgress(rp, render.HTML))
 		})
 		report := render.RestoreTest(r, render.HTML)
 		if err != nil && alert != nil {

@@ -2,7 +2,6 @@ package render
 
 import (
 	"fmt"
-	"html"
 
 	"github.com/pgkeeper/pgkeeper/internal/humanize"
 	"github.com/pgkeeper/pgkeeper/jobs"
@@ -110,15 +109,18 @@ func vacuum(v jobs.VacuumOutcome) string {
 }
 
 // CleanupProgress is the line a running cleanup's message shows.
-func CleanupProgress(p jobs.CleanupProgress) string {
+func CleanupProgress(p jobs.CleanupProgress, f Format) string {
+	d := &doc{f: f}
 	switch p.Phase {
 	case jobs.PhaseDeleting:
-		return html.EscapeString(fmt.Sprintf("🧹 Deleting · %s of %s keys · %.0f rows/s · %d batches · %s",
+		d.text(fmt.Sprintf("🧹 Deleting · %s of %s keys · %.0f rows/s · %d batches · %s",
 			humanize.Int(p.Deleted), humanize.Int(p.Expected), p.Rate, p.Batches, humanize.Duration(p.Elapsed)))
 	case jobs.PhaseVacuum:
-		return html.EscapeString(fmt.Sprintf("🧹 Deleted %s keys · VACUUM (ANALYZE) · %s", humanize.Int(p.Deleted), humanize.Duration(p.Elapsed)))
+		d.text(fmt.Sprintf("🧹 Deleted %s keys · VACUUM (ANALYZE) · %s", humanize.Int(p.Deleted), humanize.Duration(p.Elapsed)))
+	default:
+		d.text("🧹 Counting expired keys · " + humanize.Duration(p.Elapsed))
 	}
-	return html.EscapeString("🧹 Counting expired keys · " + humanize.Duration(p.Elapsed))
+	return d.String()
 }
 
 // CleanupBrief is the one line a successful scheduled cleanup says when

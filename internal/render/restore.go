@@ -32,6 +32,13 @@ func RestoreTest(r jobs.RestoreReport, f Format) string {
 	return d.String()
 }
 
+// RestoreProgress is the line a running restore test's message shows.
+func RestoreProgress(p jobs.RestoreProgress, f Format) string {
+	d := &doc{f: f}
+	d.text(fmt.Sprintf("⏳ Restore test · %s · %s", p.Step, humanize.Duration(p.Elapsed)))
+	return d.String()
+}
+
 // RestorePreview renders what a restore test would do, before its button.
 func RestorePreview(p jobs.RestorePreview, f Format) string {
 	d := &doc{f: f}
