@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -224,10 +223,7 @@ func jobName(opts RestoreOptions) string {
 // serverFree measures the server's data directory when it is on this machine
 // and the role may read where it is; -1 otherwise.
 func serverFree(ctx context.Context, srv *store.Server) int64 {
-	hp := srv.Host()
-	host := hp[:strings.LastIndex(hp, ":")]
-	ip := net.ParseIP(host)
-	if host != "localhost" && !strings.HasPrefix(host, "/") && (ip == nil || !ip.IsLoopback()) {
+	if !onThisMachine(srv.Host()) {
 		return -1
 	}
 	dir := srv.DataDirectory(ctx)

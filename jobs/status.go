@@ -111,6 +111,10 @@ type DirStatus struct {
 	Exists    bool
 	FreeBytes int64
 	Error     string
+	// SameDiskAsDatabase: the backups share a filesystem with the database's
+	// data directory, so one disk failure takes both. Known only when the
+	// server runs on this machine and lets pgkeeper read where its data is.
+	SameDiskAsDatabase bool
 }
 
 // Level is the worst level among the report's findings.
@@ -137,6 +141,7 @@ func (s *Status) now() time.Time {
 func (s *Status) Run(ctx context.Context) StatusReport {
 	start := s.now()
 	r := StatusReport{At: start}
+	dataDir := "" // the server's, when it runs here and says where
 	// Measure the pool before we take a connection from it ourselves.
 	pool := s.DB.PoolStats()
 
@@ -146,12 +151,15 @@ func (s *Status) Run(ctx context.Context) StatusReport {
 	if r.Database.Reachable {
 		s.tables(dbctx, &r)
 		s.keys(dbctx, &r, start)
+		if onThisMachine(s.DB.Host()) {
+			dataDir = s.DB.DataDirectory(dbctx)
+		}
 		if s.History != nil {
 			r.LastRuns, _ = s.History.LastRuns(dbctx)
 		}
 	}
 	s.tools(ctx, &r)
-	s.backupDir(&r)
+	s.backupDir(&r, dataDir)
 	s.lastBackup(&r, start)
 	if s.Config.Degraded != "" {
 		r.add(LevelWarn, "%s", s.Config.Degraded)
@@ -263,7 +271,7 @@ func (s *Status) tools(ctx context.Context, r *StatusReport) {
 	}
 }
 
-func (s *Status) backupDir(r *StatusReport) {
+func (s *Status) backupDir(r *StatusReport, dataDir string) {
 	d := &r.BackupDir
 	d.Path = s.Config.BackupDir
 	if abs, err := filepath.Abs(d.Path); err == nil {
@@ -290,6 +298,9 @@ func (s *Status) backupDir(r *StatusReport) {
 		return
 	}
 	d.FreeBytes = free
+	if dataDir != "" {
+		d.SameDiskAsDatabase, _ = sameDevice(probe, dataDir)
+	}
 	if r.Database.SizeBytes > 0 && free < r.Database.SizeBytes {
 		r.add(LevelWarn, "backup directory has %s free, less than the database (%s)", humanize.Bytes(free), humanize.Bytes(r.Database.SizeBytes))
 	}

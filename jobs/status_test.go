@@ -5,10 +5,12 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
 	"github.com/pgkeeper/pgkeeper/internal/pgtest"
+	"github.com/pgkeeper/pgkeeper/internal/render"
 	"github.com/pgkeeper/pgkeeper/jobs"
 	"github.com/pgkeeper/pgkeeper/store"
 )
@@ -151,6 +153,49 @@ func TestStatusGrading(t *testing.T) {
 			}
 			if r.Level() != tt.want || !strings.Contains(strings.Join(texts, "\n"), tt.wantWords) {
 				t.Fatalf("level %v findings %q; want %v with %q", r.Level(), texts, tt.want, tt.wantWords)
+			}
+		})
+	}
+}
+
+// /status says when the backups share a disk with the database they back up,
+// and not when they do not.
+func TestStatusSeesBackupsOnTheDatabaseDisk(t *testing.T) {
+	url := pgtest.NewDB(t)
+	db := openDB(t, url)
+	dataDir := db.DataDirectory(context.Background())
+	if dataDir == "" {
+		t.Skip("the test server does not say where its data directory is (not a superuser)")
+	}
+	var data, shm syscall.Stat_t
+	if syscall.Stat(filepath.Dir(dataDir), &data) != nil || syscall.Stat("/dev/shm", &shm) != nil || data.Dev == shm.Dev {
+		t.Skip("no second filesystem (/dev/shm) to put backups on")
+	}
+	tests := []struct {
+		name string
+		dir  string
+		want bool
+	}{
+		// Not made yet: measured on its nearest existing parent.
+		{"beside the data directory", filepath.Join(filepath.Dir(dataDir), "pgkeeper-test-backups"), true},
+		{"on another filesystem", filepath.Join("/dev/shm", "pgkeeper-test-backups"), false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := statusJob(db, pgtest.BinDir(t), time.Now())
+			s.Config.BackupDir = tt.dir
+			r := s.Run(context.Background())
+			if r.BackupDir.SameDiskAsDatabase != tt.want || r.BackupDir.Error != "" {
+				t.Fatalf("backup dir %+v, want same disk %v", r.BackupDir, tt.want)
+			}
+			text := render.Status(r, render.Plain)
+			if says := strings.Contains(text, "same disk as the database"); says != tt.want {
+				t.Errorf("the report says same disk: %v, want %v:\n%s", says, tt.want, text)
+			}
+			for _, f := range r.Findings {
+				if strings.Contains(f.Text, "disk") {
+					t.Errorf("a one-disk server is not a fault: %+v", f)
+				}
 			}
 		})
 	}

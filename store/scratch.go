@@ -113,6 +113,14 @@ func (s *Server) DataDirectory(ctx context.Context) string {
 	return dir
 }
 
+// DataDirectory is the server's data directory, or "" when the role may not
+// read it.
+func (db *DB) DataDirectory(ctx context.Context) string {
+	var dir string
+	_ = db.pool.QueryRow(ctx, "SELECT current_setting('data_directory')").Scan(&dir)
+	return dir
+}
+
 // Locale is a database's encoding and collation, so a scratch database can
 // match the live one (a restore into another encoding can fail or change text).
 type Locale struct {

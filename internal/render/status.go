@@ -128,6 +128,11 @@ func statusBackupDir(d *doc, b jobs.DirStatus) {
 		note = " (created at the first backup)"
 	}
 	d.line(d.mark(jobs.LevelOK), d.code(b.Path)+d.esc(" · "+humanize.Bytes(b.FreeBytes)+" free"+note))
+	if b.SameDiskAsDatabase {
+		// Not a finding: a one-disk server is common and this is no fault
+		// to page anyone about, but it should be in plain sight.
+		d.line(d.mark(jobs.LevelWarn), d.esc("on the same disk as the database: one disk failure takes both; keep a copy of the backups elsewhere"))
+	}
 }
 
 func statusLastBackup(d *doc, r jobs.StatusReport) {
