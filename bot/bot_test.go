@@ -107,6 +107,9 @@ func TestHelpListsEveryCommand(t *testing.T) {
 			t.Errorf("/%s missing from /help or the menu:\n%s\n%s", name, reply.Params["text"], cmds)
 		}
 	}
+	if !strings.Contains(reply.Params["text"], "pgkeeper restore --into") || reply.Params["parse_mode"] != "HTML" {
+		t.Errorf("/help does not say where recovery is:\n%s", reply.Params["text"])
+	}
 }
 
 // panicky is a status job that panics, standing for any handler bug.

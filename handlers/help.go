@@ -11,6 +11,11 @@ import (
 const helpIntro = "<b>pgkeeper</b> keeps this service's PostgreSQL database backed up, restore-tested and tidy. " +
 	"Only the admins listed in TELEGRAM_ADMIN_IDS can use it."
 
+// helpRecovery points to the one job the chat does not offer: at 3 a.m.,
+// with the data gone, the admin needs to know where it is.
+const helpRecovery = "Data lost? Recovery runs from the shell on the server: " +
+	"<code>pgkeeper restore --into NEW_DB</code> shows the plan, add <code>--yes</code> to restore, verify and keep it."
+
 // Help lists every command, one line each.
 func Help(cmds []Command) tele.HandlerFunc {
 	return func(c tele.Context) error {
@@ -19,7 +24,8 @@ func Help(cmds []Command) tele.HandlerFunc {
 		for _, cmd := range cmds {
 			b.WriteString("/" + cmd.Name + " — " + html.EscapeString(cmd.Description) + "\n")
 		}
-		return replyHTML(c, strings.TrimRight(b.String(), "\n"))
+		b.WriteString("\n" + helpRecovery)
+		return replyHTML(c, b.String())
 	}
 }
 
