@@ -95,7 +95,10 @@ func TestPollerDeliversInOrderOnce(t *testing.T) {
 	if c.Params["timeout"] != "1" || c.Params["allowed_updates"] != `["message","callback_query"]` {
 		t.Fatalf("getUpdates params %v", c.Params)
 	}
-	r.srv.WaitCall(t, "getUpdates", func(c telegramtest.Call) bool { return c.Params["offset"] == "7" }, 5*time.Second)
+	// A poll with offset 7 that the fake failed (502) confirmed nothing.
+	r.srv.WaitCall(t, "getUpdates", func(c telegramtest.Call) bool {
+		return c.Params["offset"] == "7" && c.Status == http.StatusOK
+	}, 5*time.Second)
 	if n := r.srv.Pending(); n != 0 {
 		t.Fatalf("%d updates never confirmed", n)
 	}
