@@ -80,7 +80,8 @@ func TestScheduledFailureAlertsChatAndSentryThroughAnOutage(t *testing.T) {
 	a, api, notify := serveApp(t, map[string]string{"PG_BIN_DIR": t.TempDir()})
 	events := &sentEvents{}
 	a.hub = events.hub(t)
-	api.FailFor(2*time.Second, 502, "<html><body><h1>502 Bad Gateway</h1></body></html>")
+	// Down until the test says otherwise, however slow the machine.
+	api.FailFor(time.Hour, 502, "<html><body><h1>502 Bad Gateway</h1></body></html>")
 	ctx := t.Context()
 
 	if err := a.scheduledBackup(notify, "")(ctx, 0); err == nil {
@@ -93,6 +94,8 @@ func TestScheduledFailureAlertsChatAndSentryThroughAnOutage(t *testing.T) {
 	if n := len(delivered(api)); n != 0 {
 		t.Fatalf("%d messages got through a Bot API answering 502", n)
 	}
+	api.WaitCall(t, "sendMessage", func(c telegramtest.Call) bool { return c.Status == 502 }, 10*time.Second)
+	api.FailFor(0, 0, "") // Telegram is back
 
 	got := waitDelivered(t, api, 4)
 	time.Sleep(200 * time.Millisecond) // room for a wrong extra delivery to show
