@@ -166,7 +166,7 @@ func TestPollerBacksOffDuringOutage(t *testing.T) {
 				t.Errorf("%d getUpdates calls in the %v outage, want 2..%d", during, ok.At.Sub(start).Round(time.Millisecond), bound)
 			}
 
-			if took := r.stop(); took > time.Second {
+			if took := r.stop(); took > 5*time.Second { // a Stop that waited out a 25 s long poll
 				t.Errorf("Stop took %v", took)
 			}
 			logs := r.log.String()
@@ -219,7 +219,7 @@ func TestPollerStopsPromptly(t *testing.T) {
 			t.Parallel()
 			r := newPollerRig(t, tc.p, tc.setup)
 			r.srv.WaitArrived(t, "getUpdates", tc.ready, 5*time.Second)
-			if took := r.stop(); took > time.Second {
+			if took := r.stop(); took > 5*time.Second { // a Stop that waited out a 25 s long poll
 				t.Fatalf("Stop took %v", took)
 			}
 		})
