@@ -14,7 +14,7 @@ func check(ctx context.Context, a *app, args []string) int {
 		fmt.Fprintf(a.stderr, "pgkeeper check: takes no arguments, got %q\n", args)
 		return exitUsage
 	}
-	c := &jobs.Check{DB: a.db, PGBinDir: a.cfg.PGBinDir, BackupDir: a.cfg.BackupDir}
+	c := &jobs.Check{DB: a.db, PGBinDir: a.cfg.PGBinDir, BackupDir: a.cfg.BackupDir, Schema: a.cfg.Schema, Restore: a.restoreJob().RestoreTest}
 	if a.cfg.BotToken != "" {
 		c.Probes = append(c.Probes, jobs.Probe{Name: "telegram", Run: func(ctx context.Context) (string, error) {
 			name, err := bot.CheckAPI(ctx, a.cfg.APIURL, a.cfg.BotToken)

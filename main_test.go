@@ -3,11 +3,13 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
 	neturl "net/url"
 	"os"
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/pgkeeper/pgkeeper/internal/pgtest"
 )
@@ -123,6 +125,13 @@ func TestUsage(t *testing.T) {
 func TestCheck(t *testing.T) {
 	url := pgtest.NewDB(t)
 	dir := t.TempDir()
+	// A role that may connect, and nothing more: no CREATE on the database
+	// (for pgkeeper's schema), no CREATEDB (for restore tests).
+	weak := fmt.Sprintf("pgk_weak_%d", time.Now().UnixNano())
+	pgtest.Exec(t, pgtest.AdminURL(t), "CREATE ROLE "+weak+" LOGIN PASSWORD 'weak pw' NOCREATEDB")
+	t.Cleanup(func() { pgtest.Exec(t, pgtest.AdminURL(t), "DROP ROLE IF EXISTS "+weak) })
+	u, _ := neturl.Parse(url)
+	u.User = neturl.UserPassword(weak, "weak pw")
 	tests := []struct {
 		name     string
 		env      map[string]string
@@ -130,7 +139,10 @@ func TestCheck(t *testing.T) {
 		want     []string
 	}{
 		{"all good", map[string]string{"DATABASE_URL": url, "PG_BIN_DIR": pgtest.BinDir(t), "BACKUP_DIR": dir + "/b"},
-			0, []string{"ok    database", "ok    pg_dump", "ok    pg_restore", "ok    backup dir"}},
+			0, []string{"ok    database", "ok    pg_dump", "ok    pg_restore", "ok    backup dir", "ok    schema", "ok    restore"}},
+		{"a role without the privileges", map[string]string{"DATABASE_URL": u.String(), "PG_BIN_DIR": pgtest.BinDir(t), "BACKUP_DIR": dir + "/b"},
+			1, []string{"ok    database", "FAIL  schema       role " + weak + " may not create schema pgkeeper: as an admin, run CREATE SCHEMA",
+				"FAIL  restore      role " + weak + " may not create databases"}},
 		{"unwritable backup dir", map[string]string{"DATABASE_URL": url, "PG_BIN_DIR": pgtest.BinDir(t), "BACKUP_DIR": "/proc/nope"},
 			1, []string{"ok    database", "FAIL  backup dir"}},
 		{"unreachable database", map[string]string{"DATABASE_URL": "postgres://u:pw@127.0.0.1:1/x?connect_timeout=2", "PG_BIN_DIR": pgtest.BinDir(t), "BACKUP_DIR": dir},

@@ -30,7 +30,11 @@ type Check struct {
 	DB        *store.DB
 	PGBinDir  string
 	BackupDir string
-	Probes    []Probe
+	// Schema, when set, is pgkeeper's own schema, which serve prepares.
+	Schema string
+	// Restore, when set, is the restore test whose target server is checked.
+	Restore *RestoreTest
+	Probes  []Probe
 }
 
 // Run performs every check, even after one fails, so all problems show at once.
@@ -69,6 +73,15 @@ func (c *Check) Run(ctx context.Context) []CheckResult {
 
 	add("backup dir", writable(c.BackupDir), c.BackupDir+" is writable")
 
+	if c.Schema != "" {
+		detail, err := c.schema(dbctx)
+		add("schema", err, detail)
+	}
+	if c.Restore != nil {
+		detail, err := c.Restore.CheckTarget(ctx)
+		add("restore", err, detail)
+	}
+
 	for _, p := range c.Probes {
 		detail, err := p.Run(ctx)
 		add(p.Name, err, detail)
@@ -92,4 +105,24 @@ func writable(dir string) error {
 		return fmt.Errorf("remove %s: %w", filepath.Base(name), err)
 	}
 	return nil
+}
+
+// schema says whether serve can prepare pgkeeper's schema: a role that may
+// not is found here, not at 3 a.m. when the history is missing.
+func (c *Check) schema(ctx context.Context) (string, error) {
+	exists, ok, role, err := c.DB.SchemaState(ctx, c.Schema)
+	switch {
+	case err != nil:
+		return "", err
+	case exists && ok:
+		return fmt.Sprintf("schema %s is there and role %s may write to it", c.Schema, role), nil
+	case ok:
+		return fmt.Sprintf("schema %s will be created at the first start (role %s may)", c.Schema, role), nil
+	case exists:
+		return "", fmt.Errorf("role %s may not use schema %s: as an admin, GRANT USAGE, CREATE ON SCHEMA %s TO %s",
+			role, c.Schema, c.Schema, role)
+	default:
+		return "", fmt.Errorf("role %s may not create schema %s: as an admin, run CREATE SCHEMA %s AUTHORIZATION %s once",
+			role, c.Schema, c.Schema, role)
+	}
 }

@@ -296,3 +296,30 @@ func (t *RestoreTest) checkScratch(ctx context.Context, scratch *store.DB, tg ta
 	}
 	return nil
 }
+
+// CheckTarget checks, without making anything, that restore tests can run:
+// the restore server answers, is not the live database, and lets the role
+// create databases.
+func (t *RestoreTest) CheckTarget(ctx context.Context) (string, error) {
+	srv, _, err := t.server()
+	if err != nil {
+		return "", err
+	}
+	via, err := srv.Identity(ctx)
+	if err != nil {
+		return "", fmt.Errorf("restore server unreachable: %w", err)
+	}
+	if live, err := t.DB.Identity(ctx); err == nil && via.SameDatabase(live) {
+		return "", fmt.Errorf("%w: RESTORE_DATABASE_URL reaches %s on %s, the database pgkeeper guards: point it at the server's maintenance database (postgres)",
+			ErrLiveDatabase, via.Database, srv.Host())
+	}
+	role, ok, err := srv.MayCreateDatabases(ctx)
+	if err != nil {
+		return "", err
+	}
+	if !ok {
+		return "", fmt.Errorf("role %s may not create databases on %s, so restore tests cannot make their scratch database: ALTER ROLE %s CREATEDB, or set RESTORE_DATABASE_URL to a role that may",
+			role, srv.Host(), role)
+	}
+	return fmt.Sprintf("scratch databases on %s through %s, as role %s (may create databases)", srv.Host(), srv.Database(), role), nil
+}
