@@ -161,6 +161,8 @@ func (a *app) plainBackupJob() *jobs.Backup {
 		DropWarn:          c.DropWarn,
 		Location:          c.Location,
 		FingerprintTables: c.FingerprintTables,
+		CopyCommand:       c.BackupCopy,
+		CopyHide:          config.SecretVariables,
 	}}
 }
 

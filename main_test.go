@@ -182,11 +182,16 @@ func TestBackupShell(t *testing.T) {
 		{"old pg_dump refused", []string{"backup"}, oldTools, 1, "Backup FAILED", "pg_dump 9.6.24 cannot handle server"},
 		{"bad flag", []string{"backup", "--fast"}, pgtest.BinDir(t), 2, "", "flag provided but not defined"},
 		{"backup", []string{"backup"}, pgtest.BinDir(t), 0, "Backup verified", ""},
+		{"a failed copy off the machine", []string{"backup"}, pgtest.BinDir(t), 1, "Backup verified", "verified and kept here, but BACKUP_COPY_COMMAND failed: exit status 4: no route"},
 		{"backups lists it", []string{"backups"}, pgtest.BinDir(t), 0, "Backups · 1", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			env := map[string]string{"DATABASE_URL": url, "PG_BIN_DIR": tt.bin, "BACKUP_DIR": dir}
+			if strings.Contains(tt.name, "copy") {
+				// A directory of its own: /backups below counts the others.
+				env["BACKUP_DIR"], env["BACKUP_COPY_COMMAND"] = t.TempDir(), "echo no route >&2; exit 4"
+			}
 			code, out, errOut := runCLI(t, env, tt.args...)
 			if code != tt.wantCode || !strings.Contains(out, tt.wantOut) || !strings.Contains(errOut, tt.wantErr) {
 				t.Fatalf("exit %d (want %d)\nstdout:\n%s\nstderr:\n%s", code, tt.wantCode, out, errOut)

@@ -37,6 +37,12 @@ type BackupConfig struct {
 	DropWarn          float64
 	Location          *time.Location // for the calendar month of a monthly backup
 	FingerprintTables []store.Ident
+	// CopyCommand, when set, is run through /bin/sh after each verified
+	// backup to copy it off this machine (BACKUP_COPY_COMMAND).
+	CopyCommand string
+	// CopyHide names environment variables the copy command must not see
+	// (those carrying pgkeeper's secrets).
+	CopyHide []string
 }
 
 // Backup makes verified, checksummed, compressed pg_dump backups.
@@ -78,6 +84,7 @@ type BackupReport struct {
 	KeptAs    string   // where a failed dump was kept for a look
 	Estimate  int64    // dry run: expected compressed size
 	FreeBytes int64
+	Copy      *CopyOutcome // BACKUP_COPY_COMMAND's outcome; nil when none is set
 	Error     string
 	FailedAt  string // which step or check failed
 }
@@ -180,6 +187,10 @@ func (b *Backup) Run(ctx context.Context, opts BackupOptions, progress func(Back
 	r.Manifest = m
 	if len(existing) > 0 {
 		r.Warnings = compareWithPrevious(m, existing[0], b.Config.DropWarn)
+	}
+	if b.Config.CopyCommand != "" {
+		step("copying off this machine")
+		b.recordCopy(ctx, &r)
 	}
 
 	step("applying retention")

@@ -78,6 +78,7 @@ type Manifest struct {
 	Verified         bool              `json:"verified"`
 	Checks           []VerifyCheck     `json:"checks"`
 	RestoreTests     []RestoreProof    `json:"restore_tests,omitempty"`
+	Copy             *CopyOutcome      `json:"copy,omitempty"` // BACKUP_COPY_COMMAND's outcome
 }
 
 // DumpFile is the dump's file name.

@@ -4,6 +4,7 @@ package config
 
 import (
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/pgkeeper/pgkeeper/store"
@@ -59,6 +60,7 @@ type Config struct {
 	PoolThreshold    float64
 	RetentionDays    int
 	BackupDir        string
+	BackupCopy       string // BACKUP_COPY_COMMAND; empty: off
 	PGBinDir         string
 	SentryDSN        string
 	LogLevel         slog.Level
@@ -94,6 +96,10 @@ type Config struct {
 	HTTPAddr        string // empty: no health or metrics endpoint
 }
 
+// SecretVariables are the variables that carry a secret, kept out of any
+// command pgkeeper runs for the operators (BACKUP_COPY_COMMAND).
+var SecretVariables = []string{"TELEGRAM_BOT_TOKEN", "DATABASE_URL", "RESTORE_DATABASE_URL", "SENTRY_DSN"}
+
 // Lookup reads one variable, as os.LookupEnv does.
 type Lookup func(name string) (string, bool)
 
@@ -117,6 +123,7 @@ func Load(env Lookup) (Config, error) {
 	c.PoolThreshold = r.share("DB_POOL_USAGE_THRESHOLD", DefaultPoolThreshold)
 	c.RetentionDays = r.positiveInt("DB_CLEANUP_RETENTION_DAYS", DefaultRetentionDays)
 	c.BackupDir = r.str("BACKUP_DIR", DefaultBackupDir)
+	c.BackupCopy = strings.TrimSpace(r.str("BACKUP_COPY_COMMAND", ""))
 	c.PGBinDir = r.dir("PG_BIN_DIR")
 	c.SentryDSN = r.sentryDSN("SENTRY_DSN")
 	c.LogLevel = r.logLevel("LOG_LEVEL", DefaultLogLevel)

@@ -75,6 +75,13 @@ func Backup(r jobs.BackupReport, f Format) string {
 		}
 	}
 	if r.OK() {
+		if c := r.Copy; c != nil && c.OK {
+			note := "copied off this machine in " + humanize.Duration(c.Duration)
+			if c.Detail != "" {
+				note += ": " + c.Detail
+			}
+			d.text(note)
+		}
 		backupRetention(d, r)
 		if m.GlobalsNote != "" {
 			d.text(m.GlobalsNote)
@@ -145,6 +152,13 @@ func Backups(list []jobs.Manifest, free int64, now time.Time, f Format) string {
 				proof = " · restore-tested " + last.At.UTC().Format("01-02")
 			} else {
 				proof = " · restore test FAILED"
+			}
+		}
+		if m.Copy != nil {
+			if m.Copy.OK {
+				proof += " · copied"
+			} else {
+				proof += " · copy FAILED"
 			}
 		}
 		d.line(d.mark(jobs.LevelOK), d.esc(fmt.Sprintf("%s · %s · %s · %s ago%s",

@@ -131,7 +131,7 @@ func statusBackupDir(d *doc, b jobs.DirStatus) {
 	if b.SameDiskAsDatabase {
 		// Not a finding: a one-disk server is common and this is no fault
 		// to page anyone about, but it should be in plain sight.
-		d.line(d.mark(jobs.LevelWarn), d.esc("on the same disk as the database: one disk failure takes both; keep a copy of the backups elsewhere"))
+		d.line(d.mark(jobs.LevelWarn), d.esc("on the same disk as the database: one disk failure takes both; keep a copy elsewhere (BACKUP_COPY_COMMAND)"))
 	}
 }
 
