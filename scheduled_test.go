@@ -180,3 +180,28 @@ func TestCatchUpBackup(t *testing.T) {
 		t.Fatalf("history after the catch-up: %+v", runs.Runs)
 	}
 }
+
+// A scheduled backup whose copy off the machine fails is still a verified
+// backup, but the chat gets the full report with the copy's failure, and
+// Sentry hears of it, whatever NOTIFY_SUCCESS says.
+func TestScheduledBackupCopyFailureSpeaks(t *testing.T) {
+	a, api, notify := serveApp(t, map[string]string{"NOTIFY_SUCCESS": "brief", "BACKUP_COPY_COMMAND": "echo offsite unreachable >&2; exit 7"})
+	events := &sentEvents{}
+	a.hub = events.hub(t)
+	if err := a.scheduledBackup(notify, "")(t.Context(), 0); err != nil {
+		t.Fatalf("the backup itself failed: %v", err)
+	}
+	got := waitDelivered(t, api, 1)
+	if !strings.Contains(got[0], "Backup verified") || !strings.Contains(got[0], "BACKUP_COPY_COMMAND failed: exit status 7: offsite unreachable") {
+		t.Fatalf("delivered:\n%s", got[0])
+	}
+	var copyEvents int
+	for _, e := range events.all() {
+		if e.Tags["component"] == "backup copy" && e.Tags["trigger"] == jobs.TriggerSchedule {
+			copyEvents++
+		}
+	}
+	if copyEvents != 1 {
+		t.Errorf("%d Sentry events for the failed copy, want 1", copyEvents)
+	}
+}
