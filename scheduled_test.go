@@ -204,4 +204,12 @@ func TestScheduledBackupCopyFailureSpeaks(t *testing.T) {
 	if copyEvents != 1 {
 		t.Errorf("%d Sentry events for the failed copy, want 1", copyEvents)
 	}
+	// The next daily summary still says so.
+	if err := a.scheduledSummary(notify)(t.Context(), 0); err != nil {
+		t.Fatal(err)
+	}
+	got = waitDelivered(t, api, 2)
+	if !strings.Contains(got[1], "Daily summary") || !strings.Contains(got[1], "its copy off this machine FAILED: exit status 7") {
+		t.Errorf("summary:\n%s", got[1])
+	}
 }

@@ -22,6 +22,9 @@ func Summary(r jobs.SummaryReport, f Format) string {
 	d.heading("Backups")
 	if b := r.LastBackup; b != nil {
 		d.line(d.mark(jobs.LevelOK), d.esc(fmt.Sprintf("last %s ago · %s · %s · verified", humanize.Duration(r.At.Sub(b.Start)), b.Kind, humanize.Bytes(b.CompressedBytes))))
+		if c := b.Copy; c != nil && !c.OK {
+			d.line(d.mark(jobs.LevelWarn), d.esc("its copy off this machine FAILED: "+c.Detail))
+		}
 	} else {
 		d.line(d.mark(jobs.LevelWarn), d.esc("no verified backup"))
 	}
