@@ -96,7 +96,7 @@ func (m *Metrics) ObserveStatus(r jobs.StatusReport) {
 	// The report lists the backup directory, so it is authoritative: it may
 	// replace a newer backup that has since been removed by hand.
 	if b := r.LastBackup; b != nil {
-		m.backup.set(b.Start, b.CompressedBytes, b.Duration, true)
+		m.backup.set(*b, true)
 	} else {
 		m.backup.clear()
 	}
@@ -128,7 +128,7 @@ func (m *Metrics) ObserveStatus(r jobs.StatusReport) {
 // older than the one already known: a backup job's report can then update the
 // gauges at once, without waiting for the next status report.
 func (m *Metrics) ObserveBackup(b jobs.Manifest) {
-	m.backup.set(b.Start, b.CompressedBytes, b.Duration, false)
+	m.backup.set(b, false)
 }
 
 // ObserveJob records a job's run: whether it succeeded, how long it took and

@@ -168,3 +168,31 @@ func TestRegistriesAreIndependent(t *testing.T) {
 		t.Error("a gauge set on one Metrics shows on another")
 	}
 }
+
+func TestBackupCopySeries(t *testing.T) {
+	tests := []struct {
+		name string
+		copy *jobs.CopyOutcome
+		want float64 // -1: absent
+	}{
+		{"no copy command", nil, -1},
+		{"copied", &jobs.CopyOutcome{OK: true}, 1},
+		{"copy failed", &jobs.CopyOutcome{OK: false}, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m := New()
+			m.Now = func() time.Time { return t0 }
+			m.ObserveBackup(jobs.Manifest{Start: t0.Add(-time.Hour), CompressedBytes: 1, Copy: tt.copy})
+			got := scrape(t, m)
+			v, ok := got["pgkeeper_backup_last_copy_success"]
+			if tt.want < 0 {
+				if ok {
+					t.Errorf("exported %v without a copy command", v)
+				}
+				return
+			}
+			wantSamples(t, got, map[string]float64{"pgkeeper_backup_last_copy_success": tt.want})
+		})
+	}
+}
