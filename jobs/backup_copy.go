@@ -8,7 +8,6 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"syscall"
 	"time"
 )
 
@@ -36,12 +35,9 @@ func (b *Backup) copyOff(ctx context.Context, m Manifest) CopyOutcome {
 	start := b.now()
 	ctx, cancel := context.WithTimeout(ctx, copyTimeout)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, "/bin/sh", "-c", b.Config.CopyCommand)
+	cmd := ownGroup(exec.CommandContext(ctx, "/bin/sh", "-c", b.Config.CopyCommand))
 	cmd.Dir = b.Config.Dir
 	cmd.Env = copyEnv(b.Config.CopyHide, b.Config.Dir, m)
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGTERM) }
-	cmd.WaitDelay = 10 * time.Second
 	out := newTail(1024)
 	cmd.Stdout, cmd.Stderr = out, out
 	err := cmd.Run()

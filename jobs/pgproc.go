@@ -19,8 +19,13 @@ import (
 func pgProc(ctx context.Context, tool Tool, env []string, args ...string) *exec.Cmd {
 	cmd := exec.CommandContext(ctx, tool.Path, append([]string{"-w"}, args...)...)
 	cmd.Env = append(baseEnv(), env...)
-	// Its own process group, so a cancel reaches whatever it started too (a
-	// wrapper script's children would otherwise keep the pipe open).
+	return ownGroup(cmd)
+}
+
+// ownGroup puts cmd in its own process group and makes a cancel SIGTERM the
+// whole group, so it reaches whatever cmd started too (a wrapper script's or
+// a shell's children would otherwise keep running, and keep pipes open).
+func ownGroup(cmd *exec.Cmd) *exec.Cmd {
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGTERM) }
 	cmd.WaitDelay = 10 * time.Second
