@@ -4,10 +4,13 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/pgkeeper/pgkeeper/internal/pgtest"
 	"github.com/pgkeeper/pgkeeper/jobs"
@@ -78,4 +81,65 @@ func findingsText(fs []jobs.Finding) string {
 		b.WriteString(f.Text + "\n")
 	}
 	return b.String()
+}
+
+// Cancelling a backup while its copy command runs stops the command and what
+// it started (an upload's child processes), and the backup stays verified.
+func TestBackupCopyCancelled(t *testing.T) {
+	url := pgtest.NewBaileysDB(t, pgtest.Seed{Companies: 1, Keys: 100, Days: 5})
+	dir, pidFile := t.TempDir(), filepath.Join(t.TempDir(), "pid")
+	job := backupJob(t, url, dir, pgtest.BinDir(t))
+	job.Config.CopyCommand = `sleep 60 & echo $! > '` + pidFile + `'; wait`
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	type result struct {
+		r   jobs.BackupReport
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		r, err := job.Run(ctx, jobs.BackupOptions{Trigger: "test"}, nil)
+		done <- result{r, err}
+	}()
+	var pid int
+	deadline := time.Now().Add(30 * time.Second)
+	for pid == 0 {
+		if data, err := os.ReadFile(pidFile); err == nil && len(data) > 1 {
+			pid, _ = strconv.Atoi(strings.TrimSpace(string(data)))
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the copy command never started")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	cancel()
+	var res result
+	select {
+	case res = <-done:
+	case <-time.After(20 * time.Second):
+		t.Fatal("the backup did not return after its copy was cancelled")
+	}
+	if res.err != nil || !res.r.OK() || !res.r.CopyFailed() {
+		t.Fatalf("backup %v, copy %+v: want a verified backup whose copy failed", res.err, res.r.Copy)
+	}
+	// The upload's child is gone too: no process, or a zombie waiting for
+	// whoever adopted it to reap it.
+	deadline = time.Now().Add(10 * time.Second)
+	for running(pid) {
+		if time.Now().After(deadline) {
+			t.Fatalf("the copy command's child %d still runs", pid)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// running reports whether process pid exists and is not a zombie.
+func running(pid int) bool {
+	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return false
+	}
+	// "pid (comm) state ...": the state follows the last ')'.
+	rest := string(stat[strings.LastIndexByte(string(stat), ')')+1:])
+	return !strings.HasPrefix(strings.TrimSpace(rest), "Z")
 }
