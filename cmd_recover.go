@@ -42,7 +42,7 @@ func restoreInto(ctx context.Context, a *app, args []string) int {
 		return exitOK
 	}
 	r, err := job.Run(ctx, jobs.RestoreOptions{Backup: name, Into: into, Trigger: jobs.TriggerShell},
-		shellProgress(a.stderr, func(p jobs.RestoreProgress) string { return render.RestoreProgress(p, render.Plain) }))
+		shellProgress(a.stderr, func(p jobs.RestoreProgress) string { return render.RecoveryProgress(p, into, render.Plain) }))
 	fmt.Fprintln(a.stdout, a.red.String(render.Recovery(r, a.cfg.BackupDir, render.Plain)))
 	if err != nil {
 		fmt.Fprintln(a.stderr, "pgkeeper restore:", a.red.String(err.Error()))

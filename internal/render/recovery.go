@@ -20,6 +20,13 @@ func RecoveryPreview(p jobs.RestorePreview, f Format) string {
 	return d.String()
 }
 
+// RecoveryProgress is the line a running `pgkeeper restore` prints.
+func RecoveryProgress(p jobs.RestoreProgress, into string, f Format) string {
+	d := &doc{f: f}
+	d.text(fmt.Sprintf("⏳ Restore into %s · %s · %s", into, p.Step, humanize.Duration(p.Elapsed)))
+	return d.String()
+}
+
 // Recovery renders the outcome of `pgkeeper restore`, and what to do next.
 func Recovery(r jobs.RestoreReport, backupDir string, f Format) string {
 	d := &doc{f: f}
