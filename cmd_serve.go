@@ -105,6 +105,13 @@ func serve(ctx context.Context, a *app, args []string) int {
 			a.catchUp(ctx, notify)
 		}()
 	}
+	if a.cfg.DBWatch > 0 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			a.watchDatabase(ctx, notify)
+		}()
+	}
 	if err := b.Run(ctx); err != nil {
 		a.log.Error("bot stopped", "err", err)
 		return exitFailed

@@ -42,6 +42,7 @@ const (
 	DefaultSummarySchedule  = "0 6 * * *"
 	DefaultSchema           = "pgkeeper"
 	DefaultStartupDBWait    = time.Minute
+	DefaultDBWatchInterval  = time.Minute
 	DefaultNotifySuccess    = "brief"
 	DefaultShutdownDeadline = 10 * time.Second
 )
@@ -91,6 +92,7 @@ type Config struct {
 	SummarySchedule string
 	Schema          string
 	StartupDBWait   time.Duration // how long serve waits for the database at start
+	DBWatch         time.Duration // how often serve checks the database answers; 0: off
 	ThreadID        int64
 	NotifySuccess   string // brief, full or off
 	HTTPAddr        string // empty: no health or metrics endpoint
@@ -150,6 +152,7 @@ func Load(env Lookup) (Config, error) {
 	c.SummarySchedule = r.schedule("SUMMARY_SCHEDULE", DefaultSummarySchedule)
 	c.Schema = r.ident("PGKEEPER_SCHEMA", DefaultSchema).Name
 	c.StartupDBWait = r.duration("STARTUP_DB_WAIT", DefaultStartupDBWait)
+	c.DBWatch = r.durationOrOff("DB_WATCH_INTERVAL", DefaultDBWatchInterval)
 	c.ThreadID = r.int64("TELEGRAM_THREAD_ID", 0)
 	c.NotifySuccess = r.oneOf("NOTIFY_SUCCESS", DefaultNotifySuccess, "brief", "full", "off")
 	c.HTTPAddr = r.addr("HTTP_ADDR")

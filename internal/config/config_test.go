@@ -49,6 +49,7 @@ func TestLoadReportsEveryProblemWithoutSecrets(t *testing.T) {
 		"NOTIFY_SUCCESS":                "loud",
 		"HTTP_ADDR":                     "9187",
 		"STARTUP_DB_WAIT":               "forever",
+		"DB_WATCH_INTERVAL":             "often",
 	}))
 	var p Problems
 	if !errors.As(err, &p) {
@@ -56,7 +57,7 @@ func TestLoadReportsEveryProblemWithoutSecrets(t *testing.T) {
 	}
 	for _, v := range []string{"TELEGRAM_BOT_TOKEN", "TELEGRAM_ADMIN_IDS", "TELEGRAM_API_URL", "DATABASE_URL", "STATUS_TABLES",
 		"KEYS_AGE_COLUMN", "DB_QUERY_LATENCY_THRESHOLD_MS", "DB_POOL_USAGE_THRESHOLD", "DB_CLEANUP_RETENTION_DAYS",
-		"PG_BIN_DIR", "SENTRY_DSN", "LOG_LEVEL", "BACKUP_SCHEDULE", "NOTIFY_SUCCESS", "HTTP_ADDR", "STARTUP_DB_WAIT"} {
+		"PG_BIN_DIR", "SENTRY_DSN", "LOG_LEVEL", "BACKUP_SCHEDULE", "NOTIFY_SUCCESS", "HTTP_ADDR", "STARTUP_DB_WAIT", "DB_WATCH_INTERVAL"} {
 		if !strings.Contains(err.Error(), v+":") {
 			t.Errorf("problem for %s missing in:\n%v", v, err)
 		}
@@ -106,5 +107,18 @@ func TestSecretsIncludePassword(t *testing.T) {
 				t.Fatalf("Secrets() lacks the password %q", tt.want)
 			}
 		})
+	}
+}
+
+func TestDBWatchInterval(t *testing.T) {
+	for give, want := range map[string]time.Duration{"": time.Minute, "off": 0, "0": 0, "30s": 30 * time.Second} {
+		vars := map[string]string{"DATABASE_URL": "postgres://u@h/db"}
+		if give != "" {
+			vars["DB_WATCH_INTERVAL"] = give
+		}
+		c, err := Load(env(vars))
+		if err != nil || c.DBWatch != want {
+			t.Errorf("DB_WATCH_INTERVAL=%q: %v, %v; want %v", give, c.DBWatch, err, want)
+		}
 	}
 }

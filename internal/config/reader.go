@@ -189,6 +189,23 @@ func (r *reader) duration(name string, def time.Duration) time.Duration {
 	return d
 }
 
+// durationOrOff is a duration, where "off" (or 0) turns the feature off (0).
+func (r *reader) durationOrOff(name string, def time.Duration) time.Duration {
+	v := strings.TrimSpace(r.get(name, ""))
+	switch v {
+	case "":
+		return def
+	case "off", "0":
+		return 0
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d <= 0 {
+		r.bad(name, "%q is not a duration like 30s or 2m, nor off", v)
+		return def
+	}
+	return d
+}
+
 // optionalColumn is a column name, where an explicitly empty value turns the feature off.
 func (r *reader) optionalColumn(name, def string) string {
 	v, ok := r.env(name)

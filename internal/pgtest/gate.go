@@ -10,8 +10,8 @@ import (
 )
 
 // Gate stands between a client and the test server, to play a database that
-// is not up yet: while closed it hangs up on every connection (as a port
-// nobody listens on would refuse it), once opened it forwards them.
+// is not up yet, or goes away: while closed it hangs up on every connection
+// (as a port nobody listens on would refuse it), while open it forwards them.
 type Gate struct {
 	url     string
 	open    atomic.Bool
@@ -56,6 +56,18 @@ func (g *Gate) URL() string { return g.url }
 
 // Open lets connections through from now on.
 func (g *Gate) Open() { g.open.Store(true) }
+
+// Close plays the database going away: it cuts every connection through the
+// gate and hangs up on new ones until opened again.
+func (g *Gate) Close() {
+	g.open.Store(false)
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	for _, c := range g.conns {
+		c.Close()
+	}
+	g.conns = nil
+}
 
 func (g *Gate) serve(target string) {
 	defer g.wg.Done()

@@ -1,0 +1,87 @@
+package jobs
+
+import (
+	"context"
+	"time"
+
+	"github.com/pgkeeper/pgkeeper/store"
+)
+
+// Defaults of the database watch.
+const (
+	// DefaultWatchFailAfter is how many checks in a row must fail before the
+	// admins hear of it: one lost packet or a restart of a few seconds is no
+	// reason to wake anyone.
+	DefaultWatchFailAfter = 2
+	watchCheckTimeout     = 5 * time.Second
+)
+
+// Watch checks, between the scheduled jobs, that the guarded database
+// answers, and says so once when it stops and once when it is back: the
+// schedules run daily, an outage at noon should not wait for them.
+type Watch struct {
+	DB        *store.DB
+	Interval  time.Duration
+	FailAfter int // checks in a row; 0: DefaultWatchFailAfter
+	Now       func() time.Time
+}
+
+// WatchEvent is a change of the database's state.
+type WatchEvent struct {
+	Down     bool
+	Since    time.Time     // the first failed check of the outage
+	Lasted   time.Duration // Down false: how long the outage lasted
+	Failures int           // checks failed in a row when the outage was declared
+	Error    string        // Down: the last check's error
+}
+
+func (w *Watch) now() time.Time {
+	if w.Now != nil {
+		return w.Now()
+	}
+	return time.Now()
+}
+
+// Run checks every Interval until ctx ends, calling change on each change of
+// state: down after FailAfter failed checks in a row, up at the first check
+// that passes after that.
+func (w *Watch) Run(ctx context.Context, change func(WatchEvent)) {
+	failAfter := w.FailAfter
+	if failAfter <= 0 {
+		failAfter = DefaultWatchFailAfter
+	}
+	tick := time.NewTicker(w.Interval)
+	defer tick.Stop()
+	var failures int
+	var since time.Time
+	down := false
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+		cctx, cancel := context.WithTimeout(ctx, min(w.Interval, watchCheckTimeout))
+		_, err := w.DB.Ping(cctx)
+		cancel()
+		if ctx.Err() != nil {
+			return
+		}
+		switch {
+		case err == nil && down:
+			change(WatchEvent{Since: since, Lasted: w.now().Sub(since)})
+			down, failures = false, 0
+		case err == nil:
+			failures = 0
+		default:
+			if failures == 0 {
+				since = w.now()
+			}
+			failures++
+			if !down && failures >= failAfter {
+				down = true
+				change(WatchEvent{Down: true, Since: since, Failures: failures, Error: oneLine(err.Error())})
+			}
+		}
+	}
+}
