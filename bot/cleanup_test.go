@@ -68,7 +68,8 @@ func (h *cleanupHarness) next(t *testing.T, method string, since int, want strin
 	for {
 		calls := h.API.Calls(method)
 		for _, c := range calls[min(since, len(calls)):] {
-			if strings.Contains(c.Params["text"], want) {
+			// Answered: a call is recorded before its MessageID is known.
+			if c.Answered && strings.Contains(c.Params["text"], want) {
 				return c
 			}
 		}
