@@ -1,12 +1,10 @@
 package main
 
 import (
-	"context"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/pgkeeper/pgkeeper/internal/logtest"
 	"github.com/pgkeeper/pgkeeper/internal/pgtest"
 	"github.com/pgkeeper/pgkeeper/internal/telegramtest"
 )
@@ -25,28 +23,9 @@ func TestServeWaitsForItsDatabase(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			url := pgtest.NewDB(t)
-			gate := pgtest.NewGate(t, url)
-			api := telegramtest.New(t)
-			env := map[string]string{"DATABASE_URL": gate.URL(), "PG_BIN_DIR": pgtest.BinDir(t), "BACKUP_DIR": t.TempDir(),
-				"TELEGRAM_BOT_TOKEN": api.Token, "TELEGRAM_API_URL": api.URL, "TELEGRAM_ADMIN_IDS": "1001", "TELEGRAM_CHAT_ID": alertChat,
-				"STARTUP_DB_WAIT": tc.wait, "BACKUP_SCHEDULE": "", "CLEANUP_SCHEDULE": "", "RESTORE_TEST_SCHEDULE": "", "SUMMARY_SCHEDULE": ""}
-			t.Chdir(t.TempDir())
-			ctx, cancel := context.WithCancel(context.Background())
-			var logs logtest.Buffer
-			done := make(chan int, 1)
 			start := time.Now()
-			go func() {
-				done <- run(ctx, []string{"serve"}, func(k string) (string, bool) { v, ok := env[k]; return v, ok }, &logs, &logs)
-			}()
-			defer func() {
-				cancel()
-				select {
-				case <-done:
-				case <-time.After(20 * time.Second):
-					t.Error("serve did not stop")
-				}
-			}()
+			s := startGatedServe(t, false, map[string]string{"STARTUP_DB_WAIT": tc.wait})
+			url, gate, api, logs := s.url, s.gate, s.api, s.logs
 			if tc.openAfter > 0 {
 				time.Sleep(tc.openAfter)
 				gate.Open()

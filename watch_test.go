@@ -1,12 +1,10 @@
 package main
 
 import (
-	"context"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/pgkeeper/pgkeeper/internal/logtest"
 	"github.com/pgkeeper/pgkeeper/internal/pgtest"
 	"github.com/pgkeeper/pgkeeper/internal/telegramtest"
 )
@@ -15,28 +13,8 @@ import (
 // the outbox delivers although the database that keeps it is the one down),
 // and its return is a message too, each once.
 func TestServeWatchesTheDatabase(t *testing.T) {
-	url := pgtest.NewDB(t)
-	gate := pgtest.NewGate(t, url)
-	gate.Open()
-	api := telegramtest.New(t)
-	env := map[string]string{"DATABASE_URL": gate.URL(), "PG_BIN_DIR": pgtest.BinDir(t), "BACKUP_DIR": t.TempDir(),
-		"TELEGRAM_BOT_TOKEN": api.Token, "TELEGRAM_API_URL": api.URL, "TELEGRAM_ADMIN_IDS": "1001", "TELEGRAM_CHAT_ID": alertChat,
-		"DB_WATCH_INTERVAL": "200ms", "BACKUP_SCHEDULE": "", "CLEANUP_SCHEDULE": "", "RESTORE_TEST_SCHEDULE": "", "SUMMARY_SCHEDULE": ""}
-	t.Chdir(t.TempDir())
-	ctx, cancel := context.WithCancel(context.Background())
-	var logs logtest.Buffer
-	done := make(chan int, 1)
-	go func() {
-		done <- run(ctx, []string{"serve"}, func(k string) (string, bool) { v, ok := env[k]; return v, ok }, &logs, &logs)
-	}()
-	defer func() {
-		cancel()
-		select {
-		case <-done:
-		case <-time.After(20 * time.Second):
-			t.Error("serve did not stop")
-		}
-	}()
+	s := startGatedServe(t, true, map[string]string{"DB_WATCH_INTERVAL": "200ms"})
+	gate, api, logs := s.gate, s.api, s.logs
 	api.WaitArrived(t, "getUpdates", nil, 30*time.Second)
 
 	gate.Close()
