@@ -61,8 +61,11 @@ func (w *Watch) Run(ctx context.Context, change func(WatchEvent)) {
 			return
 		case <-tick.C:
 		}
+		// A connection of its own, not one from the pool: heavy jobs may hold
+		// the pool's connections for minutes, which is no outage, and a full
+		// max_connections is one even while pgkeeper's pool is connected.
 		cctx, cancel := context.WithTimeout(ctx, min(w.Interval, watchCheckTimeout))
-		_, err := w.DB.Ping(cctx)
+		err := w.DB.PingNew(cctx)
 		cancel()
 		if ctx.Err() != nil {
 			return

@@ -106,6 +106,22 @@ func (db *DB) Ping(ctx context.Context) (time.Duration, error) {
 	return time.Since(start), nil
 }
 
+// PingNew opens a connection of its own, runs SELECT 1 and closes it: what
+// the database's other clients meet when they connect (a full
+// max_connections included), whatever pgkeeper's own pool holds.
+func (db *DB) PingNew(ctx context.Context) error {
+	conn, err := pgx.ConnectConfig(ctx, db.cfg.ConnConfig.Copy())
+	if err != nil {
+		return fmt.Errorf("connect: %w", err)
+	}
+	defer conn.Close(context.WithoutCancel(ctx))
+	var one int
+	if err := conn.QueryRow(ctx, "SELECT 1").Scan(&one); err != nil {
+		return fmt.Errorf("select 1: %w", err)
+	}
+	return nil
+}
+
 // PoolStats is how much of the pool is in use.
 type PoolStats struct {
 	InUse, Max int
