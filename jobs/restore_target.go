@@ -151,9 +151,8 @@ func (t *RestoreTest) preflight(ctx context.Context, m Manifest, recovering bool
 	if err != nil {
 		return tg, fmt.Errorf("restore server unreachable: %w", err)
 	}
-	if via.SameDatabase(tg.live) {
-		return tg, fmt.Errorf("%w: RESTORE_DATABASE_URL reaches %s on %s, the database pgkeeper guards: point it at the server's maintenance database (postgres)",
-			ErrLiveDatabase, via.Database, tg.server.Host())
+	if err := refuseLive(via, tg.live, tg.server); err != nil {
+		return tg, err
 	}
 	num, err := tg.server.ServerVersion(ctx)
 	if err != nil {
@@ -218,6 +217,16 @@ func jobName(opts RestoreOptions) string {
 		return "restore into " + opts.Into
 	}
 	return "restore test"
+}
+
+// refuseLive is the error when the restore server's connection (via) reaches
+// the live database itself.
+func refuseLive(via, live store.Identity, srv *store.Server) error {
+	if !via.SameDatabase(live) {
+		return nil
+	}
+	return fmt.Errorf("%w: RESTORE_DATABASE_URL reaches %s on %s, the database pgkeeper guards: point it at the server's maintenance database (postgres)",
+		ErrLiveDatabase, via.Database, srv.Host())
 }
 
 // serverFree measures the server's data directory when it is on this machine
@@ -309,9 +318,10 @@ func (t *RestoreTest) CheckTarget(ctx context.Context) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("restore server unreachable: %w", err)
 	}
-	if live, err := t.DB.Identity(ctx); err == nil && via.SameDatabase(live) {
-		return "", fmt.Errorf("%w: RESTORE_DATABASE_URL reaches %s on %s, the database pgkeeper guards: point it at the server's maintenance database (postgres)",
-			ErrLiveDatabase, via.Database, srv.Host())
+	if live, err := t.DB.Identity(ctx); err == nil {
+		if err := refuseLive(via, live, srv); err != nil {
+			return "", err
+		}
 	}
 	role, ok, err := srv.MayCreateDatabases(ctx)
 	if err != nil {
