@@ -52,9 +52,10 @@ func (w *Watch) Run(ctx context.Context, change func(WatchEvent)) {
 	}
 	tick := time.NewTicker(w.Interval)
 	defer tick.Stop()
+	// failures counts failed checks in a row; at failAfter or more the
+	// database is down.
 	var failures int
 	var since time.Time
-	down := false
 	for {
 		select {
 		case <-ctx.Done():
@@ -71,18 +72,17 @@ func (w *Watch) Run(ctx context.Context, change func(WatchEvent)) {
 			return
 		}
 		switch {
-		case err == nil && down:
-			change(WatchEvent{Since: since, Lasted: w.now().Sub(since)})
-			down, failures = false, 0
 		case err == nil:
+			if failures >= failAfter {
+				change(WatchEvent{Since: since, Lasted: w.now().Sub(since)})
+			}
 			failures = 0
 		default:
 			if failures == 0 {
 				since = w.now()
 			}
 			failures++
-			if !down && failures >= failAfter {
-				down = true
+			if failures == failAfter {
 				change(WatchEvent{Down: true, Since: since, Failures: failures, Error: oneLine(err.Error())})
 			}
 		}
