@@ -47,10 +47,9 @@ func backup(ctx context.Context, a *app, args []string) int {
 		fmt.Fprintln(a.stderr, "pgkeeper backup:", a.red.String(err.Error()))
 		return exitFailed
 	}
-	if r.CopyFailed() {
+	if cerr := r.CopyError(); cerr != nil {
 		// The backup is good; its copy off this machine is not: cron and
 		// the chat must hear of it all the same.
-		cerr := fmt.Errorf("BACKUP_COPY_COMMAND failed: %s", r.Copy.Detail)
 		a.alertFromShell(ctx, "backup copy", cerr, render.Backup(r, render.HTML))
 		fmt.Fprintln(a.stderr, "pgkeeper backup: verified and kept here, but", a.red.String(cerr.Error()))
 		return exitFailed

@@ -72,10 +72,10 @@ func waitedNote(waited time.Duration) string {
 func (a *app) scheduledBackup(notify func(context.Context, string) error, note string) func(context.Context, time.Duration) error {
 	return func(ctx context.Context, waited time.Duration) error {
 		r, err := a.backupJob().Run(ctx, jobs.BackupOptions{Trigger: jobs.TriggerSchedule}, nil)
-		if r.CopyFailed() {
+		if cerr := r.CopyError(); cerr != nil {
 			// A good backup whose copy off the machine failed: the report
 			// says so in the chat; Sentry hears of it as a failure too.
-			a.capture(jobs.TriggerSchedule)("backup copy", fmt.Errorf("BACKUP_COPY_COMMAND failed: %s", r.Copy.Detail))
+			a.capture(jobs.TriggerSchedule)("backup copy", cerr)
 		}
 		return a.reportScheduled(ctx, notify, "backup", note+waitedNote(waited), err,
 			render.Backup(r, render.HTML), render.BackupBrief(r), len(r.Warnings) > 0)

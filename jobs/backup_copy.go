@@ -84,25 +84,28 @@ func copyEnv(hide []string, dir string, m Manifest) []string {
 	)
 }
 
-// recordCopy runs the copy command when one is set, records its outcome in
-// the report and the manifest, and warns when it failed: the backup itself
-// is verified and kept here either way.
+// recordCopy runs the copy command, records its outcome in the report and
+// the manifest, and warns when it failed: the backup itself is verified and
+// kept here either way.
 func (b *Backup) recordCopy(ctx context.Context, r *BackupReport) {
-	if b.Config.CopyCommand == "" {
-		return
-	}
 	o := b.copyOff(ctx, r.Manifest)
 	r.Copy = &o
 	r.Manifest.Copy = &o
 	if err := SaveManifest(b.Config.Dir, r.Manifest); err != nil {
 		r.Warnings = append(r.Warnings, Finding{Level: LevelWarn, Text: "record the copy in the manifest: " + oneLine(err.Error())})
 	}
-	if !o.OK {
-		r.Warnings = append(r.Warnings, Finding{Level: LevelWarn, Text: "BACKUP_COPY_COMMAND failed: " + o.Detail +
+	if err := r.CopyError(); err != nil {
+		r.Warnings = append(r.Warnings, Finding{Level: LevelWarn, Text: err.Error() +
 			". The backup is verified and kept here, but has no copy off this machine: fix the command, or copy " +
 			r.Manifest.DumpFile() + " by hand"})
 	}
 }
 
-// CopyFailed reports whether the copy command ran and failed.
-func (r BackupReport) CopyFailed() bool { return r.Copy != nil && !r.Copy.OK }
+// CopyError is the copy command's failure, nil when it succeeded or none
+// ran: what the report, the shell and Sentry say of it.
+func (r BackupReport) CopyError() error {
+	if r.Copy == nil || r.Copy.OK {
+		return nil
+	}
+	return fmt.Errorf("BACKUP_COPY_COMMAND failed: %s", r.Copy.Detail)
+}

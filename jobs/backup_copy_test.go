@@ -44,7 +44,7 @@ func TestBackupCopyCommand(t *testing.T) {
 			if err != nil || !r.OK() {
 				t.Fatalf("the backup failed: %v", err)
 			}
-			if r.Copy == nil || r.Copy.OK != tt.wantOK || !strings.Contains(r.Copy.Detail, tt.words) || r.CopyFailed() == tt.wantOK {
+			if r.Copy == nil || r.Copy.OK != tt.wantOK || !strings.Contains(r.Copy.Detail, tt.words) || (r.CopyError() != nil) == tt.wantOK {
 				t.Fatalf("copy outcome %+v, want ok %v saying %q", r.Copy, tt.wantOK, tt.words)
 			}
 			warned := strings.Contains(findingsText(r.Warnings), "BACKUP_COPY_COMMAND failed")
@@ -119,7 +119,7 @@ func TestBackupCopyCancelled(t *testing.T) {
 	case <-time.After(20 * time.Second):
 		t.Fatal("the backup did not return after its copy was cancelled")
 	}
-	if res.err != nil || !res.r.OK() || !res.r.CopyFailed() {
+	if res.err != nil || !res.r.OK() || res.r.CopyError() == nil {
 		t.Fatalf("backup %v, copy %+v: want a verified backup whose copy failed", res.err, res.r.Copy)
 	}
 	// The upload's child is gone too: no process, or a zombie waiting for
