@@ -4,7 +4,6 @@ package config
 
 import (
 	"log/slog"
-	"strings"
 	"time"
 
 	"github.com/pgkeeper/pgkeeper/store"
@@ -125,7 +124,7 @@ func Load(env Lookup) (Config, error) {
 	c.PoolThreshold = r.share("DB_POOL_USAGE_THRESHOLD", DefaultPoolThreshold)
 	c.RetentionDays = r.positiveInt("DB_CLEANUP_RETENTION_DAYS", DefaultRetentionDays)
 	c.BackupDir = r.str("BACKUP_DIR", DefaultBackupDir)
-	c.BackupCopy = strings.TrimSpace(r.str("BACKUP_COPY_COMMAND", ""))
+	c.BackupCopy = r.str("BACKUP_COPY_COMMAND", "")
 	c.PGBinDir = r.dir("PG_BIN_DIR")
 	c.SentryDSN = r.sentryDSN("SENTRY_DSN")
 	c.LogLevel = r.logLevel("LOG_LEVEL", DefaultLogLevel)

@@ -177,30 +177,27 @@ func (r *reader) optionalDatabaseURL(name string) string {
 }
 
 func (r *reader) duration(name string, def time.Duration) time.Duration {
+	return r.positiveDuration(name, r.get(name, ""), def, "like 10m or 1h30m")
+}
+
+// durationOrOff is a duration, where "off" (or 0) turns the feature off (0).
+func (r *reader) durationOrOff(name string, def time.Duration) time.Duration {
 	v := r.get(name, "")
+	if v == "off" || v == "0" {
+		return 0
+	}
+	return r.positiveDuration(name, v, def, "like 30s or 2m, nor off")
+}
+
+// positiveDuration parses v (def when empty); anything but a positive
+// duration is a problem, described with hint.
+func (r *reader) positiveDuration(name, v string, def time.Duration, hint string) time.Duration {
 	if v == "" {
 		return def
 	}
 	d, err := time.ParseDuration(v)
 	if err != nil || d <= 0 {
-		r.bad(name, "%q is not a duration like 10m or 1h30m", v)
-		return def
-	}
-	return d
-}
-
-// durationOrOff is a duration, where "off" (or 0) turns the feature off (0).
-func (r *reader) durationOrOff(name string, def time.Duration) time.Duration {
-	v := strings.TrimSpace(r.get(name, ""))
-	switch v {
-	case "":
-		return def
-	case "off", "0":
-		return 0
-	}
-	d, err := time.ParseDuration(v)
-	if err != nil || d <= 0 {
-		r.bad(name, "%q is not a duration like 30s or 2m, nor off", v)
+		r.bad(name, "%q is not a duration %s", v, hint)
 		return def
 	}
 	return d
