@@ -41,11 +41,7 @@ func NewGate(tb testing.TB, dbURL string) *Gate {
 	go g.serve(target)
 	tb.Cleanup(func() {
 		ln.Close()
-		g.mu.Lock()
-		for _, c := range g.conns {
-			c.Close()
-		}
-		g.mu.Unlock()
+		g.Close()
 		g.wg.Wait()
 	})
 	return g
