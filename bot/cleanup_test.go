@@ -64,20 +64,9 @@ func (h *cleanupHarness) count(t *testing.T, where string) int64 {
 // text contains want.
 func (h *cleanupHarness) next(t *testing.T, method string, since int, want string) telegramtest.Call {
 	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		calls := h.API.Calls(method)
-		for _, c := range calls[min(since, len(calls)):] {
-			// Answered: a call is recorded before its MessageID is known.
-			if c.Answered && strings.Contains(c.Params["text"], want) {
-				return c
-			}
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("no %s with %q after the first %d", method, want, since)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	return h.API.WaitCallAfter(t, method, since, func(c telegramtest.Call) bool {
+		return strings.Contains(c.Params["text"], want)
+	}, 30*time.Second)
 }
 
 // preview sends /cleanup and returns the preview message with its buttons.

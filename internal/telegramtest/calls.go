@@ -60,7 +60,14 @@ func (s *Server) SentContaining(part string) int {
 // the test's goroutine.
 func (s *Server) WaitCall(tb testing.TB, method string, match func(Call) bool, timeout time.Duration) Call {
 	tb.Helper()
-	return s.waitCall(tb, method, func(c Call) bool { return c.Answered && (match == nil || match(c)) }, timeout)
+	return s.WaitCallAfter(tb, method, 0, match, timeout)
+}
+
+// WaitCallAfter is WaitCall among the calls of method after the first since
+// of them: for a test that counted the calls before it acted.
+func (s *Server) WaitCallAfter(tb testing.TB, method string, since int, match func(Call) bool, timeout time.Duration) Call {
+	tb.Helper()
+	return s.waitCall(tb, method, since, func(c Call) bool { return c.Answered && (match == nil || match(c)) }, timeout)
 }
 
 // WaitCount waits until n answered calls of method ("*": any) were made, and
@@ -69,44 +76,50 @@ func (s *Server) WaitCall(tb testing.TB, method string, match func(Call) bool, t
 // came last.
 func (s *Server) WaitCount(tb testing.TB, method string, n int, timeout time.Duration) {
 	tb.Helper()
-	deadline := time.Now().Add(timeout)
-	for {
-		got := 0
+	var got int
+	s.poll(tb, timeout, func() bool {
+		got = 0
 		for _, c := range s.Calls(method) {
 			if c.Answered {
 				got++
 			}
 		}
-		if got >= n {
-			return
-		}
-		if time.Now().After(deadline) {
-			tb.Fatalf("telegramtest: %d %s calls answered within %v, want %d; calls seen:\n%s", got, method, timeout, n, s.describe())
-			return
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
+		return got >= n
+	}, func() string { return fmt.Sprintf("%d %s calls answered within %v, want %d", got, method, timeout, n) })
 }
 
 // WaitArrived is WaitCall for calls still being answered, such as a long
 // poll in progress.
 func (s *Server) WaitArrived(tb testing.TB, method string, match func(Call) bool, timeout time.Duration) Call {
 	tb.Helper()
-	return s.waitCall(tb, method, func(c Call) bool { return match == nil || match(c) }, timeout)
+	return s.waitCall(tb, method, 0, func(c Call) bool { return match == nil || match(c) }, timeout)
 }
 
-func (s *Server) waitCall(tb testing.TB, method string, match func(Call) bool, timeout time.Duration) Call {
+func (s *Server) waitCall(tb testing.TB, method string, since int, match func(Call) bool, timeout time.Duration) Call {
 	tb.Helper()
-	deadline := time.Now().Add(timeout)
-	for {
-		for _, c := range s.Calls(method) {
+	var found Call
+	s.poll(tb, timeout, func() bool {
+		calls := s.Calls(method)
+		for _, c := range calls[min(since, len(calls)):] {
 			if match(c) {
-				return c
+				found = c
+				return true
 			}
 		}
+		return false
+	}, func() string { return fmt.Sprintf("no matching %s call within %v", method, timeout) })
+	return found
+}
+
+// poll tries until try holds, or fails the test with failure's words and a
+// listing of the calls seen.
+func (s *Server) poll(tb testing.TB, timeout time.Duration, try func() bool, failure func() string) {
+	tb.Helper()
+	deadline := time.Now().Add(timeout)
+	for !try() {
 		if time.Now().After(deadline) {
-			tb.Fatalf("telegramtest: no matching %s call within %v; calls seen:\n%s", method, timeout, s.describe())
-			return Call{}
+			tb.Fatalf("telegramtest: %s; calls seen:\n%s", failure(), s.describe())
+			return
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
