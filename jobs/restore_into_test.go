@@ -11,17 +11,6 @@ import (
 	"github.com/pgkeeper/pgkeeper/store"
 )
 
-// adminServer reaches the test server's maintenance database, to look at and
-// drop the databases a recovery makes.
-func adminServer(t *testing.T) *store.Server {
-	t.Helper()
-	srv, err := store.OpenServer(pgtest.AdminURL(t), "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return srv
-}
-
 func dbExists(t *testing.T, name string) bool {
 	t.Helper()
 	ok, err := adminServer(t).DatabaseExists(context.Background(), name)

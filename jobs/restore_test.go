@@ -34,14 +34,21 @@ func backedUp(t *testing.T, seed pgtest.Seed) (url, dir string, m jobs.Manifest)
 	return url, dir, r.Manifest
 }
 
-// scratchLeft lists the scratch databases of url's database still on the server.
-func scratchLeft(t *testing.T, url string) []string {
+// adminServer reaches the test server's maintenance database, to make, look
+// at and drop the databases restore tests and recoveries deal with.
+func adminServer(t *testing.T) *store.Server {
 	t.Helper()
 	srv, err := store.OpenServer(pgtest.AdminURL(t), "")
 	if err != nil {
 		t.Fatal(err)
 	}
-	found, err := srv.ScratchDatabases(context.Background(), dbNameOf(url))
+	return srv
+}
+
+// scratchLeft lists the scratch databases of url's database still on the server.
+func scratchLeft(t *testing.T, url string) []string {
+	t.Helper()
+	found, err := adminServer(t).ScratchDatabases(context.Background(), dbNameOf(url))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -214,10 +221,7 @@ func TestRestoreManifestDisagrees(t *testing.T) {
 func TestRestoreSweepsLeftovers(t *testing.T) {
 	url, dir, _ := backedUp(t, pgtest.Seed{Companies: 1, Keys: 500, Days: 10})
 	now := time.Now()
-	srv, err := store.OpenServer(pgtest.AdminURL(t), "")
-	if err != nil {
-		t.Fatal(err)
-	}
+	srv := adminServer(t)
 	live := dbNameOf(url)
 	old, young := store.ScratchName(live, now.Add(-2*time.Hour)), store.ScratchName(live, now.Add(-10*time.Minute))
 	for _, name := range []string{old, young} {
