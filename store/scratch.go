@@ -108,16 +108,20 @@ func (s *Server) ServerVersion(ctx context.Context) (int, error) {
 func (s *Server) DataDirectory(ctx context.Context) string {
 	var dir string
 	_ = s.with(ctx, func(c *pgx.Conn) error {
-		return c.QueryRow(ctx, "SELECT current_setting('data_directory')").Scan(&dir)
+		return c.QueryRow(ctx, dataDirectorySQL).Scan(&dir)
 	})
 	return dir
 }
+
+// dataDirectorySQL reads the data directory: superusers and
+// pg_read_all_settings may, others get an error.
+const dataDirectorySQL = "SELECT current_setting('data_directory')"
 
 // DataDirectory is the server's data directory, or "" when the role may not
 // read it.
 func (db *DB) DataDirectory(ctx context.Context) string {
 	var dir string
-	_ = db.pool.QueryRow(ctx, "SELECT current_setting('data_directory')").Scan(&dir)
+	_ = db.pool.QueryRow(ctx, dataDirectorySQL).Scan(&dir)
 	return dir
 }
 
