@@ -135,10 +135,13 @@ func TestSchedulerRecordsGivingUpOnce(t *testing.T) {
 			t.Fatal(err)
 		}
 		runs = runs[:0]
+		ended := true
 		for _, r := range rep.Runs {
 			runs = append(runs, r.Job+" "+r.Outcome+" "+r.Error)
+			ended = ended && !r.Running()
 		}
-		if len(runs) > 0 {
+		// The row exists from the run's start: wait for its end.
+		if len(runs) > 0 && ended {
 			break
 		}
 		time.Sleep(20 * time.Millisecond)
