@@ -151,6 +151,9 @@ func (a *app) backupJob() jobs.RecordedBackup {
 	return jobs.RecordedBackup{Backup: a.plainBackupJob(), History: a.hist}
 }
 
+// catalog is the guarded database's backups in BACKUP_DIR.
+func (a *app) catalog() jobs.Catalog { return jobs.Catalog{Dir: a.cfg.BackupDir, DB: a.db} }
+
 func (a *app) plainBackupJob() *jobs.Backup {
 	c := a.cfg
 	return &jobs.Backup{DB: a.db, Config: jobs.BackupConfig{

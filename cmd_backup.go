@@ -57,17 +57,35 @@ func backup(ctx context.Context, a *app, args []string) int {
 	return exitOK
 }
 
-// backups lists the verified backups.
+// backups lists the verified backups and the broken ones; --prune-broken
+// removes the broken ones' files, once confirmed with --yes.
 func backups(ctx context.Context, a *app, args []string) int {
-	if !flags(a, "backups", args, func(*flag.FlagSet) {}) {
+	var prune, yes bool
+	if !flags(a, "backups", args, func(fs *flag.FlagSet) {
+		fs.BoolVar(&prune, "prune-broken", false, "remove broken backups (with --yes)")
+		fs.BoolVar(&yes, "yes", false, "confirm --prune-broken")
+	}) {
 		return exitUsage
 	}
-	list, err := jobs.ListBackups(a.cfg.BackupDir)
+	if yes && !prune {
+		fmt.Fprintf(a.stderr, "pgkeeper backups: --yes confirms --prune-broken, and there is nothing else to confirm\n\n%s", usage)
+		return exitUsage
+	}
+	if prune {
+		r, err := a.catalog().PruneBroken(ctx, !yes, jobs.TriggerShell, time.Now())
+		fmt.Fprintln(a.stdout, render.PruneBroken(r, render.Plain))
+		if err != nil {
+			fmt.Fprintln(a.stderr, "pgkeeper backups:", a.red.String(err.Error()))
+			return exitFailed
+		}
+		return exitOK
+	}
+	l, err := a.catalog().List(ctx)
 	if err != nil {
 		fmt.Fprintln(a.stderr, "pgkeeper backups:", err)
 		return exitFailed
 	}
 	free, _ := jobs.FreeBytes(a.cfg.BackupDir)
-	fmt.Fprintln(a.stdout, render.Backups(list, free, time.Now(), render.Plain))
+	fmt.Fprintln(a.stdout, render.Backups(l, free, time.Now(), render.Plain))
 	return exitOK
 }

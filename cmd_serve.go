@@ -78,7 +78,7 @@ func serve(ctx context.Context, a *app, args []string) int {
 	}, bot.Jobs{
 		Status:      a.statusJob(),
 		Backup:      a.backupJob(),
-		BackupDir:   a.cfg.BackupDir,
+		Backups:     a.catalog(),
 		Capture:     a.capture("chat"),
 		Notify:      notify,
 		RestoreTest: a.restoreJob(),

@@ -31,7 +31,9 @@ Usage:
   pgkeeper status      the /status report as plain text; exit 0 healthy, 1 warning, 2 critical
   pgkeeper backup [--dry-run]
                        make a verified backup now; exit 1 on failure
-  pgkeeper backups     list the verified backups
+  pgkeeper backups [--prune-broken [--yes]]
+                       list the verified backups and the broken ones; --prune-broken shows what it
+                       would remove of the broken ones, --yes removes it
   pgkeeper restore-test [--backup NAME]
                        restore a backup into a scratch database, verify it, report RTO/RPO; exit 1 on failure
   pgkeeper restore --into NEW_DB [--backup NAME] [--yes]

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	neturl "net/url"
 	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -279,5 +280,42 @@ func TestShellStatusReadsHistoryWithoutWriting(t *testing.T) {
 	}
 	if after := pgtest.QueryInt(t, url, samples); after != before {
 		t.Errorf("status stored %d samples, want none", after-before)
+	}
+}
+
+// A broken backup shows in `pgkeeper backups`, and --prune-broken removes it
+// only with --yes.
+func TestPruneBrokenShell(t *testing.T) {
+	url := pgtest.NewBaileysDB(t, pgtest.Seed{Companies: 1, Keys: 100, Days: 40})
+	dir := t.TempDir()
+	env := map[string]string{"DATABASE_URL": url, "PG_BIN_DIR": pgtest.BinDir(t), "BACKUP_DIR": dir}
+	if code, out, errOut := runCLI(t, env, "backup"); code != 0 {
+		t.Fatalf("backup: exit %d\n%s\n%s", code, out, errOut)
+	}
+	manifests, _ := filepath.Glob(filepath.Join(dir, "*.manifest.json"))
+	if len(manifests) != 1 {
+		t.Fatalf("manifests: %v", manifests)
+	}
+	os.WriteFile(manifests[0], []byte("{"), 0o600)
+	count := func() int { all, _ := os.ReadDir(dir); return len(all) }
+	before := count()
+	steps := []struct {
+		args     []string
+		wantCode int
+		wantOut  string
+		wantErr  string
+		files    int
+	}{
+		{[]string{"backups"}, 0, "Broken · 1", "", before},
+		{[]string{"backups", "--yes"}, 2, "", "--yes confirms --prune-broken", before},
+		{[]string{"backups", "--prune-broken"}, 0, "1 broken backups would be removed", "", before},
+		{[]string{"backups", "--prune-broken", "--yes"}, 0, "Removed 1 broken backups", "", 0},
+		{[]string{"backups"}, 0, "Backups · 0", "", 0},
+	}
+	for _, s := range steps {
+		code, out, errOut := runCLI(t, env, s.args...)
+		if code != s.wantCode || !strings.Contains(out, s.wantOut) || !strings.Contains(errOut, s.wantErr) || count() != s.files {
+			t.Fatalf("%v: exit %d (want %d), %d files (want %d)\nstdout:\n%s\nstderr:\n%s", s.args, code, s.wantCode, count(), s.files, out, errOut)
+		}
 	}
 }

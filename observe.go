@@ -73,7 +73,8 @@ func (a *app) seedMetrics(ctx context.Context, m *metrics.Metrics) {
 	} else if !errors.Is(err, jobs.ErrNoHistory) {
 		a.log.Warn("metrics: cannot read the run history", "err", a.red.Error(err))
 	}
-	if list, err := jobs.ListBackups(a.cfg.BackupDir); err == nil {
+	if l, err := a.catalog().List(ctx); err == nil {
+		list := l.Backups
 		if len(list) > 0 {
 			m.ObserveBackup(list[0])
 		}

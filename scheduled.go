@@ -162,7 +162,8 @@ func (a *app) catchUp(ctx context.Context, notify func(context.Context, string) 
 	if err != nil {
 		return
 	}
-	list, _ := jobs.ListBackups(a.cfg.BackupDir)
+	l, _ := a.catalog().List(ctx)
+	list := l.Backups
 	var why string
 	switch {
 	case len(list) == 0:

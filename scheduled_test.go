@@ -163,7 +163,8 @@ func TestCatchUpBackup(t *testing.T) {
 	a, api, notify := serveApp(t, map[string]string{"NOTIFY_SUCCESS": "brief"})
 	ctx := t.Context()
 	a.catchUp(ctx, notify)
-	list, err := jobs.ListBackups(a.cfg.BackupDir)
+	l, err := a.catalog().List(ctx)
+	list := l.Backups
 	if err != nil || len(list) != 1 {
 		t.Fatalf("after the catch-up: %d backups, %v", len(list), err)
 	}
@@ -172,8 +173,8 @@ func TestCatchUpBackup(t *testing.T) {
 		t.Fatalf("the catch-up said:\n%s", got[0])
 	}
 	a.catchUp(ctx, notify)
-	if list, _ := jobs.ListBackups(a.cfg.BackupDir); len(list) != 1 {
-		t.Fatalf("a second catch-up with a fresh backup made %d backups", len(list))
+	if l, _ := a.catalog().List(ctx); len(l.Backups) != 1 {
+		t.Fatalf("a second catch-up with a fresh backup made %d backups", len(l.Backups))
 	}
 	runs, _ := a.hist.Report(ctx, 10)
 	if len(runs.Runs) != 1 || runs.Runs[0].Job != "backup" || runs.Runs[0].Trigger != jobs.TriggerSchedule || runs.Runs[0].Outcome != "ok" {

@@ -34,9 +34,9 @@ type Settings struct {
 
 // Jobs are what the bot's commands run.
 type Jobs struct {
-	Status    handlers.Statuser
-	Backup    handlers.Backupper
-	BackupDir string
+	Status  handlers.Statuser
+	Backup  handlers.Backupper
+	Backups handlers.BackupLister
 	// Capture sends a failed job's error to Sentry (nil: off).
 	Capture func(component string, err error)
 	// Notify queues a message for the alert chat (the outbox); nil: sent

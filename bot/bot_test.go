@@ -35,7 +35,7 @@ func realJobs(t *testing.T, seed pgtest.Seed) (bot.Jobs, string) {
 	}}
 	backup := &jobs.Backup{DB: db, Config: jobs.BackupConfig{DatabaseURL: url, Dir: dir, PGBinDir: pgtest.BinDir(t),
 		Retention: jobs.Retention{KeepDaily: 7, KeepMonthly: 4}, DropWarn: 0.2}}
-	return bot.Jobs{Status: status, Backup: backup, BackupDir: dir}, url
+	return bot.Jobs{Status: status, Backup: backup, Backups: jobs.Catalog{Dir: dir, DB: db}}, url
 }
 
 func TestStatusEndToEnd(t *testing.T) {

@@ -40,7 +40,7 @@ func startCleanup(t *testing.T, keys int, wrap func(*jobs.Cleanup) bot.Jobs, sto
 		FROM whatsapp_auth a WHERE a.company_id = k.company_id
 		  AND k.key_type = 'pre-key' AND k.key_id = ((a.creds->>'nextPreKeyId')::bigint - 1)::text`)
 	now := time.Now().Truncate(time.Second)
-	cfg := jobs.DefaultCleanupConfig(filepath.Join(j.BackupDir, "undo"))
+	cfg := jobs.DefaultCleanupConfig(filepath.Join(j.Backups.(jobs.Catalog).Dir, "undo"))
 	cfg.BatchSize = 50 // several batches, so a Stop lands between two
 	c := &jobs.Cleanup{DB: j.Status.(*jobs.Status).DB, Config: cfg, Now: func() time.Time { return now }}
 	j.Cleanup = c

@@ -17,7 +17,7 @@ func TestRestoreTestEndToEnd(t *testing.T) {
 	if _, err := j.Backup.Run(context.Background(), jobs.BackupOptions{Trigger: "test"}, nil); err != nil {
 		t.Fatal(err)
 	}
-	j.RestoreTest = &jobs.RestoreTest{DB: j.Status.(*jobs.Status).DB, Config: jobs.RestoreConfig{DatabaseURL: url, BackupDir: j.BackupDir, PGBinDir: pgtest.BinDir(t)}}
+	j.RestoreTest = &jobs.RestoreTest{DB: j.Status.(*jobs.Status).DB, Config: jobs.RestoreConfig{DatabaseURL: url, BackupDir: j.Backups.(jobs.Catalog).Dir, PGBinDir: pgtest.BinDir(t)}}
 	h := bottest.Start(t, j, nil)
 
 	// Cancel: nothing runs.

@@ -13,7 +13,7 @@ func (b *Bot) routes(j Jobs) {
 	b.tb.Use(b.recoverer, b.adminOnly, b.track)
 	b.command("status", "database health, table sizes, key ages, tools, backup space", handlers.Status(b.ctx, j.Status))
 	b.command("backup", "make a verified backup now; /backup dry shows what it would do", handlers.Backup(b.ctx, j.Backup, b.alerter(j.Capture)))
-	b.command("backups", "the verified backups, newest first, and free space", handlers.Backups(j.BackupDir))
+	b.command("backups", "the verified backups, newest first, and free space", handlers.Backups(b.ctx, j.Backups))
 	store := j.Confirm
 	if store == nil {
 		store = confirm.New(confirm.DefaultTTL, nil)

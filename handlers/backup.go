@@ -56,15 +56,21 @@ func Backup(ctx context.Context, b Backupper, alert Alert) tele.HandlerFunc {
 	}
 }
 
-// Backups answers /backups with the verified backups, newest first.
-func Backups(dir string) tele.HandlerFunc {
+// BackupLister lists one database's backups (jobs.Catalog).
+type BackupLister interface {
+	List(ctx context.Context) (jobs.Listing, error)
+}
+
+// Backups answers /backups with the verified backups, newest first, and the
+// broken ones with their reasons.
+func Backups(ctx context.Context, b BackupLister) tele.HandlerFunc {
 	return func(c tele.Context) error {
-		list, err := jobs.ListBackups(dir)
+		l, err := b.List(ctx)
 		if err != nil {
 			return err
 		}
-		free, _ := jobs.FreeBytes(dir)
-		return replyHTML(c, render.Backups(list, free, time.Now(), render.HTML))
+		free, _ := jobs.FreeBytes(l.Dir)
+		return replyHTML(c, render.Backups(l, free, time.Now(), render.HTML))
 	}
 }
 

@@ -131,12 +131,12 @@ func (b *Backup) Run(ctx context.Context, opts BackupOptions, progress func(Back
 		return r, r.fail("preflight", err)
 	}
 	r.FreeBytes, r.Estimate = pre.free, pre.estimate
-	existing, err := ListBackups(b.Config.Dir)
-	if err != nil {
-		return r, r.fail("list backups", err)
-	}
+	// Only this database's backups from this server: another's, in a shared
+	// BACKUP_DIR, are never compared with, counted or deleted.
+	existing := pre.listing.Backups
 	m := Manifest{
-		Format: manifestFormat, Name: backupName(b.DB.Database(), start), Database: b.DB.Database(), Host: b.DB.Host(),
+		Format: manifestFormat, Name: freeName(b.Config.Dir, b.DB.Database(), start), Database: b.DB.Database(), Host: b.DB.Host(),
+		SystemID:      pre.origin.SystemID,
 		ServerVersion: pre.server.String(), ServerVersionNum: pre.serverNum, PgDumpVersion: pre.dump.Version.String(),
 		Start: start, Compression: compressionName, Kind: KindFor(existing, start, b.location()), Trigger: opts.Trigger,
 	}
@@ -147,9 +147,16 @@ func (b *Backup) Run(ctx context.Context, opts BackupOptions, progress func(Back
 		r.tally()
 		return r, nil
 	}
-	r.Swept = sweepLeftovers(b.Config.Dir)
+	r.Swept = sweepLeftovers(b.Config.Dir, m.Database)
 
-	m, stats, err := b.dumpAndCount(ctx, m, pre, progress, start)
+	// The temporary dump stays open, and so locked against other runs'
+	// sweeps, until it is renamed into place or moved to failed/.
+	tmp, err := createTemp(r.Path + tmpSuffix)
+	if err != nil {
+		return r, r.fail("pg_dump", writeError(err))
+	}
+	defer tmp.Close()
+	m, stats, err := b.dumpAndCount(ctx, tmp, m, pre, progress, start)
 	if err != nil {
 		r.Manifest = m
 		r.KeptAs = keepFailedDump(b.Config.Dir, r.Path+tmpSuffix, m, nil)
@@ -195,7 +202,7 @@ func (b *Backup) Run(ctx context.Context, opts BackupOptions, progress func(Back
 
 	step("applying retention")
 	r.Retention = b.Config.Retention.Apply(append([]Manifest{m}, existing...))
-	r.Deleted = deleteExpired(b.Config.Dir, r.Retention)
+	r.Deleted = deleteExpired(b.Config.Dir, m.Database, r.Retention)
 	r.tally()
 	return r, nil
 }
@@ -236,6 +243,8 @@ type preflightResult struct {
 	env                    []string
 	free, estimate         int64
 	dbBytes                int64
+	origin                 Origin
+	listing                Listing
 }
 
 // preflight refuses, before writing anything, a pg_dump that cannot dump this
@@ -247,6 +256,10 @@ func (b *Backup) preflight(ctx context.Context) (preflightResult, error) {
 		return p, fmt.Errorf("database unreachable: %w", err)
 	}
 	p.serverNum, p.server = num, pgversion.FromNum(num)
+	p.origin = Origin{Database: b.DB.Database()}
+	if p.origin.SystemID, err = b.DB.SystemIdentifier(ctx); err != nil {
+		return p, fmt.Errorf("database unreachable: %w", err)
+	}
 	for _, t := range []struct {
 		name string
 		dst  *Tool
@@ -278,7 +291,10 @@ func (b *Backup) preflight(ctx context.Context) (preflightResult, error) {
 	if p.dbBytes, err = b.DB.DatabaseSize(ctx); err != nil {
 		return p, err
 	}
-	p.estimate = estimateSize(b.Config.Dir, p.dbBytes)
+	if p.listing, err = ReadListing(b.Config.Dir, p.origin); err != nil {
+		return p, err
+	}
+	p.estimate = estimateSize(p.listing.Backups, p.dbBytes)
 	if p.free < p.estimate {
 		return p, fmt.Errorf("%w: BACKUP_DIR has %s free, the backup needs about %s (database %s): free space or lower BACKUP_KEEP_DAILY",
 			ErrDiskFull, humanize.Bytes(p.free), humanize.Bytes(p.estimate), humanize.Bytes(p.dbBytes))
@@ -288,9 +304,9 @@ func (b *Backup) preflight(ctx context.Context) (preflightResult, error) {
 
 // estimateSize predicts a backup's size from the database's and the last
 // backup's compression ratio, with a 20% margin.
-func estimateSize(dir string, dbBytes int64) int64 {
+func estimateSize(all []Manifest, dbBytes int64) int64 {
 	ratio := defaultRatio
-	if all, _ := ListBackups(dir); len(all) > 0 && all[0].DatabaseBytes > 0 {
+	if len(all) > 0 && all[0].DatabaseBytes > 0 {
 		ratio = float64(all[0].CompressedBytes) / float64(all[0].DatabaseBytes)
 	}
 	return int64(float64(dbBytes) * ratio * 1.2)
@@ -298,7 +314,7 @@ func estimateSize(dir string, dbBytes int64) int64 {
 
 // dumpAndCount streams pg_dump of an exported snapshot into a temporary file
 // while counting every table's rows in that same snapshot.
-func (b *Backup) dumpAndCount(ctx context.Context, m Manifest, pre preflightResult, progress func(BackupProgress), start time.Time) (Manifest, dumpStats, error) {
+func (b *Backup) dumpAndCount(ctx context.Context, f *os.File, m Manifest, pre preflightResult, progress func(BackupProgress), start time.Time) (Manifest, dumpStats, error) {
 	m.DatabaseBytes = pre.dbBytes
 	snap, err := b.DB.ExportSnapshot(ctx)
 	if err != nil {
@@ -307,13 +323,7 @@ func (b *Backup) dumpAndCount(ctx context.Context, m Manifest, pre preflightResu
 	defer snap.Close(ctx)
 	m.Snapshot = snap.ID
 
-	path := filepath.Join(b.Config.Dir, m.DumpFile()+tmpSuffix)
-	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_TRUNC|os.O_EXCL, 0o600)
-	if err != nil {
-		return m, dumpStats{}, writeError(err)
-	}
-	defer f.Close()
-
+	path := f.Name()
 	dctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	cmd := pgProc(dctx, pre.dump, pre.env, "--format=custom", "--compress=0", "--snapshot="+snap.ID)
@@ -342,7 +352,6 @@ func (b *Backup) dumpAndCount(ctx context.Context, m Manifest, pre preflightResu
 		select {
 		case res := <-done:
 			if res.err != nil {
-				f.Close()
 				return m, res.stats, res.err
 			}
 			m.RawBytes, m.CompressedBytes, m.SHA256 = res.stats.raw, res.stats.compressed, res.stats.sha256

@@ -51,7 +51,7 @@ func TestBackupCopyCommand(t *testing.T) {
 			if warned == tt.wantOK {
 				t.Errorf("warnings %+v", r.Warnings)
 			}
-			list, err := jobs.ListBackups(dir)
+			list, err := listedLike(dir, r.Manifest)
 			if err != nil || len(list) != 1 || list[0].Copy == nil || list[0].Copy.OK != tt.wantOK {
 				t.Fatalf("the manifest does not record the copy: %+v, %v", list, err)
 			}

@@ -6,43 +6,25 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"regexp"
 	"sort"
-	"strings"
 
 	"github.com/pgkeeper/pgkeeper/internal/humanize"
 )
 
-// ownName matches the files pgkeeper writes in BACKUP_DIR; nothing else is
-// ever swept or deleted.
-var ownName = regexp.MustCompile(`^.+-\d{8}T\d{6}Z(\.dump\.zst|\.manifest\.json|\.globals\.sql\.zst)(\.tmp)?$`)
-
-// sweepLeftovers removes what an interrupted run left: temporary files, and
-// dumps or roles files that no manifest turned into a backup. It runs under
-// the heavy-job lock, so no other run is writing them.
-func sweepLeftovers(dir string) []string {
+// sweepLeftovers removes the temporary files of this database's runs that
+// died: those no live run holds (createTemp). Everything else is left, the
+// other databases' and servers' files in a shared BACKUP_DIR above all; a
+// dump without its manifest is listed as broken, never deleted unasked.
+func sweepLeftovers(dir, db string) []string {
 	entries, err := os.ReadDir(dir)
 	if err != nil {
 		return nil
 	}
-	manifests := map[string]bool{}
-	for _, e := range entries {
-		if strings.HasSuffix(e.Name(), manifestSuffix) {
-			manifests[strings.TrimSuffix(e.Name(), manifestSuffix)] = true
-		}
-	}
+	own := ownFilesOf(db)
 	var swept []string
 	for _, e := range entries {
-		name := e.Name()
-		if e.IsDir() || !ownName.MatchString(name) {
-			continue
-		}
-		base := strings.TrimSuffix(strings.TrimSuffix(strings.TrimSuffix(name, tmpSuffix), dumpSuffix), globalsSuffix)
-		orphan := !strings.HasSuffix(name, manifestSuffix) && !manifests[base]
-		if strings.HasSuffix(name, tmpSuffix) || orphan {
-			if os.Remove(filepath.Join(dir, name)) == nil {
-				swept = append(swept, name)
-			}
+		if _, _, tmp, ok := own.parse(e.Name()); ok && tmp && removeIfUnheld(filepath.Join(dir, e.Name())) {
+			swept = append(swept, e.Name())
 		}
 	}
 	return swept
@@ -73,53 +55,55 @@ func keepFailedDump(dir, tmpPath string, m Manifest, checks []VerifyCheck) strin
 		os.Remove(dst)
 		return ""
 	}
-	pruneFailed(failedDir)
+	pruneFailed(failedDir, Origin{SystemID: m.SystemID, Database: m.Database})
 	return dst
 }
 
-// pruneFailed keeps the newest keepFailed failed dumps.
-func pruneFailed(failedDir string) {
+// pruneFailed keeps the newest keepFailed failed dumps of o. Only files
+// named for o's database whose manifest says it came from o count; anyone
+// else's are left alone.
+func pruneFailed(failedDir string, o Origin) {
 	entries, err := os.ReadDir(failedDir)
 	if err != nil {
 		return
 	}
+	own := ownFilesOf(o.Database)
 	var bases []string
 	for _, e := range entries {
-		if strings.HasSuffix(e.Name(), dumpSuffix) && ownName.MatchString(e.Name()) {
-			bases = append(bases, strings.TrimSuffix(e.Name(), dumpSuffix))
+		base, suffix, tmp, ok := own.parse(e.Name())
+		if !ok || tmp || suffix != manifestSuffix || !e.Type().IsRegular() {
+			continue
+		}
+		if m, err := readManifest(filepath.Join(failedDir, e.Name())); err == nil && m.Name == base && o.owns(m) {
+			bases = append(bases, base)
 		}
 	}
 	// Names end in a UTC timestamp of fixed width: sorting by it sorts by age.
-	sort.Slice(bases, func(i, j int) bool { return stamp(bases[i]) > stamp(bases[j]) })
+	sort.Sort(sort.Reverse(sort.StringSlice(bases)))
 	for _, b := range bases[min(len(bases), keepFailed):] {
 		os.Remove(filepath.Join(failedDir, b+dumpSuffix))
 		os.Remove(filepath.Join(failedDir, b+manifestSuffix))
 	}
 }
 
-func stamp(base string) string {
-	if i := strings.LastIndexByte(base, '-'); i >= 0 {
-		return base[i+1:]
-	}
-	return base
-}
-
 // deleteExpired removes the backups retention does not keep: the manifest
 // first, so a crash midway never leaves a listed backup without its dump.
-func deleteExpired(dir string, verdicts []Verdict) []string {
+// Verdicts come from a Listing, whose manifests were checked to name their
+// own files; the names are checked again here, as the last word before a
+// deletion.
+func deleteExpired(dir, db string, verdicts []Verdict) []string {
+	own := ownFilesOf(db)
 	var deleted []string
 	for _, v := range verdicts {
-		if v.Keep {
+		m := v.Backup
+		if v.Keep || !own.isBackupFile(m.Name+manifestSuffix) {
 			continue
 		}
-		m := v.Backup
 		if err := os.Remove(filepath.Join(dir, m.Name+manifestSuffix)); err != nil {
 			continue
 		}
-		os.Remove(filepath.Join(dir, m.DumpFile()))
-		if m.Globals != "" {
-			os.Remove(filepath.Join(dir, m.Globals))
-		}
+		os.Remove(filepath.Join(dir, m.Name+dumpSuffix))
+		os.Remove(filepath.Join(dir, m.Name+globalsSuffix))
 		deleted = append(deleted, m.DumpFile())
 	}
 	return deleted
@@ -134,7 +118,8 @@ func dumpGlobals(ctx context.Context, dir, name, dbname string, tool Tool, env [
 	}
 	file = name + globalsSuffix
 	path := filepath.Join(dir, file)
-	f, err := os.OpenFile(path+tmpSuffix, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o600)
+	removeIfUnheld(path + tmpSuffix) // a killed run's
+	f, err := createTemp(path + tmpSuffix)
 	if err != nil {
 		return "", "roles not saved: " + err.Error()
 	}

@@ -24,6 +24,22 @@ func backupJob(t *testing.T, url, dir, binDir string) *jobs.Backup {
 	}}
 }
 
+// listed is the verified backups of url's database in dir, newest first.
+func listed(t *testing.T, url, dir string) []jobs.Manifest {
+	t.Helper()
+	l, err := jobs.Catalog{Dir: dir, DB: openDB(t, url)}.List(context.Background())
+	if err != nil {
+		t.Fatalf("list backups: %v", err)
+	}
+	return l.Backups
+}
+
+// listedLike is the verified backups in dir of m's origin, newest first.
+func listedLike(dir string, m jobs.Manifest) ([]jobs.Manifest, error) {
+	l, err := jobs.ReadListing(dir, jobs.Origin{SystemID: m.SystemID, Database: m.Database})
+	return l.Backups, err
+}
+
 // files lists a directory's names, to prove what a run left behind.
 func files(t *testing.T, dir string) []string {
 	t.Helper()
@@ -71,7 +87,7 @@ func TestBackupVerifiedAndCountsMatch(t *testing.T) {
 	if dst, _ := os.Stat(dir); dst.Mode().Perm() != 0o700 {
 		t.Errorf("backup dir mode %v, want 0700", dst.Mode().Perm())
 	}
-	list, _ := jobs.ListBackups(dir)
+	list := listed(t, url, dir)
 	if len(list) != 1 || list[0].Name != m.Name {
 		t.Fatalf("ListBackups = %+v", list)
 	}
@@ -159,7 +175,7 @@ func seedOldBackup(t *testing.T, url, dir string) jobs.Manifest {
 // assertOnlyBackup checks that the listing holds exactly old, and no partial file is among the backups.
 func assertOnlyBackup(t *testing.T, dir string, old jobs.Manifest) {
 	t.Helper()
-	list, err := jobs.ListBackups(dir)
+	list, err := listedLike(dir, old)
 	if err != nil || len(list) != 1 || list[0].Name != old.Name {
 		t.Fatalf("backups after a failure: %+v (%v)", list, err)
 	}
@@ -215,7 +231,8 @@ func TestBackupDiskFullMidway(t *testing.T) {
 	t.Cleanup(func() { exec.Command("umount", "-l", dir).Run() })
 	// A previous backup whose manifest claims a tiny compression ratio makes
 	// the space estimate pass, so the disk fills midway.
-	old := jobs.Manifest{Format: 1, Name: "x-20260101T000000Z", Database: "x", Start: time.Now().Add(-time.Hour), Kind: jobs.KindDaily,
+	db := openDB(t, url).Database()
+	old := jobs.Manifest{Format: 1, Name: db + "-20260101T000000Z", Database: db, Start: time.Now().Add(-time.Hour), Kind: jobs.KindDaily,
 		DatabaseBytes: 1 << 40, CompressedBytes: 1, Verified: true}
 	os.WriteFile(filepath.Join(dir, old.DumpFile()), []byte("x"), 0o600)
 	if err := jobs.SaveManifest(dir, old); err != nil {
@@ -313,7 +330,7 @@ func TestBackupWarnsOnDropAndAppliesRetention(t *testing.T) {
 		}
 		clock = clock.Add(24 * time.Hour)
 	}
-	list, _ := jobs.ListBackups(dir)
+	list := listed(t, url, dir)
 	if len(list) != 2 || list[0].Name != names[2] || list[1].Name != names[0] || list[1].Kind != jobs.KindMonthly {
 		t.Fatalf("kept %+v, want newest daily and the monthly", list)
 	}

@@ -2,18 +2,14 @@ package jobs
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 	"path/filepath"
-	"sort"
-	"strings"
 	"time"
 )
 
-// Backup file naming. Only names of this form are ever listed or deleted:
-// pgkeeper never touches a file it did not write.
+// Backup file naming (see backup_name.go). Only names of this form, for the
+// database at hand, are ever listed or deleted.
 const (
 	dumpSuffix     = ".dump.zst"
 	manifestSuffix = ".manifest.json"
@@ -56,6 +52,7 @@ type Manifest struct {
 	Format           int               `json:"format"`
 	Name             string            `json:"name"` // base name, without suffixes
 	Database         string            `json:"database"`
+	SystemID         string            `json:"system_identifier,omitempty"` // the server's; absent before it was recorded
 	Host             string            `json:"host"`
 	ServerVersion    string            `json:"server_version"`
 	ServerVersionNum int               `json:"server_version_num"`
@@ -93,11 +90,6 @@ func (m Manifest) TotalRows() int64 {
 	return n
 }
 
-// backupName is the base name of a backup of db started at t.
-func backupName(db string, t time.Time) string {
-	return db + "-" + t.UTC().Format(nameTimeLayout)
-}
-
 // writeJSONAtomic writes v to path through a temporary file, fsynced and
 // renamed, so a crash leaves either the old file or the new one, never half.
 func writeJSONAtomic(path string, v any) error {
@@ -106,23 +98,20 @@ func writeJSONAtomic(path string, v any) error {
 		return fmt.Errorf("encode %s: %w", filepath.Base(path), err)
 	}
 	tmp := path + tmpSuffix
-	f, err := os.OpenFile(tmp, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o600)
+	removeIfUnheld(tmp) // a killed run's
+	f, err := createTemp(tmp)
 	if err != nil {
 		return fmt.Errorf("write %s: %w", filepath.Base(path), err)
 	}
+	// The file stays open, and so locked against sweeps, until it is renamed.
+	defer f.Close()
 	if _, err := f.Write(append(data, '\n')); err != nil {
-		f.Close()
 		os.Remove(tmp)
 		return fmt.Errorf("write %s: %w", filepath.Base(path), err)
 	}
 	if err := f.Sync(); err != nil {
-		f.Close()
 		os.Remove(tmp)
 		return fmt.Errorf("fsync %s: %w", filepath.Base(path), err)
-	}
-	if err := f.Close(); err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("close %s: %w", filepath.Base(path), err)
 	}
 	if err := os.Rename(tmp, path); err != nil {
 		os.Remove(tmp)
@@ -146,34 +135,6 @@ func SaveManifest(dir string, m Manifest) error {
 	return writeJSONAtomic(filepath.Join(dir, m.Name+manifestSuffix), m)
 }
 
-// ListBackups reads every manifest in dir, newest first. Only verified backups
-// whose dump is present are returned: anything else is not a backup.
-func ListBackups(dir string) ([]Manifest, error) {
-	entries, err := os.ReadDir(dir)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("list backups in %s: %w", dir, err)
-	}
-	var out []Manifest
-	for _, e := range entries {
-		if e.IsDir() || !strings.HasSuffix(e.Name(), manifestSuffix) {
-			continue
-		}
-		m, err := readManifest(filepath.Join(dir, e.Name()))
-		if err != nil || !m.Verified || m.Name+manifestSuffix != e.Name() {
-			continue
-		}
-		if _, err := os.Stat(filepath.Join(dir, m.DumpFile())); err != nil {
-			continue
-		}
-		out = append(out, m)
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Start.After(out[j].Start) })
-	return out, nil
-}
-
 func readManifest(path string) (Manifest, error) {
 	var m Manifest
 	data, err := os.ReadFile(path)
@@ -184,26 +145,4 @@ func readManifest(path string) (Manifest, error) {
 		return m, fmt.Errorf("%s: %w", filepath.Base(path), err)
 	}
 	return m, nil
-}
-
-// FindBackup returns the verified backup called name (with or without its
-// suffix), or the newest when name is empty.
-func FindBackup(dir, name string) (Manifest, error) {
-	all, err := ListBackups(dir)
-	if err != nil {
-		return Manifest{}, err
-	}
-	if len(all) == 0 {
-		return Manifest{}, fmt.Errorf("no verified backup in %s: run a backup first", dir)
-	}
-	if name == "" {
-		return all[0], nil
-	}
-	name = strings.TrimSuffix(strings.TrimSuffix(filepath.Base(name), dumpSuffix), manifestSuffix)
-	for _, m := range all {
-		if m.Name == name {
-			return m, nil
-		}
-	}
-	return Manifest{}, fmt.Errorf("no verified backup called %q in %s: /backups lists them", name, dir)
 }

@@ -55,6 +55,10 @@ type RestoreTest struct {
 	Now    func() time.Time // timestamps and ages; durations use the monotonic clock
 }
 
+// catalog is the live database's backups: when it does not answer (a
+// recovery), those of its name from any server.
+func (t *RestoreTest) catalog() Catalog { return Catalog{Dir: t.Config.BackupDir, DB: t.DB} }
+
 // RestoreOptions are one run's choices.
 type RestoreOptions struct {
 	Backup  string // backup name, with or without suffix; empty: the newest
@@ -170,7 +174,7 @@ func (t *RestoreTest) Run(ctx context.Context, opts RestoreOptions, progress fun
 
 	tk.set("checking pg_restore, target and space", 0)
 	timer.begin("preflight")
-	m, err := FindBackup(t.Config.BackupDir, opts.Backup)
+	m, err := t.catalog().Find(ctx, opts.Backup)
 	if err != nil {
 		return fail("find backup", err)
 	}

@@ -58,7 +58,7 @@ func (t *RestoreTest) preview(ctx context.Context, opts RestoreOptions) (Restore
 	if opts.Into != "" {
 		p.Scratch = opts.Into
 	}
-	m, err := FindBackup(t.Config.BackupDir, opts.Backup)
+	m, err := t.catalog().Find(ctx, opts.Backup)
 	if err != nil {
 		return p, fmt.Errorf("%s: %w", jobName(opts), err)
 	}

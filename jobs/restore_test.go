@@ -60,9 +60,13 @@ func scratchLeft(t *testing.T, url string) []string {
 }
 
 // proofs re-reads the restore tests recorded in a backup's manifest.
-func proofs(t *testing.T, dir, name string) []jobs.RestoreProof {
+func proofs(t *testing.T, dir string, of jobs.Manifest) []jobs.RestoreProof {
 	t.Helper()
-	m, err := jobs.FindBackup(dir, name)
+	l, err := jobs.ReadListing(dir, jobs.Origin{SystemID: of.SystemID, Database: of.Database})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := l.Find(dir, of.Name)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -143,7 +147,7 @@ exec "` + real + `" "$@"
 			if left := scratchLeft(t, url); len(left) > 0 {
 				t.Errorf("scratch databases left behind: %v", left)
 			}
-			p := proofs(t, dir, m.Name)
+			p := proofs(t, dir, m)
 			if len(p) != i+1 || !p[i].OK || p[i].RTO != r.RTO || !strings.Contains(p[i].Detail, "2 tables") {
 				t.Errorf("manifest proofs: %+v", p)
 			}
@@ -173,7 +177,7 @@ func TestRestoreDamagedBackup(t *testing.T) {
 		t.Fatalf("want ErrCorruptBackup, got %v", err)
 	}
 	assertFailedCleanly(t, url, r, err, "restore", "backup file is damaged: "+m.DumpFile())
-	if p := proofs(t, dir, m.Name); len(p) != 1 || p[0].OK || !strings.Contains(p[0].Detail, "damaged") {
+	if p := proofs(t, dir, m); len(p) != 1 || p[0].OK || !strings.Contains(p[0].Detail, "damaged") {
 		t.Errorf("the failure is not recorded in the manifest: %+v", p)
 	}
 }
@@ -291,7 +295,7 @@ func TestRestoreRefusesOldPgRestore(t *testing.T) {
 	tools := pgtest.ToolsDir(t, map[string]string{"pg_restore": "echo 'pg_restore (PostgreSQL) 9.6.24'\n"})
 	r, err := restoreJob(t, url, dir, tools).Run(context.Background(), jobs.RestoreOptions{}, nil)
 	assertFailedCleanly(t, url, r, err, "preflight", "pg_restore 9.6.24 cannot handle server")
-	if r.Scratch != "" || len(proofs(t, dir, m.Name)) != 0 {
+	if r.Scratch != "" || len(proofs(t, dir, m)) != 0 {
 		t.Errorf("a refused run made something: %+v", r)
 	}
 }
@@ -317,8 +321,8 @@ sleep 60
 		t.Fatalf("want a prompt cancel, got %v after %s", err, time.Since(start))
 	}
 	assertFailedCleanly(t, url, r, err, "restore", "context canceled")
-	if !r.Dropped || len(proofs(t, dir, m.Name)) != 0 {
-		t.Errorf("dropped %v; a cancel is no verdict on the backup: %+v", r.Dropped, proofs(t, dir, m.Name))
+	if !r.Dropped || len(proofs(t, dir, m)) != 0 {
+		t.Errorf("dropped %v; a cancel is no verdict on the backup: %+v", r.Dropped, proofs(t, dir, m))
 	}
 }
 

@@ -160,7 +160,7 @@ func (s *Status) Run(ctx context.Context) StatusReport {
 	}
 	s.tools(ctx, &r)
 	s.backupDir(&r, dataDir)
-	s.lastBackup(&r, start)
+	s.lastBackup(dbctx, &r, start)
 	if s.Config.Degraded != "" {
 		r.add(LevelWarn, "%s", s.Config.Degraded)
 	}
@@ -314,12 +314,18 @@ func reason(err error) string {
 	return err.Error()
 }
 
-func (s *Status) lastBackup(r *StatusReport, now time.Time) {
-	all, err := ListBackups(s.Config.BackupDir)
+func (s *Status) lastBackup(ctx context.Context, r *StatusReport, now time.Time) {
+	o := Origin{Database: s.DB.Database()}
+	if r.Database.Reachable { // else the listing reads this database's backups from any server
+		o.SystemID, _ = s.DB.SystemIdentifier(ctx)
+	}
+	l, err := ReadListing(s.Config.BackupDir, o)
 	if err != nil {
 		r.add(LevelWarn, "backups unreadable: %s", reason(err))
 		return
 	}
+	r.brokenBackups(l.Broken)
+	all := l.Backups
 	if len(all) == 0 {
 		r.add(LevelWarn, "no verified backup yet: run /backup (or pgkeeper backup)")
 		return
@@ -330,4 +336,18 @@ func (s *Status) lastBackup(r *StatusReport, now time.Time) {
 		r.add(LevelWarn, "newest backup is %s old, over the %s limit (BACKUP_MAX_AGE_HOURS): check the schedule and the last backup's alert",
 			humanize.Duration(age), humanize.Duration(s.Config.BackupMaxAge))
 	}
+}
+
+// brokenBackups warns of backups that cannot be trusted: they hold space
+// and pgkeeper neither uses nor deletes them unasked.
+func (r *StatusReport) brokenBackups(broken []BrokenBackup) {
+	if len(broken) == 0 {
+		return
+	}
+	var bytes int64
+	for _, b := range broken {
+		bytes += b.Bytes
+	}
+	r.add(LevelWarn, "%d broken backups hold %s (newest: %s %s): never used or deleted by themselves; `pgkeeper backups --prune-broken` lists them and removes them with --yes",
+		len(broken), humanize.Bytes(bytes), broken[0].Name, broken[0].Reason)
 }

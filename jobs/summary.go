@@ -60,7 +60,8 @@ func (s *Summary) Run(ctx context.Context) SummaryReport {
 			r.KeysBytes = trend(samples, store.MetricKeysTableBytes, r.At)
 		}
 	}
-	backups, _ := ListBackups(s.BackupDir)
+	listing, _ := (Catalog{Dir: s.BackupDir, DB: s.Status.DB}).List(ctx)
+	backups := listing.Backups
 	if len(backups) > 0 {
 		r.LastBackup = &backups[0]
 	}

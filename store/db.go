@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -20,8 +21,9 @@ const DefaultConnectTimeout = 3 * time.Second
 
 // DB is a pool of connections to the guarded database.
 type DB struct {
-	pool *pgxpool.Pool
-	cfg  *pgxpool.Config
+	pool  *pgxpool.Pool
+	cfg   *pgxpool.Config
+	sysID atomic.Pointer[string] // cached by SystemIdentifier
 }
 
 // ParseURL checks a DATABASE_URL (URL or key=value form) without connecting.

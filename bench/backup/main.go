@@ -88,7 +88,13 @@ func run(ctx context.Context, bin, url string) error {
 	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
 		pk.rss = ru.Maxrss * 1024
 	}
-	list, err := jobs.ListBackups(dir)
+	db, err := store.Open(ctx, url)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	l, err := jobs.Catalog{Dir: dir, DB: db}.List(ctx)
+	list := l.Backups
 	if err != nil || len(list) != 1 {
 		return fmt.Errorf("no verified backup written: %v\n%s", err, out)
 	}

@@ -91,8 +91,14 @@ func BinDir(tb testing.TB) string {
 // postgres://user:password@127.0.0.1:port/dbname?sslmode=disable.
 func NewDB(tb testing.TB) string {
 	tb.Helper()
+	return NewNamedDB(tb, dbName(tb.Name()))
+}
+
+// NewNamedDB is NewDB for a database called exactly name, however odd
+// ("../esc", "My DB"), for tests of what pgkeeper derives from a name.
+func NewNamedDB(tb testing.TB, name string) string {
+	tb.Helper()
 	admin := AdminURL(tb)
-	name := dbName(tb.Name())
 	quoted := pgx.Identifier{name}.Sanitize()
 	if err := execSQL(admin, "CREATE DATABASE "+quoted); err != nil {
 		tb.Fatalf("pgtest: create database %s: %v", name, err)

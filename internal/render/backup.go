@@ -136,7 +136,8 @@ func backupAdvice(r jobs.BackupReport) string {
 }
 
 // Backups renders the list of verified backups, newest first.
-func Backups(list []jobs.Manifest, free int64, now time.Time, f Format) string {
+func Backups(l jobs.Listing, free int64, now time.Time, f Format) string {
+	list := l.Backups
 	d := &doc{f: f}
 	d.line(d.bold(fmt.Sprintf("Backups · %d", len(list))))
 	if len(list) == 0 {
@@ -164,9 +165,31 @@ func Backups(list []jobs.Manifest, free int64, now time.Time, f Format) string {
 		d.line(d.mark(jobs.LevelOK), d.esc(fmt.Sprintf("%s · %s · %s · %s ago%s",
 			m.Start.UTC().Format("2006-01-02 15:04"), m.Kind, humanize.Bytes(m.CompressedBytes), humanize.Duration(now.Sub(m.Start)), proof)))
 	}
+	brokenBackups(d, l.Broken)
 	d.b.WriteByte('\n')
 	d.text(fmt.Sprintf("total %s · %s free", humanize.Bytes(total), humanize.Bytes(free)))
+	if l.Others > 0 {
+		d.line(d.esc(fmt.Sprintf("%d backups of other databases or servers share this directory; pgkeeper leaves them alone", l.Others)))
+	}
 	return d.String()
+}
+
+// brokenBackups lists the backups that cannot be trusted, each with why and
+// the space it holds, and how to remove them.
+func brokenBackups(d *doc, broken []jobs.BrokenBackup) {
+	if len(broken) == 0 {
+		return
+	}
+	var total int64
+	for _, b := range broken {
+		total += b.Bytes
+	}
+	d.b.WriteByte('\n')
+	d.line(d.bold(fmt.Sprintf("Broken · %d · %s", len(broken), humanize.Bytes(total))))
+	for _, b := range broken {
+		d.line(d.mark(jobs.LevelWarn), d.esc(fmt.Sprintf("%s %s · %s", b.Name, b.Reason, humanize.Bytes(b.Bytes))))
+	}
+	d.text("Never used, never deleted by themselves: pgkeeper backups --prune-broken lists what it would remove, --yes removes it.")
 }
 
 // BackupBrief is the one line a successful scheduled backup says when
@@ -175,4 +198,37 @@ func BackupBrief(r jobs.BackupReport) string {
 	m := r.Manifest
 	return fmt.Sprintf("✅ Backup verified · %s · %s · %s · %s", html.EscapeString(m.Database), m.Kind,
 		humanize.Bytes(m.CompressedBytes), humanize.Duration(m.Duration))
+}
+
+// PruneBroken reports `pgkeeper backups --prune-broken`.
+func PruneBroken(r jobs.PruneReport, f Format) string {
+	d := &doc{f: f}
+	if len(r.Broken) == 0 {
+		d.text("No broken backups: nothing to remove.")
+		return d.String()
+	}
+	title := "Removed %d broken backups"
+	if r.DryRun {
+		title = "%d broken backups would be removed"
+	}
+	d.line(d.bold(fmt.Sprintf(title, len(r.Broken))))
+	var total int64
+	for _, b := range r.Broken {
+		total += b.Bytes
+		d.line(d.mark(jobs.LevelWarn), d.esc(fmt.Sprintf("%s %s · %s", b.Name, b.Reason, humanize.Bytes(b.Bytes))))
+		for _, file := range b.Files {
+			d.text("  " + file)
+		}
+	}
+	for _, fail := range r.Failed {
+		d.line(d.mark(jobs.LevelCritical), d.esc("not removed: "+fail))
+	}
+	if r.DryRun {
+		d.text(fmt.Sprintf("%s in all. Nothing was removed: add --yes to remove these files.", humanize.Bytes(total)))
+	} else if len(r.Failed) == 0 {
+		d.text(fmt.Sprintf("%d files removed, %s freed.", len(r.Removed), humanize.Bytes(total)))
+	} else {
+		d.text(fmt.Sprintf("%d files removed; see why the others were not.", len(r.Removed)))
+	}
+	return d.String()
 }
