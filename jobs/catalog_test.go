@@ -296,6 +296,11 @@ func TestBrokenBackupsAreListedAndPrunedOnlyWhenAsked(t *testing.T) {
 			t.Errorf("/backups does not show the broken backups:\n%s", text)
 		}
 	}
+	st := statusJob(cat.DB, pgtest.BinDir(t), time.Now())
+	st.Config.BackupDir = dir
+	if text := render.Status(st.Run(context.Background()), render.Plain); !strings.Contains(text, "2 broken backups hold") {
+		t.Errorf("/status does not warn of the broken backups:\n%s", text)
+	}
 	if _, err := cat.Find(context.Background(), made[2].Name); !errors.Is(err, jobs.ErrBrokenBackup) || !strings.Contains(err.Error(), "has lost its dump") {
 		t.Errorf("asking for a broken backup: %v", err)
 	}

@@ -119,6 +119,7 @@ type CleanupReport struct {
 	UndoFile   string    // path of the undo file; "" when nothing was deleted
 	UndoExpiry time.Time // the undo button and the file go after this
 	UndoSwept  []string  // undo files past their time removed by this run
+	origin     Origin    // whose undo file this run writes
 
 	WarnRows int    // the threshold OverWarnRows compares with
 	Error    string // one line; set exactly when the run failed

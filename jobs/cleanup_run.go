@@ -50,7 +50,8 @@ func (c *Cleanup) run(ctx context.Context, r *CleanupReport, opts CleanupOptions
 		return r.fail("lock", err)
 	}
 	defer lock.Unlock(ctx)
-	r.UndoSwept = c.sweepUndo(r.StartedAt)
+	r.origin = c.origin(ctx)
+	r.UndoSwept = c.sweepUndo(r.StartedAt, r.origin)
 
 	p := CleanupProgress{Phase: PhaseCounting, StartedAt: r.StartedAt}
 	report := func() {
@@ -206,7 +207,7 @@ func (c *Cleanup) createUndo(spec store.CleanupSpec, cols []store.Column, r *Cle
 	for n := 0; ; n++ {
 		run := undoRunName(r.StartedAt, n)
 		w, err := createUndo(c.Config.UndoDir, undoHeader{Run: run, Table: spec.Table.String(), Columns: cols,
-			Cutoff: spec.Cutoff, Started: r.StartedAt, Trigger: r.Trigger})
+			Cutoff: spec.Cutoff, Started: r.StartedAt, Trigger: r.Trigger, Database: r.origin.Database, SystemID: r.origin.SystemID})
 		if errors.Is(err, os.ErrExist) && n < 100 {
 			continue
 		}
@@ -233,5 +234,6 @@ func (c *Cleanup) finishUndo(w *undoWriter, r *CleanupReport, complete bool) err
 	return writeJSONAtomic(manifestPath(c.Config.UndoDir, r.Run), UndoRun{
 		Run: r.Run, File: r.UndoFile, Table: c.Config.KeysTable.String(), Trigger: r.Trigger, Cutoff: r.Cutoff,
 		Started: r.StartedAt, Finished: c.now(), Expires: r.UndoExpiry, Rows: rows, ByType: r.DeletedByType, Complete: complete,
+		Database: r.origin.Database, SystemID: r.origin.SystemID,
 	})
 }

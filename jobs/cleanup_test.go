@@ -212,7 +212,7 @@ func TestCleanupStopsBetweenBatches(t *testing.T) {
 	if left != r.Preview.ToDelete()-r.Deleted {
 		t.Errorf("%d expired left, want %d - %d", left, r.Preview.ToDelete(), r.Deleted)
 	}
-	runs, err := job.ListUndo()
+	runs, err := job.ListUndo(t.Context())
 	if err != nil || len(runs) != 1 || runs[0].Rows != r.Deleted || runs[0].Complete {
 		t.Fatalf("undo of a stopped run: %v %+v", err, runs)
 	}

@@ -42,12 +42,33 @@ type UndoRun struct {
 	UndoneAt *time.Time `json:"undone_at,omitempty"`
 	Restored int64      `json:"restored,omitempty"`
 	Skipped  int64      `json:"skipped,omitempty"`
+	// Database and SystemID say whose rows the file holds; empty in files
+	// written before they were recorded.
+	Database string `json:"database,omitempty"`
+	SystemID string `json:"system_identifier,omitempty"`
+}
+
+// ownsUndo reports whether a cleanup of o wrote u: undo files of another
+// database sharing BACKUP_DIR are never listed, undone or swept.
+func (o Origin) ownsUndo(u UndoRun) bool {
+	if u.Database == "" { // written before the database was recorded
+		return true
+	}
+	return o.owns(Manifest{Database: u.Database, SystemID: u.SystemID})
+}
+
+// origin is the cleaned database's identity, for the undo files.
+func (c *Cleanup) origin(ctx context.Context) Origin {
+	o := Origin{Database: c.DB.Database()}
+	o.SystemID, _ = c.DB.SystemIdentifier(ctx)
+	return o
 }
 
 func manifestPath(dir, run string) string { return filepath.Join(dir, run+undoManifestSuffix) }
 
 // ListUndo lists the cleanups that can still be undone, newest first.
-func (c *Cleanup) ListUndo() ([]UndoRun, error) {
+func (c *Cleanup) ListUndo(ctx context.Context) ([]UndoRun, error) {
+	o := c.origin(ctx)
 	dir := c.Config.UndoDir
 	entries, err := os.ReadDir(dir)
 	if errors.Is(err, os.ErrNotExist) {
@@ -64,7 +85,7 @@ func (c *Cleanup) ListUndo() ([]UndoRun, error) {
 			continue
 		}
 		u, err := c.readRun(m[1])
-		if err != nil || !now.Before(u.Expires) {
+		if err != nil || !now.Before(u.Expires) || !o.ownsUndo(u) {
 			continue
 		}
 		runs = append(runs, u)
@@ -91,12 +112,13 @@ func (c *Cleanup) readRun(run string) (UndoRun, error) {
 	defer r.Close()
 	h := r.Header
 	return UndoRun{Run: run, File: filepath.Join(dir, run+undoSuffix), Table: h.Table, Trigger: h.Trigger,
+		Database: h.Database, SystemID: h.SystemID,
 		Cutoff: h.Cutoff, Started: h.Started, Expires: h.Started.Add(c.undoTTL()), Rows: -1}, nil
 }
 
 // sweepUndo removes undo files and manifests whose run is older than the
 // undo window; it runs under the heavy-job lock.
-func (c *Cleanup) sweepUndo(now time.Time) []string {
+func (c *Cleanup) sweepUndo(now time.Time, o Origin) []string {
 	entries, err := os.ReadDir(c.Config.UndoDir)
 	if err != nil {
 		return nil
@@ -109,6 +131,9 @@ func (c *Cleanup) sweepUndo(now time.Time) []string {
 		}
 		started, err := time.Parse(nameTimeLayout, m[2])
 		if err != nil || now.Before(started.Add(c.undoTTL())) {
+			continue
+		}
+		if u, err := c.readRun(m[1]); err == nil && !o.ownsUndo(u) {
 			continue
 		}
 		if os.Remove(filepath.Join(c.Config.UndoDir, e.Name())) == nil {
@@ -137,7 +162,7 @@ func (c *Cleanup) undo(ctx context.Context, run string, r *UndoReport) error {
 	}
 	defer lock.Unlock(ctx)
 
-	u, err := c.findRun(run)
+	u, err := c.findRun(ctx, run)
 	if err != nil {
 		return r.fail("find", err)
 	}
@@ -196,8 +221,8 @@ func (c *Cleanup) undo(ctx context.Context, run string, r *UndoReport) error {
 }
 
 // findRun is the named run, or the newest one that can still be undone.
-func (c *Cleanup) findRun(run string) (UndoRun, error) {
-	runs, err := c.ListUndo()
+func (c *Cleanup) findRun(ctx context.Context, run string) (UndoRun, error) {
+	runs, err := c.ListUndo(ctx)
 	if err != nil {
 		return UndoRun{}, err
 	}

@@ -73,12 +73,47 @@ func TestCleanupUndoAfterACrash(t *testing.T) {
 	if err := os.Remove(strings.TrimSuffix(r.UndoFile, ".zst") + ".json"); err != nil {
 		t.Fatal(err)
 	}
-	runs, err := job.ListUndo()
+	runs, err := job.ListUndo(t.Context())
 	if err != nil || len(runs) != 1 || runs[0].Run != r.Run || runs[0].Rows != -1 || runs[0].Complete {
 		t.Fatalf("list without a manifest: %v %+v", err, runs)
 	}
 	u, err := job.Undo(t.Context(), "")
 	if err != nil || u.Restored != r.Deleted || u.Skipped != 0 || checksum(t, url, "SELECT * FROM whatsapp_keys") != original {
 		t.Fatalf("undo without a manifest: %v %+v (deleted %d)", err, u, r.Deleted)
+	}
+}
+
+// Two databases sharing BACKUP_DIR/undo: one's undo files are never listed,
+// undone or swept by the other's cleanups.
+func TestCleanupUndoFilesOfAnotherDatabaseAreLeftAlone(t *testing.T) {
+	now := time.Now()
+	a, b := cleanupDB(t, 1000), cleanupDB(t, 1000)
+	ja := cleanupJob(t, a, now)
+	r, err := ja.Run(t.Context(), jobs.CleanupOptions{Confirmed: true}, nil)
+	if err != nil || r.Deleted == 0 {
+		t.Fatalf("run: %v %+v", err, r)
+	}
+	jb := cleanupJob(t, b, now)
+	jb.Config.UndoDir = ja.Config.UndoDir
+	if runs, err := jb.ListUndo(t.Context()); err != nil || len(runs) != 0 {
+		t.Fatalf("b lists a's cleanups: %+v %v", runs, err)
+	}
+	before := checksum(t, b, "SELECT * FROM whatsapp_keys")
+	if _, err := jb.Undo(t.Context(), r.Run); err == nil {
+		t.Fatal("b undid a's cleanup")
+	}
+	if checksum(t, b, "SELECT * FROM whatsapp_keys") != before {
+		t.Fatal("b's table changed")
+	}
+	later := cleanupJob(t, b, now.Add(25*time.Hour))
+	later.Config.UndoDir = ja.Config.UndoDir
+	if r2, err := later.Run(t.Context(), jobs.CleanupOptions{Confirmed: true}, nil); err != nil || len(r2.UndoSwept) != 0 {
+		t.Fatalf("b's cleanup swept %v (%v)", r2.UndoSwept, err)
+	}
+	if _, err := os.Stat(r.UndoFile); err != nil {
+		t.Errorf("a's undo file is gone: %v", err)
+	}
+	if u, err := ja.Undo(t.Context(), r.Run); err != nil || u.Restored != r.Deleted {
+		t.Errorf("a's own undo: %v %+v", err, u)
 	}
 }

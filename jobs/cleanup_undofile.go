@@ -38,6 +38,9 @@ type undoHeader struct {
 	Cutoff  time.Time      `json:"cutoff"`
 	Started time.Time      `json:"started"`
 	Trigger string         `json:"trigger,omitempty"`
+	// The database whose rows these are: BACKUP_DIR/undo may be shared.
+	Database string `json:"database,omitempty"`
+	SystemID string `json:"system_identifier,omitempty"`
 }
 
 // undoMarker is any line that is not a row: the end of batch Batch (Rows
