@@ -172,6 +172,9 @@ func TestSharedBackupDirKeepsDatabasesApart(t *testing.T) {
 	if got := listed(t, rel, dir); len(got) != 2 {
 		t.Errorf("big's retention touched rel's backups: %+v", got)
 	}
+	if _, err := os.Stat(live); err != nil {
+		t.Fatalf("big's own sweep deleted a .tmp a live run holds: %v", err)
+	}
 	if l, _ := jobs.ReadListing(dir, jobs.Origin{SystemID: bigOnly.SystemID, Database: bigOnly.Database}); l.Others != 2 {
 		t.Errorf("big's listing counts %d backups of others, want rel's 2", l.Others)
 	}
