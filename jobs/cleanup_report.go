@@ -63,7 +63,7 @@ type CleanupProgress struct {
 // VacuumOutcome is what the VACUUM (ANALYZE) after a cleanup did.
 type VacuumOutcome struct {
 	Ran      bool
-	Skipped  string // why it did not run: "off", "nothing deleted", "stopped", "failed: …"
+	Skipped  string // why it did not run: "off", "nothing deleted", "stopped", "guarded", "cleanup failed"
 	Error    string
 	Duration time.Duration
 	// Dead tuples and sizes just before and just after the vacuum.

@@ -18,7 +18,7 @@ func TestCleanupRendering(t *testing.T) {
 		Before: before, After: after, UndoFile: "/b/undo/x", UndoExpiry: at.Add(24 * time.Hour),
 		Vacuum: jobs.VacuumOutcome{Ran: true, Duration: time.Second, DeadBefore: 1512, DeadAfter: 0, Before: before, After: after}}
 	stopped := done
-	stopped.Stopped, stopped.Preview.Counts.Expired = true, 4000
+	stopped.Stopped, stopped.Preview.Counts.Rows, stopped.Preview.Counts.Expired = true, 10000, 4000
 	stopped.Vacuum = jobs.VacuumOutcome{Skipped: "stopped"}
 	tests := []struct {
 		name string
@@ -49,5 +49,39 @@ func TestCleanupRendering(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestCleanupReportSaysOnlyWhatHappened: a failed cleanup says how many keys
+// went before it failed (0 too) and whether vacuum ran; no report says
+// "stopped: false" or leaves empty parentheses.
+func TestCleanupReportSaysOnlyWhatHappened(t *testing.T) {
+	tests := []struct {
+		name    string
+		give    jobs.CleanupReport
+		want    []string
+		notWant []string
+	}{
+		{"failed before deleting", jobs.CleanupReport{FailedAt: "count", Error: "count: timeout", Duration: time.Second,
+			Vacuum: jobs.VacuumOutcome{Skipped: "cleanup failed"}},
+			[]string{"Cleanup FAILED at count", "0 keys deleted before it failed", "vacuum: skipped (cleanup failed)", "took 1.00 s\n"},
+			[]string{"stopped: false", "()", "rows/s", "batches"}},
+		{"failed midway", jobs.CleanupReport{FailedAt: "delete", Error: "delete: boom", Deleted: 400, Batches: 2, Rate: 800,
+			Duration: time.Second, Run: "cleanup-x", UndoFile: "/b/undo/x", Vacuum: jobs.VacuumOutcome{Skipped: "cleanup failed"}},
+			[]string{"400 keys deleted before it failed", "800 rows/s · 2 batches", "vacuum: skipped (cleanup failed)", "pgkeeper cleanup --undo cleanup-x"},
+			[]string{"stopped: false", "()"}},
+		{"vacuum outcome unknown", jobs.CleanupReport{FailedAt: "lock", Error: "already running"},
+			[]string{"0 keys deleted before it failed", "vacuum: did not run"}, []string{"()"}},
+		{"done", jobs.CleanupReport{Deleted: 10, Batches: 1, Rate: 10, Duration: time.Second, Vacuum: jobs.VacuumOutcome{Ran: true}},
+			[]string{"Cleanup deleted 10 keys", "10 rows/s · 1 batches"}, []string{"stopped: false", "failed"}},
+		{"stopped while counting", jobs.CleanupReport{Stopped: true, Vacuum: jobs.VacuumOutcome{Skipped: "stopped"}},
+			[]string{"Cleanup stopped: 0 keys deleted", "stopped while counting the expired keys"}, []string{"counted at the start", "stopped: false"}},
+	}
+	for _, tt := range tests {
+		for _, f := range []Format{HTML, Plain} {
+			t.Run(tt.name+formatName(f), func(t *testing.T) {
+				assertWords(t, words(Cleanup(tt.give, f), f), tt.want, tt.notWant)
+			})
+		}
 	}
 }
