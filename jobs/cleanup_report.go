@@ -159,10 +159,14 @@ type UndoReport struct {
 	Rows     int64 // rows in the undo file
 	Restored int64 // put back
 	Skipped  int64 // written again since the cleanup: the live value was kept
-	Duration time.Duration
-	Stopped  bool // cancelled between batches: Restored is exact, run it again to finish
-	Error    string
-	FailedAt string
+	// Unchanged rows were in the table already as the file holds them: never
+	// deleted (a batch that did not commit before a crash or a broken
+	// connection), or put back by an earlier, stopped undo.
+	Unchanged int64
+	Duration  time.Duration
+	Stopped   bool // cancelled between batches: Restored is exact, run it again to finish
+	Error     string
+	FailedAt  string
 }
 
 // OK reports whether the undo did not fail.

@@ -2,6 +2,7 @@ package render
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/pgkeeper/pgkeeper/internal/humanize"
 	"github.com/pgkeeper/pgkeeper/jobs"
@@ -155,7 +156,20 @@ func CleanupUndo(r jobs.UndoReport, f Format) string {
 	default:
 		d.line(d.mark(jobs.LevelOK), d.bold("Undo of cleanup "+r.Run))
 	}
-	d.text(fmt.Sprintf("%s keys came back · %s skipped (written again since: the live value was kept) · %s in the file · %s",
-		humanize.Int(r.Restored), humanize.Int(r.Skipped), humanize.Int(r.Rows), humanize.Duration(r.Duration)))
+	came := humanize.Int(r.Restored) + " keys came back"
+	if r.Rows > 0 { // -1: a crashed cleanup's file not read to its end yet
+		came = fmt.Sprintf("%s of the %s keys in the file came back", humanize.Int(r.Restored), humanize.Int(r.Rows))
+	}
+	if !r.OK() {
+		came += " before it failed"
+	}
+	parts := []string{came}
+	if r.Skipped > 0 {
+		parts = append(parts, humanize.Int(r.Skipped)+" skipped (written again since: the live value was kept)")
+	}
+	if r.Unchanged > 0 {
+		parts = append(parts, humanize.Int(r.Unchanged)+" already there unchanged (never deleted, or put back by an earlier undo)")
+	}
+	d.text(strings.Join(append(parts, "took "+humanize.Duration(r.Duration)), " · "))
 	return d.String()
 }
