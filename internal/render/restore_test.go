@@ -23,7 +23,7 @@ func TestRestoreFailureShowsOnlyHowFarItGot(t *testing.T) {
 		notWant []string
 	}{
 		{name: "no backup found", render: RestoreTest, report: jobs.RestoreReport{FailedAt: "find backup", Error: "no verified backup yet"},
-			want: []string{"Restore test FAILED\n", "failed at find backup: no verified backup yet"},
+			want:    []string{"Restore test FAILED\n", "failed at find backup: no verified backup yet"},
 			notWant: []string{"RTO", "restored", "scratch database", "· \n", "rows checked", "RPO"}},
 		{name: "refused before restoring", render: RestoreTest, report: jobs.RestoreReport{Backup: backup, RPO: time.Hour, FailedAt: "preflight",
 			Error: "pg_restore 9.6.24 cannot handle server 15.18"},
@@ -43,8 +43,8 @@ func TestRestoreFailureShowsOnlyHowFarItGot(t *testing.T) {
 			report: jobs.RestoreReport{FailedAt: "find backup", Error: "no verified backup yet"},
 			want:   []string{"Restore FAILED\n"}, notWant: []string{"backup taken", "0001", "· \n", "restored in"}},
 		{name: "recovery failed restoring", render: func(r jobs.RestoreReport, f Format) string { return Recovery(r, "/b", f) },
-			report: jobs.RestoreReport{Backup: backup, RPO: time.Hour, FailedAt: "restore", Error: "boom", Scratch: "wa_dr", Dropped: true},
-			want:   []string{"Restore FAILED · wa-20261128T030000Z", "backup taken 2026-11-28 03:00:00 UTC", "The half-restored wa_dr was dropped"},
+			report:  jobs.RestoreReport{Backup: backup, RPO: time.Hour, FailedAt: "restore", Error: "boom", Scratch: "wa_dr", Dropped: true},
+			want:    []string{"Restore FAILED · wa-20261128T030000Z", "backup taken 2026-11-28 03:00:00 UTC", "The half-restored wa_dr was dropped"},
 			notWant: []string{"restored in", "RTO"}},
 	}
 	for _, tt := range tests {
