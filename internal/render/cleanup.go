@@ -157,7 +157,10 @@ func CleanupUndo(r jobs.UndoReport, f Format) string {
 		d.line(d.mark(jobs.LevelOK), d.bold("Undo of cleanup "+r.Run))
 	}
 	came := humanize.Int(r.Restored) + " keys came back"
-	if r.Rows > 0 { // -1: a crashed cleanup's file not read to its end yet
+	switch {
+	case r.Rows > 0 && r.Restored == r.Rows:
+		came = fmt.Sprintf("all %s keys in the file came back", humanize.Int(r.Rows))
+	case r.Rows > 0: // -1: a crashed cleanup's file not read to its end yet
 		came = fmt.Sprintf("%s of the %s keys in the file came back", humanize.Int(r.Restored), humanize.Int(r.Rows))
 	}
 	if !r.OK() {

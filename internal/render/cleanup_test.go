@@ -105,6 +105,8 @@ func TestCleanupUndoReportTellsRowsApart(t *testing.T) {
 			[]string{"Undo stopped: run it again to finish", "400 keys came back"}, []string{"-1", "in the file", "skipped", "unchanged"}},
 		{"failed midway", jobs.UndoReport{Run: "r1", Rows: 10, Restored: 4, FailedAt: "restore", Error: "restore: boom"},
 			[]string{"Undo FAILED at restore", "4 of the 10 keys in the file came back before it failed"}, []string{"skipped"}},
+		{"all came back", jobs.UndoReport{Run: "r1", Rows: 10, Restored: 10},
+			[]string{"Undo of cleanup r1", "all 10 keys in the file came back · took"}, []string{"skipped", "unchanged", "10 of the 10"}},
 	}
 	for _, tt := range tests {
 		for _, f := range []Format{HTML, Plain} {
