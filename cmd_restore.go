@@ -58,7 +58,7 @@ func cleanup(ctx context.Context, a *app, args []string) int {
 	c := a.cleanupJob(batch, jobs.TriggerShell)
 	if undo {
 		r, err := c.Undo(ctx, fs.Arg(0))
-		fmt.Fprintf(a.stdout, "undo %s: %d rows in the file, %d put back, %d skipped (written again since)\n", r.Run, r.Rows, r.Restored, r.Skipped)
+		fmt.Fprintln(a.stdout, render.CleanupUndo(r, render.Plain))
 		if err != nil {
 			fmt.Fprintln(a.stderr, "pgkeeper cleanup --undo:", a.red.String(err.Error()))
 			return exitFailed

@@ -82,11 +82,14 @@ type BackupReport struct {
 	Warnings  []Finding
 	Swept     []string // leftovers of interrupted runs removed at start
 	KeptAs    string   // where a failed dump was kept for a look
+	Database  string   // the database backed up, known before the backup has a name
 	Estimate  int64    // dry run: expected compressed size
 	FreeBytes int64
 	Copy      *CopyOutcome // BACKUP_COPY_COMMAND's outcome; nil when none is set
 	Error     string
 	FailedAt  string // which step or check failed
+	DiskFull  bool   // the failure was BACKUP_DIR's space: too little to start, or filled up
+	ToolSaid  string // what the failing client tool said on stderr; "" when it gave no reason
 }
 
 // OK reports whether the backup was made and verified.
@@ -102,6 +105,7 @@ func (b *Backup) now() time.Time {
 // fail records a failure in the report and returns it as the run's error.
 func (r *BackupReport) fail(step string, err error) error {
 	r.FailedAt, r.Error = step, oneLine(err.Error())
+	r.DiskFull, r.ToolSaid = errors.Is(err, ErrDiskFull), toolSaid(err)
 	return fmt.Errorf("backup: %s: %w", step, err)
 }
 
@@ -110,7 +114,7 @@ func (r *BackupReport) fail(step string, err error) error {
 // which step failed. progress may be nil.
 func (b *Backup) Run(ctx context.Context, opts BackupOptions, progress func(BackupProgress)) (BackupReport, error) {
 	start := b.now()
-	r := BackupReport{DryRun: opts.DryRun, Policy: b.Config.Retention}
+	r := BackupReport{DryRun: opts.DryRun, Policy: b.Config.Retention, Database: b.DB.Database()}
 	if progress == nil {
 		progress = func(BackupProgress) {}
 	}
@@ -159,7 +163,7 @@ func (b *Backup) Run(ctx context.Context, opts BackupOptions, progress func(Back
 	m, stats, err := b.dumpAndCount(ctx, tmp, m, pre, progress, start)
 	if err != nil {
 		r.Manifest = m
-		r.KeptAs = keepFailedDump(b.Config.Dir, r.Path+tmpSuffix, m, nil)
+		b.keepForALook(&r, m, nil)
 		return r, r.fail("pg_dump", err)
 	}
 
@@ -168,7 +172,7 @@ func (b *Backup) Run(ctx context.Context, opts BackupOptions, progress func(Back
 	r.Checks = m.Checks
 	if bad, failed := failedCheck(m.Checks); failed {
 		r.Manifest = m
-		r.KeptAs = keepFailedDump(b.Config.Dir, r.Path+tmpSuffix, m, m.Checks)
+		b.keepForALook(&r, m, m.Checks)
 		return r, r.fail("verify", fmt.Errorf("%w: %s: %s", ErrVerify, bad.Name, bad.Detail))
 	}
 
@@ -178,8 +182,8 @@ func (b *Backup) Run(ctx context.Context, opts BackupOptions, progress func(Back
 	m.Duration = m.End.Sub(start)
 	m.Verified = true
 	// Record success last: the dump is renamed into place, then the manifest
-	// that makes it a backup is written. A crash in between leaves a dump no
-	// listing shows, which the next run sweeps.
+	// that makes it a backup is written. A crash in between leaves a dump
+	// without a manifest, listed as broken.
 	if err := os.Rename(r.Path+tmpSuffix, r.Path); err != nil {
 		os.Remove(r.Path + tmpSuffix)
 		return r, r.fail("save", err)
@@ -205,6 +209,17 @@ func (b *Backup) Run(ctx context.Context, opts BackupOptions, progress func(Back
 	r.Deleted = deleteExpired(b.Config.Dir, m.Database, r.Retention)
 	r.tally()
 	return r, nil
+}
+
+// keepForALook keeps a failed dump under failed/ when pg_dump gave it
+// anything. One that read nothing (pg_dump could not connect, or wrote
+// nothing) holds only compression's empty frame: nothing to look at.
+func (b *Backup) keepForALook(r *BackupReport, m Manifest, checks []VerifyCheck) {
+	if m.RawBytes == 0 {
+		os.Remove(r.Path + tmpSuffix)
+		return
+	}
+	r.KeptAs = keepFailedDump(b.Config.Dir, r.Path+tmpSuffix, m, checks)
 }
 
 // oneLine folds a multi-line error (pgx lists every address it tried) into
@@ -352,6 +367,7 @@ func (b *Backup) dumpAndCount(ctx context.Context, f *os.File, m Manifest, pre p
 		select {
 		case res := <-done:
 			if res.err != nil {
+				m.RawBytes = raw.n.Load() // how far pg_dump got: 0 when it never sent a byte
 				return m, res.stats, res.err
 			}
 			m.RawBytes, m.CompressedBytes, m.SHA256 = res.stats.raw, res.stats.compressed, res.stats.sha256

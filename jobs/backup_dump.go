@@ -77,6 +77,9 @@ func streamDump(ctx context.Context, cmd *exec.Cmd, f *os.File, raw, compressed 
 		if ctx.Err() != nil {
 			return dumpStats{}, fmt.Errorf("pg_dump stopped: %w", ctx.Err())
 		}
+		if said := stderr.String(); said != "" {
+			return dumpStats{}, &toolError{tool: "pg_dump", said: said, err: writeError(copyErr)}
+		}
 		return dumpStats{}, writeError(copyErr)
 	}
 	if err := cmd.Wait(); err != nil {

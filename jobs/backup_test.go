@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/pgkeeper/pgkeeper/internal/pgtest"
+	"github.com/pgkeeper/pgkeeper/internal/render"
 	"github.com/pgkeeper/pgkeeper/jobs"
 	"github.com/pgkeeper/pgkeeper/store"
 )
@@ -241,6 +242,10 @@ func TestBackupDiskFullMidway(t *testing.T) {
 	r, err := backupJob(t, url, dir, pgtest.BinDir(t)).Run(context.Background(), jobs.BackupOptions{}, nil)
 	if !errors.Is(err, jobs.ErrDiskFull) || r.FailedAt != "pg_dump" {
 		t.Fatalf("want disk full during pg_dump, got step %q: %v", r.FailedAt, err)
+	}
+	// pg_dump said nothing: the report says what filled up, not "read pg_dump's message".
+	if text := render.Backup(r, render.Plain); !r.DiskFull || strings.Contains(text, "message above") || !strings.Contains(text, "BACKUP_DIR filled up") {
+		t.Errorf("disk full %v, pg_dump said %q; report:\n%s", r.DiskFull, r.ToolSaid, text)
 	}
 	assertOnlyBackup(t, dir, old)
 }

@@ -63,7 +63,7 @@ type CleanupProgress struct {
 // VacuumOutcome is what the VACUUM (ANALYZE) after a cleanup did.
 type VacuumOutcome struct {
 	Ran      bool
-	Skipped  string // why it did not run: "off", "nothing deleted", "stopped", "failed: …"
+	Skipped  string // why it did not run: "off", "nothing deleted", "stopped", "guarded", "cleanup failed"
 	Error    string
 	Duration time.Duration
 	// Dead tuples and sizes just before and just after the vacuum.
@@ -160,10 +160,14 @@ type UndoReport struct {
 	Rows     int64 // rows in the undo file
 	Restored int64 // put back
 	Skipped  int64 // written again since the cleanup: the live value was kept
-	Duration time.Duration
-	Stopped  bool // cancelled between batches: Restored is exact, run it again to finish
-	Error    string
-	FailedAt string
+	// Unchanged rows were in the table already as the file holds them: never
+	// deleted (a batch that did not commit before a crash or a broken
+	// connection), or put back by an earlier, stopped undo.
+	Unchanged int64
+	Duration  time.Duration
+	Stopped   bool // cancelled between batches: Restored is exact, run it again to finish
+	Error     string
+	FailedAt  string
 }
 
 // OK reports whether the undo did not fail.

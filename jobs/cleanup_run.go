@@ -32,6 +32,9 @@ func (c *Cleanup) Run(ctx context.Context, opts CleanupOptions, progress func(Cl
 		progress = func(CleanupProgress) {}
 	}
 	err := c.run(ctx, &r, opts, start, progress)
+	if err != nil && !r.Vacuum.Ran && r.Vacuum.Skipped == "" && r.Vacuum.Error == "" {
+		r.Vacuum.Skipped = "cleanup failed"
+	}
 	r.Duration = time.Since(start)
 	return r, err
 }

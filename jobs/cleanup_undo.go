@@ -38,10 +38,11 @@ type UndoRun struct {
 	ByType   []TypeCount `json:"by_type,omitempty"`
 	// Complete is false for a run that crashed: the file holds the batches
 	// committed before the crash.
-	Complete bool       `json:"complete"`
-	UndoneAt *time.Time `json:"undone_at,omitempty"`
-	Restored int64      `json:"restored,omitempty"`
-	Skipped  int64      `json:"skipped,omitempty"`
+	Complete  bool       `json:"complete"`
+	UndoneAt  *time.Time `json:"undone_at,omitempty"`
+	Restored  int64      `json:"restored,omitempty"`
+	Skipped   int64      `json:"skipped,omitempty"`   // written again since: the live value was kept
+	Unchanged int64      `json:"unchanged,omitempty"` // already there as the file holds them: never deleted, or put back before
 	// Database and SystemID say whose rows the file holds; empty in files
 	// written before they were recorded.
 	Database string `json:"database,omitempty"`
@@ -199,12 +200,13 @@ func (c *Cleanup) undo(ctx context.Context, run string, r *UndoReport) error {
 		total += int64(len(rows))
 		for len(rows) > 0 {
 			n := min(len(rows), c.batchSize())
-			in, err := c.restore(ctx, r.Table, cols, rows[:n])
+			in, same, err := c.restore(ctx, r.Table, cols, rows[:n])
 			if err != nil {
 				return r.fail("restore", err)
 			}
 			r.Restored += in
-			r.Skipped += int64(n) - in
+			r.Unchanged += same
+			r.Skipped += int64(n) - in - same
 			rows = rows[n:]
 		}
 	}
@@ -213,7 +215,7 @@ func (c *Cleanup) undo(ctx context.Context, run string, r *UndoReport) error {
 	}
 	r.Rows = total
 	now := c.now()
-	u.UndoneAt, u.Restored, u.Skipped, u.Rows = &now, r.Restored, r.Skipped, total
+	u.UndoneAt, u.Restored, u.Skipped, u.Unchanged, u.Rows = &now, r.Restored, r.Skipped, r.Unchanged, total
 	if err := writeJSONAtomic(manifestPath(c.Config.UndoDir, u.Run), u); err != nil {
 		return r.fail("record", err)
 	}
@@ -255,17 +257,17 @@ func (c *Cleanup) undoColumns(ctx context.Context, table store.Ident, saved []st
 	return saved, nil
 }
 
-// restore inserts one batch, retrying while rows are busy.
-func (c *Cleanup) restore(ctx context.Context, table store.Ident, cols []store.Column, rows [][]*string) (int64, error) {
+// restore inserts one batch, retrying while rows are busy: how many went in,
+// and how many were there already as the file holds them.
+func (c *Cleanup) restore(ctx context.Context, table store.Ident, cols []store.Column, rows [][]*string) (in, same int64, _ error) {
 	auth := c.Config.AuthTable
 	if auth.Name == "" {
 		auth = store.Ident{Name: store.CredentialsTable}
 	}
-	var in int64
 	err := retryBusy(ctx, func() error {
 		var err error
-		in, err = c.DB.RestoreRows(context.WithoutCancel(ctx), table, auth, cols, rows)
+		in, same, err = c.DB.RestoreRows(context.WithoutCancel(ctx), table, auth, cols, rows)
 		return err
 	}, nil)
-	return in, err
+	return in, same, err
 }

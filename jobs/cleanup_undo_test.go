@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/pgkeeper/pgkeeper/internal/pgtest"
+	"github.com/pgkeeper/pgkeeper/internal/render"
 	"github.com/pgkeeper/pgkeeper/jobs"
 )
 
@@ -115,5 +116,40 @@ func TestCleanupUndoFilesOfAnotherDatabaseAreLeftAlone(t *testing.T) {
 	}
 	if u, err := ja.Undo(t.Context(), r.Run); err != nil || u.Restored != r.Deleted {
 		t.Errorf("a's own undo: %v %+v", err, u)
+	}
+}
+
+// TestCleanupUndoTellsNeverDeletedFromWrittenAgain: an undo file can hold
+// rows that are still in the table as it holds them (a batch that did not
+// commit before a crash or a broken connection). The undo counts those apart
+// from keys the live service wrote again since, and the report says which.
+func TestCleanupUndoTellsNeverDeletedFromWrittenAgain(t *testing.T) {
+	url := cleanupDB(t, 1000)
+	job := cleanupJob(t, url, time.Now())
+	pgtest.Exec(t, url, "CREATE TABLE before_run AS SELECT * FROM whatsapp_keys")
+	r, err := job.Run(t.Context(), jobs.CleanupOptions{Confirmed: true}, nil)
+	if err != nil || r.Deleted < 3 {
+		t.Fatalf("run: %v %+v", err, r)
+	}
+	const gone = `SELECT b.* FROM before_run b WHERE NOT EXISTS (SELECT 1 FROM whatsapp_keys w
+		WHERE (w.company_id, w.key_type, w.key_id) = (b.company_id, b.key_type, b.key_id)) ORDER BY 1, 2, 3`
+	// One deleted row back exactly as it was: as if its batch never committed.
+	pgtest.Exec(t, url, "INSERT INTO whatsapp_keys SELECT * FROM ("+gone+" LIMIT 1) g")
+	// Another written again by the live service, with a new value.
+	pgtest.Exec(t, url, `INSERT INTO whatsapp_keys (company_id, key_type, key_id, value)
+		SELECT company_id, key_type, key_id, '{"rewritten":1}' FROM (`+gone+` LIMIT 1) g`)
+	u, err := job.Undo(t.Context(), "")
+	if err != nil || u.Restored != r.Deleted-2 || u.Skipped != 1 || u.Unchanged != 1 || u.Rows != r.Deleted {
+		t.Fatalf("undo: %v restored %d, skipped %d, unchanged %d of %d (deleted %d)", err, u.Restored, u.Skipped, u.Unchanged, u.Rows, r.Deleted)
+	}
+	for _, f := range []render.Format{render.HTML, render.Plain} {
+		text := render.CleanupUndo(u, f)
+		if !strings.Contains(text, "1 skipped (written again since") || !strings.Contains(text, "1 already there unchanged (never deleted") {
+			t.Errorf("report:\n%s", text)
+		}
+	}
+	runs, err := job.ListUndo(t.Context())
+	if err != nil || len(runs) != 1 || runs[0].UndoneAt == nil || runs[0].Skipped != 1 || runs[0].Unchanged != 1 {
+		t.Errorf("undo manifest: %v %+v", err, runs)
 	}
 }

@@ -3,6 +3,7 @@ package jobs
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -75,8 +76,30 @@ func (t *tailBuffer) String() string {
 
 // procError describes a finished tool: its exit and the tail of what it said.
 func procError(name string, err error, stderr *tailBuffer) error {
-	if msg := stderr.String(); msg != "" {
-		return fmt.Errorf("%s: %w: %s", name, err, msg)
+	return &toolError{tool: name, said: stderr.String(), err: err}
+}
+
+// toolError is a client tool's failure and the tail of what it said on
+// stderr, kept apart so a report can tell whether the tool gave a reason.
+type toolError struct {
+	tool, said string
+	err        error
+}
+
+func (e *toolError) Error() string {
+	if e.said != "" {
+		return fmt.Sprintf("%s: %v: %s", e.tool, e.err, e.said)
 	}
-	return fmt.Errorf("%s: %w", name, err)
+	return fmt.Sprintf("%s: %v", e.tool, e.err)
+}
+
+func (e *toolError) Unwrap() error { return e.err }
+
+// toolSaid is what a failing client tool said on stderr, or "".
+func toolSaid(err error) string {
+	var te *toolError
+	if errors.As(err, &te) {
+		return te.said
+	}
+	return ""
 }

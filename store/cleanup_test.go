@@ -135,7 +135,7 @@ func TestCleanupRefusesTheCredentialsTable(t *testing.T) {
 		if _, err := db.CleanupCounts(t.Context(), spec); !errors.Is(err, store.ErrCredentialsTable) {
 			t.Errorf("counts on %s: %v", table, err)
 		}
-		if _, err := db.RestoreRows(t.Context(), table, store.Ident{Name: "whatsapp_auth"}, nil, [][]*string{{}}); !errors.Is(err, store.ErrCredentialsTable) {
+		if _, _, err := db.RestoreRows(t.Context(), table, store.Ident{Name: "whatsapp_auth"}, nil, [][]*string{{}}); !errors.Is(err, store.ErrCredentialsTable) {
 			t.Errorf("restore into %s: %v", table, err)
 		}
 		if err := db.Vacuum(t.Context(), table); !errors.Is(err, store.ErrCredentialsTable) {

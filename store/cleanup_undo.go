@@ -68,25 +68,27 @@ func (db *DB) TableColumns(ctx context.Context, table Ident) ([]Column, error) {
 }
 
 // RestoreRows puts rows (text values of cols, as a Deleter returned them)
-// back into table, in one short transaction, and returns how many went in.
-// A row whose key exists again (written since it was deleted) is skipped:
-// what the live service wrote since wins. Like the delete, it refuses the
+// back into table, in one short transaction, and returns how many went in
+// and how many were already there exactly as given (never deleted: a batch
+// that did not commit, or put back by an earlier undo). Any other row whose
+// key exists again was written since it was deleted, and is skipped: what
+// the live service wrote since wins. Like the delete, it refuses the
 // credentials table, and waits for row locks at most BatchLockTimeout
 // (ErrBusy: nothing changed, retry).
-func (db *DB) RestoreRows(ctx context.Context, table, auth Ident, cols []Column, rows [][]*string) (int64, error) {
+func (db *DB) RestoreRows(ctx context.Context, table, auth Ident, cols []Column, rows [][]*string) (inserted, unchanged int64, _ error) {
 	if strings.EqualFold(table.Name, CredentialsTable) || table == auth {
-		return 0, fmt.Errorf("%w %s", ErrCredentialsTable, table)
+		return 0, 0, fmt.Errorf("%w %s", ErrCredentialsTable, table)
 	}
 	if len(rows) == 0 {
-		return 0, nil
+		return 0, 0, nil
 	}
-	var names, casts, params, aliases []string
+	var names, casts, params, aliases, same []string
 	args := pgx.NamedArgs{}
 	for i, c := range cols {
 		vals := make([]*string, len(rows))
 		for r, row := range rows {
 			if len(row) != len(cols) {
-				return 0, fmt.Errorf("restore into %s: row %d has %d values for %d columns", table, r, len(row), len(cols))
+				return 0, 0, fmt.Errorf("restore into %s: row %d has %d values for %d columns", table, r, len(row), len(cols))
 			}
 			vals[r] = row[i]
 		}
@@ -94,34 +96,57 @@ func (db *DB) RestoreRows(ctx context.Context, table, auth Ident, cols []Column,
 		casts = append(casts, fmt.Sprintf("u.c%d::%s", i, c.Type))
 		params = append(params, fmt.Sprintf("@c%d::text[]", i))
 		aliases = append(aliases, fmt.Sprintf("c%d", i))
+		// Text against text: the values were read under the same exact settings.
+		same = append(same, fmt.Sprintf("t.%s::text IS NOT DISTINCT FROM u.c%d", ident(c.Name), i))
 		args[fmt.Sprintf("c%d", i)] = vals
 	}
-	// OVERRIDING SYSTEM VALUE: an identity column gets its old value back.
-	q := fmt.Sprintf(`INSERT INTO %s (%s) OVERRIDING SYSTEM VALUE SELECT %s FROM unnest(%s) AS u(%s) ON CONFLICT DO NOTHING`,
-		quote(table), strings.Join(names, ", "), strings.Join(casts, ", "), strings.Join(params, ", "), strings.Join(aliases, ", "))
 	tx, err := db.pool.Begin(ctx)
 	if err != nil {
-		return 0, fmt.Errorf("restore into %s: %w", table, err)
+		return 0, 0, fmt.Errorf("restore into %s: %w", table, err)
 	}
 	defer tx.Rollback(context.WithoutCancel(ctx))
-	var same bool
-	if err := tx.QueryRow(ctx, `SELECT $1::regclass = to_regclass($2)`, quote(table), quote(auth)).Scan(&same); err != nil {
-		return 0, fmt.Errorf("restore into %s: %w", table, err)
+	var isAuth bool
+	if err := tx.QueryRow(ctx, `SELECT $1::regclass = to_regclass($2)`, quote(table), quote(auth)).Scan(&isAuth); err != nil {
+		return 0, 0, fmt.Errorf("restore into %s: %w", table, err)
 	}
-	if same {
-		return 0, fmt.Errorf("%w %s", ErrCredentialsTable, table)
+	if isAuth {
+		return 0, 0, fmt.Errorf("%w %s", ErrCredentialsTable, table)
 	}
-	if err := setExactText(ctx, tx, BatchLockTimeout, BatchStatementTimeout); err != nil {
-		return 0, fmt.Errorf("restore into %s: %w", table, err)
-	}
-	tag, err := tx.Exec(ctx, q, args)
+	tableCols, pk, err := tableShape(ctx, tx, table)
 	if err != nil {
-		return 0, batchErr(err)
+		return 0, 0, fmt.Errorf("restore into %s: %w", table, err)
+	}
+	// Rows already there are found by key (an index lookup), then compared
+	// whole; without every key column among cols none is counted as there.
+	match := "false"
+	if len(pk) > 0 {
+		match = strings.Join(same, " AND ")
+		for _, k := range pk {
+			i := columnIndex(cols, tableCols[k].Name)
+			if i < 0 {
+				match = "false"
+				break
+			}
+			match += fmt.Sprintf(" AND t.%s = u.c%d::%s", ident(cols[i].Name), i, cols[i].Type)
+		}
+	}
+	from := fmt.Sprintf("unnest(%s) AS u(%s)", strings.Join(params, ", "), strings.Join(aliases, ", "))
+	// One statement: the count of rows already there sees the table as it was
+	// before the insert (a data-modifying WITH shares one snapshot).
+	// OVERRIDING SYSTEM VALUE: an identity column gets its old value back.
+	q := fmt.Sprintf(`WITH ins AS (INSERT INTO %[1]s (%[2]s) OVERRIDING SYSTEM VALUE SELECT %[3]s FROM %[4]s ON CONFLICT DO NOTHING RETURNING 1)
+		SELECT (SELECT count(*) FROM ins), (SELECT count(*) FROM %[4]s WHERE EXISTS (SELECT 1 FROM %[1]s t WHERE %[5]s))`,
+		quote(table), strings.Join(names, ", "), strings.Join(casts, ", "), from, match)
+	if err := setExactText(ctx, tx, BatchLockTimeout, BatchStatementTimeout); err != nil {
+		return 0, 0, fmt.Errorf("restore into %s: %w", table, err)
+	}
+	if err := tx.QueryRow(ctx, q, args).Scan(&inserted, &unchanged); err != nil {
+		return 0, 0, batchErr(err)
 	}
 	if err := tx.Commit(ctx); err != nil {
-		return 0, fmt.Errorf("restore into %s: commit: %w", table, err)
+		return 0, 0, fmt.Errorf("restore into %s: commit: %w", table, err)
 	}
-	return tag.RowsAffected(), nil
+	return inserted, unchanged, nil
 }
 
 func columnIndex(cols []Column, name string) int {

@@ -1,6 +1,7 @@
 package render
 
 import (
+	"cmp"
 	"fmt"
 	"html"
 	"strings"
@@ -30,7 +31,11 @@ func Backup(r jobs.BackupReport, f Format) string {
 	m := r.Manifest
 	switch {
 	case !r.OK():
-		d.line(d.mark(jobs.LevelCritical), d.bold("Backup FAILED · "+m.Database))
+		title := "Backup FAILED"
+		if db := cmp.Or(r.Database, m.Database); db != "" {
+			title += " · " + db
+		}
+		d.line(d.mark(jobs.LevelCritical), d.bold(title))
 		d.text("failed at " + r.FailedAt + ": " + r.Error)
 		d.text("What to do: " + backupAdvice(r))
 		d.text("No backup was recorded and no older backup was deleted.")
@@ -56,7 +61,8 @@ func Backup(r jobs.BackupReport, f Format) string {
 			m.Kind, humanize.Bytes(m.CompressedBytes), ratio, humanize.Bytes(m.RawBytes), humanize.Duration(m.Duration)))
 		d.text(fmt.Sprintf("PostgreSQL %s · pg_dump %s · %s", m.ServerVersion, m.PgDumpVersion, m.Compression))
 	}
-	if len(m.Tables) > 0 {
+	// A failed run's counts describe no backup: they are left out.
+	if len(m.Tables) > 0 && r.OK() {
 		d.heading("Rows (exact, in the dump's snapshot)")
 		lines := make([]string, 0, len(m.Tables))
 		for _, t := range m.Tables {
@@ -125,9 +131,20 @@ func backupAdvice(r jobs.BackupReport) string {
 	case "connect":
 		return "check that the database server is up and DATABASE_URL is right, then run /backup again."
 	case "preflight":
+		if r.DiskFull {
+			return "BACKUP_DIR has too little room for the backup: free space there or lower BACKUP_KEEP_DAILY, then run /backup again."
+		}
 		return "fix what the line above names (client tools, disk space or the database), then run /backup again."
 	case "pg_dump":
-		return "read pg_dump's message above; check the database and BACKUP_DIR's free space, then run /backup again."
+		switch {
+		case r.DiskFull && r.ToolSaid != "":
+			return "BACKUP_DIR filled up while the dump was written (pg_dump's own message is above): free space there or lower BACKUP_KEEP_DAILY, then run /backup again."
+		case r.DiskFull:
+			return "BACKUP_DIR filled up while the dump was written: free space there or lower BACKUP_KEEP_DAILY, then run /backup again."
+		case r.ToolSaid != "":
+			return "read pg_dump's message above; check the database and BACKUP_DIR's free space, then run /backup again."
+		}
+		return "check the database and BACKUP_DIR's free space, then run /backup again."
 	case "verify":
 		return "the dump was not trusted; check the disk and pg_dump's version, then run /backup again."
 	default:

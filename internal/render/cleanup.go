@@ -2,6 +2,7 @@ package render
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/pgkeeper/pgkeeper/internal/humanize"
 	"github.com/pgkeeper/pgkeeper/jobs"
@@ -61,6 +62,7 @@ func Cleanup(r jobs.CleanupReport, f Format) string {
 	case !r.OK():
 		d.line(d.mark(jobs.LevelCritical), d.bold("Cleanup FAILED at "+r.FailedAt))
 		d.text(r.Error)
+		d.text(fmt.Sprintf("%s keys deleted before it failed", humanize.Int(r.Deleted)))
 	case r.Guarded:
 		d.line(d.mark(jobs.LevelWarn), d.bold("Cleanup held back: "+r.GuardReason))
 	case r.Stopped:
@@ -68,8 +70,11 @@ func Cleanup(r jobs.CleanupReport, f Format) string {
 	default:
 		d.line(d.mark(r.Level()), d.bold(fmt.Sprintf("Cleanup deleted %s keys", humanize.Int(r.Deleted))))
 	}
-	if r.Stopped || r.LimitReached {
+	switch {
+	case (r.Stopped || r.LimitReached) && r.Preview.Counts.Rows > 0:
 		d.text(fmt.Sprintf("%s of the %s counted at the start; the rest are still there", humanize.Int(r.Deleted), humanize.Int(r.Preview.ToDelete())))
+	case r.Stopped:
+		d.text("stopped while counting the expired keys")
 	}
 	if r.LimitReached {
 		d.text("stopped at the unconfirmed run's limit: more keys expired while it ran")
@@ -84,7 +89,11 @@ func Cleanup(r jobs.CleanupReport, f Format) string {
 	if len(types) > 0 {
 		d.pre(types)
 	}
-	d.text(fmt.Sprintf("%s · %.0f rows/s · %d batches · stopped: %v", humanize.Duration(r.Duration), r.Rate, r.Batches, r.Stopped))
+	took := "took " + humanize.Duration(r.Duration)
+	if r.Batches > 0 {
+		took += fmt.Sprintf(" · %.0f rows/s · %d batches", r.Rate, r.Batches)
+	}
+	d.text(took)
 	if r.Deleted > 0 || r.Uncertain > 0 {
 		d.text("before: " + sizes(r.Before) + " · dead tuples " + humanize.Int(r.Before.DeadTuples))
 		d.text("after:  " + sizes(r.After) + " · dead tuples " + humanize.Int(r.After.DeadTuples))
@@ -101,8 +110,10 @@ func vacuum(v jobs.VacuumOutcome) string {
 	switch {
 	case v.Error != "":
 		return "failed: " + v.Error
-	case !v.Ran:
+	case !v.Ran && v.Skipped != "":
 		return "skipped (" + v.Skipped + ")"
+	case !v.Ran:
+		return "did not run"
 	}
 	return fmt.Sprintf("VACUUM (ANALYZE) in %s · dead tuples %s → %s · total %s → %s", humanize.Duration(v.Duration),
 		humanize.Int(v.DeadBefore), humanize.Int(v.DeadAfter), humanize.Bytes(v.Before.TotalBytes), humanize.Bytes(v.After.TotalBytes))
@@ -145,7 +156,23 @@ func CleanupUndo(r jobs.UndoReport, f Format) string {
 	default:
 		d.line(d.mark(jobs.LevelOK), d.bold("Undo of cleanup "+r.Run))
 	}
-	d.text(fmt.Sprintf("%s keys came back · %s skipped (written again since: the live value was kept) · %s in the file · %s",
-		humanize.Int(r.Restored), humanize.Int(r.Skipped), humanize.Int(r.Rows), humanize.Duration(r.Duration)))
+	came := humanize.Int(r.Restored) + " keys came back"
+	switch {
+	case r.Rows > 0 && r.Restored == r.Rows:
+		came = fmt.Sprintf("all %s keys in the file came back", humanize.Int(r.Rows))
+	case r.Rows > 0: // -1: a crashed cleanup's file not read to its end yet
+		came = fmt.Sprintf("%s of the %s keys in the file came back", humanize.Int(r.Restored), humanize.Int(r.Rows))
+	}
+	if !r.OK() {
+		came += " before it failed"
+	}
+	parts := []string{came}
+	if r.Skipped > 0 {
+		parts = append(parts, humanize.Int(r.Skipped)+" skipped (written again since: the live value was kept)")
+	}
+	if r.Unchanged > 0 {
+		parts = append(parts, humanize.Int(r.Unchanged)+" already there unchanged (never deleted, or put back by an earlier undo)")
+	}
+	d.text(strings.Join(append(parts, "took "+humanize.Duration(r.Duration)), " · "))
 	return d.String()
 }

@@ -33,13 +33,15 @@ func Recovery(r jobs.RestoreReport, backupDir string, f Format) string {
 	if r.OK() {
 		d.line(d.mark(jobs.LevelOK), d.bold("Restored and verified · "+r.Backup.Name+" → "+r.Scratch+" on "+r.Server))
 	} else {
-		d.line(d.mark(jobs.LevelCritical), d.bold("Restore FAILED · "+r.Backup.Name))
+		d.line(d.mark(jobs.LevelCritical), d.bold(titled("Restore FAILED", r.Backup.Name)))
 		d.text("failed at " + r.FailedAt + ": " + r.Error)
 		for _, x := range r.Differences {
 			d.text("  " + x.String())
 		}
 	}
-	d.text(fmt.Sprintf("backup taken %s (%s before the restore began)", r.Backup.Start.UTC().Format("2006-01-02 15:04:05 UTC"), humanize.Duration(r.RPO)))
+	if r.Backup.Name != "" { // not found: there is no backup to speak of
+		d.text(fmt.Sprintf("backup taken %s (%s before the restore began)", r.Backup.Start.UTC().Format("2006-01-02 15:04:05 UTC"), humanize.Duration(r.RPO)))
+	}
 	if r.OK() {
 		d.text(fmt.Sprintf("%d tables, %s rows checked · %d fingerprinted · %s restored in %s",
 			r.Tables, humanize.Int(r.Rows), r.Fingerprinted, humanize.Bytes(r.RestoredBytes), humanize.Duration(r.RTO)))

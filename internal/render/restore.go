@@ -8,21 +8,31 @@ import (
 	"github.com/pgkeeper/pgkeeper/jobs"
 )
 
-// RestoreTest renders a restore test's outcome.
+// RestoreTest renders a restore test's outcome. A failure shows only what
+// the run got to: the backup once found, the checks once some ran, the
+// scratch database once named; RTO and size only for a test that passed.
 func RestoreTest(r jobs.RestoreReport, f Format) string {
 	d := &doc{f: f}
 	if r.OK() {
 		d.line(d.mark(jobs.LevelOK), d.bold("Restore test passed · "+r.Backup.Name))
+		d.text(fmt.Sprintf("RTO %s (restore + verification) · RPO %s (backup age)", humanize.Duration(r.RTO), humanize.Duration(r.RPO)))
+		d.text(fmt.Sprintf("%d tables, %s rows checked · %d fingerprinted · restored %s", r.Tables, humanize.Int(r.Rows), r.Fingerprinted, humanize.Bytes(r.RestoredBytes)))
 	} else {
-		d.line(d.mark(jobs.LevelCritical), d.bold("Restore test FAILED · "+r.Backup.Name))
+		d.line(d.mark(jobs.LevelCritical), d.bold(titled("Restore test FAILED", r.Backup.Name)))
 		d.text("failed at " + r.FailedAt + ": " + r.Error)
 		for _, x := range r.Differences {
 			d.text("  " + x.String())
 		}
+		if r.Backup.Name != "" {
+			d.text("backup age (RPO) " + humanize.Duration(r.RPO))
+		}
+		if r.Tables > 0 {
+			d.text(fmt.Sprintf("%d tables, %s rows checked · %d fingerprinted", r.Tables, humanize.Int(r.Rows), r.Fingerprinted))
+		}
 	}
-	d.text(fmt.Sprintf("RTO %s (restore + verification) · RPO %s (backup age)", humanize.Duration(r.RTO), humanize.Duration(r.RPO)))
-	d.text(fmt.Sprintf("%d tables, %s rows checked · %d fingerprinted · restored %s", r.Tables, humanize.Int(r.Rows), r.Fingerprinted, humanize.Bytes(r.RestoredBytes)))
-	d.text(fmt.Sprintf("scratch database %s on %s · dropped: %v", r.Scratch, r.Server, r.Dropped))
+	if r.Scratch != "" {
+		d.text(fmt.Sprintf("scratch database %s on %s · dropped: %v", r.Scratch, r.Server, r.Dropped))
+	}
 	for _, s := range r.Swept {
 		d.text("swept a leftover scratch database: " + s)
 	}
@@ -30,6 +40,14 @@ func RestoreTest(r jobs.RestoreReport, f Format) string {
 		d.line(d.mark(jobs.LevelWarn), d.esc(w))
 	}
 	return d.String()
+}
+
+// titled is a report's title followed by what it is about, when known.
+func titled(title, about string) string {
+	if about == "" {
+		return title
+	}
+	return title + " · " + about
 }
 
 // RestoreProgress is the line a running restore test's message shows.

@@ -34,7 +34,11 @@ func Summary(r jobs.SummaryReport, f Format) string {
 		if !p.OK {
 			lvl, word = jobs.LevelCritical, "FAILED"
 		}
-		d.line(d.mark(lvl), d.esc(fmt.Sprintf("restore test %s %s ago · RTO %s", word, humanize.Duration(r.At.Sub(p.At)), humanize.Duration(p.RTO))))
+		line := fmt.Sprintf("restore test %s %s ago", word, humanize.Duration(r.At.Sub(p.At)))
+		if p.OK { // a failed test measured no recovery time
+			line += " · RTO " + humanize.Duration(p.RTO)
+		}
+		d.line(d.mark(lvl), d.esc(line))
 	} else {
 		d.line(d.mark(jobs.LevelWarn), d.esc("no restore test yet: /restore_test"))
 	}
