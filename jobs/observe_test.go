@@ -135,10 +135,12 @@ func TestSchedulerRecordsGivingUpOnce(t *testing.T) {
 			t.Fatal(err)
 		}
 		runs = runs[:0]
+		ended := false
 		for _, r := range rep.Runs {
 			runs = append(runs, r.Job+" "+r.Outcome+" "+r.Error)
+			ended = ended || !r.Running()
 		}
-		if len(runs) > 0 {
+		if ended { // the row exists from Start; wait for Finish
 			break
 		}
 		time.Sleep(20 * time.Millisecond)
