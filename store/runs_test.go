@@ -172,4 +172,3 @@ func TestMigrateAddsHeartbeatsToAnExistingSchema(t *testing.T) {
 		t.Fatalf("AbandonRuns after the upgrade = %+v, %v", got, err)
 	}
 }
-
