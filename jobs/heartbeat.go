@@ -41,7 +41,7 @@ func (b *heartbeat) start(ctx context.Context, h *History, id int64, job string)
 				return
 			case <-t.C:
 			}
-			bctx, cancel := context.WithTimeout(ctx, min(every, 5*time.Second))
+			bctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 			alive, err := h.DB.Heartbeat(bctx, h.schema(), id)
 			cancel()
 			switch {
