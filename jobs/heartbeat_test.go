@@ -185,6 +185,28 @@ func TestRealEndReplacesTheAbandonedMark(t *testing.T) {
 	}
 }
 
+// A job that panics under a Recording (the bot recovers from it and lives
+// on) is recorded as failed, and its heartbeat stops with it.
+func TestPanickingRunEndsItsRecording(t *testing.T) {
+	h := historyOn(t)
+	h.Heartbeat = 10 * time.Millisecond
+	ignore := goleak.IgnoreCurrent()
+	func() {
+		defer func() {
+			if p := recover(); p != "kaboom" {
+				t.Errorf("recovered %v, want the job's own panic", p)
+			}
+		}()
+		rec := h.Start(t.Context(), "backup", jobs.TriggerShell)
+		defer rec.EndIfPanicking(t.Context())
+		panic("kaboom")
+	}()
+	goleak.VerifyNone(t, ignore)
+	if rep, _ := h.Report(t.Context(), 1); len(rep.Runs) != 1 || rep.Runs[0].Outcome != "failed" || rep.Runs[0].Error != "panic: kaboom" {
+		t.Fatalf("runs = %+v", rep.Runs)
+	}
+}
+
 func lastRunID(t *testing.T, url, job string) int64 {
 	t.Helper()
 	return pgtest.QueryInt(t, url, "SELECT max(id) FROM keeper.job_runs WHERE job = $1", job)

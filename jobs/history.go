@@ -207,6 +207,17 @@ func (r *Recording) Finish(ctx context.Context, figures any, outcome Outcome, er
 	}
 }
 
+// EndIfPanicking, deferred right after Start, records a run whose job
+// panicked as failed, stopping its heartbeat, and lets the panic go on: a
+// process that recovers from it (the bot does) would otherwise keep the
+// run "running", and beating, for as long as it lives.
+func (r *Recording) EndIfPanicking(ctx context.Context) {
+	if p := recover(); p != nil {
+		r.Finish(ctx, nil, OutcomeFailed, fmt.Errorf("panic: %v", p))
+		panic(p)
+	}
+}
+
 func outcomeOf(err error) Outcome {
 	switch {
 	case err == nil:
