@@ -98,8 +98,12 @@ func (a *app) prepareHistory(ctx context.Context) (*jobs.History, error) {
 // for readers that must not create or migrate it (a missing schema reads as
 // no runs).
 func (a *app) historyAsIs() *jobs.History {
-	return &jobs.History{DB: a.db, Schema: a.cfg.Schema, Logger: a.log, Redactor: a.red}
+	return &jobs.History{DB: a.db, Schema: a.cfg.Schema, Logger: a.log, Redactor: a.red, Heartbeat: runHeartbeat}
 }
+
+// runHeartbeat is how often a running job says it is alive (see
+// jobs.History.Heartbeat); a variable only so that tests can shorten it.
+var runHeartbeat = jobs.DefaultHeartbeat
 
 // newSentry starts a Sentry client whose events are redacted before they leave.
 func newSentry(dsn string, red *redact.Redactor) (*sentry.Hub, error) {

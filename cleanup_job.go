@@ -44,6 +44,7 @@ type cleanupFigures struct {
 // Run runs the cleanup, records it and reports it to Sentry.
 func (c observedCleanup) Run(ctx context.Context, opts jobs.CleanupOptions, progress func(jobs.CleanupProgress)) (jobs.CleanupReport, error) {
 	rec := c.a.hist.Start(ctx, "cleanup", opts.Trigger)
+	defer rec.EndIfPanicking(ctx)
 	r, err := c.Cleanup.Run(ctx, opts, progress)
 	if jobs.Retried(err, opts.Trigger) {
 		rec.Discard(ctx) // the scheduler retries, and records the chain once
@@ -64,6 +65,7 @@ func (c observedCleanup) Run(ctx context.Context, opts jobs.CleanupOptions, prog
 // Undo puts a cleanup's rows back, recorded in the history.
 func (c observedCleanup) Undo(ctx context.Context, run string) (jobs.UndoReport, error) {
 	rec := c.a.hist.Start(ctx, "cleanup_undo", c.via)
+	defer rec.EndIfPanicking(ctx)
 	r, err := c.Cleanup.Undo(ctx, run)
 	rec.Finish(ctx, map[string]any{"run": r.Run, "restored": r.Restored, "skipped": r.Skipped}, "", err)
 	return r, err

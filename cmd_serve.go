@@ -37,6 +37,11 @@ func serve(ctx context.Context, a *app, args []string) int {
 		a.log.Error("starting without pgkeeper's schema: run history, outbox and the two-instance lock are off until restart",
 			"schema", a.cfg.Schema, "waited", time.Since(started).Round(time.Second), "err", a.red.Error(histErr))
 	}
+	if hist != nil {
+		// Before the metrics seed their last outcomes: a run a killed
+		// pgkeeper left "running" is a failure, not a success.
+		hist.AbandonDead(ctx, "serve start")
+	}
 	var wg sync.WaitGroup
 	defer wg.Wait()
 	ctx, cancel := context.WithCancel(ctx)

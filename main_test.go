@@ -19,6 +19,9 @@ func TestMain(m *testing.M) {
 	// A test that needs pgkeeper as its own process (to signal it) runs
 	// this binary again as pgkeeper itself.
 	if os.Getenv("PGKEEPER_TEST_AS_MAIN") == "1" {
+		if d, err := time.ParseDuration(os.Getenv("PGKEEPER_TEST_HEARTBEAT")); err == nil {
+			runHeartbeat = d
+		}
 		main()
 	}
 	pgtest.Main(m)

@@ -105,6 +105,7 @@ func (a *app) scheduledSummary(notify func(context.Context, string) error) func(
 		s := &jobs.Summary{Status: a.statusJob(), History: a.hist, BackupDir: a.cfg.BackupDir,
 			Retention: jobs.Retention{KeepDaily: a.cfg.KeepDaily, KeepMonthly: a.cfg.KeepMonthly}}
 		rec := a.hist.Start(ctx, "summary", jobs.TriggerSchedule)
+		defer rec.EndIfPanicking(ctx)
 		r := s.Run(ctx)
 		a.deliver(ctx, notify, render.Summary(r, render.HTML))
 		a.deliverTrends(ctx, notify)

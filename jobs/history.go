@@ -22,7 +22,13 @@ const (
 	OutcomeFailed  Outcome = "failed"
 	OutcomeSkipped Outcome = "skipped" // another heavy job held the lock
 	OutcomeRunning Outcome = "running" // not ended yet, as read back
+	// OutcomeAbandoned is a run whose process stopped (killed, crashed, cut
+	// off from the database) before recording its end; a failure.
+	OutcomeAbandoned Outcome = "abandoned"
 )
+
+// Failed reports whether o is a failure: failed, or abandoned.
+func (o Outcome) Failed() bool { return o == OutcomeFailed || o == OutcomeAbandoned }
 
 // OutcomeOf is the outcome of a report graded l.
 func OutcomeOf(l Level) Outcome {
@@ -66,6 +72,13 @@ type History struct {
 	// Observer hears of every finished run and status report (the metrics);
 	// nil: nobody. It hears even when the database cannot record them.
 	Observer Observer
+	// Heartbeat is how often a running run says it is alive; a run silent
+	// for missedBeats of them is taken for dead. 0: DefaultHeartbeat. Every
+	// instance sharing the schema must use the same.
+	Heartbeat time.Duration
+	// Instance names this process in the marks of the dead runs it finds;
+	// empty: "host H pid P".
+	Instance string
 }
 
 // Observer is told what History records, as it happens: the metrics keep
@@ -108,16 +121,21 @@ func (h *History) Record(ctx context.Context, job, trigger string, run RunFunc) 
 	return err
 }
 
-// Recording is a run that Start recorded and Finish will end.
+// Recording is a run that Start recorded and Finish (or Discard) will end.
+// Until then it beats: it tells the history every Heartbeat that the run is
+// alive, so that a run whose process died is found (see AbandonDead).
 type Recording struct {
 	h     *History
 	id    int64
 	job   string
 	start time.Time
+	beat  heartbeat
 }
 
-// Start records that job started now. It never fails: when the run cannot
-// be recorded, it logs why and the Recording's Finish does nothing.
+// Start records that job started now, after marking as abandoned the runs
+// whose process is gone. It never fails: when the run cannot be recorded, it
+// logs why and the Recording's Finish does nothing. Finish or Discard must
+// follow: they stop the heartbeat.
 func (h *History) Start(ctx context.Context, job, trigger string) *Recording {
 	rec := &Recording{h: h, job: job}
 	if h == nil {
@@ -127,20 +145,29 @@ func (h *History) Start(ctx context.Context, job, trigger string) *Recording {
 	if h.DB == nil {
 		return rec
 	}
+	h.AbandonDead(ctx, "the start of a "+job+" run ("+trigger+")")
 	id, err := h.DB.StartRun(ctx, h.schema(), job, trigger, rec.start)
 	if err != nil {
 		h.logger().Warn("could not record a job's start", "job", job, "trigger", trigger, "err", h.Redactor.Error(err))
 		return rec
 	}
 	rec.id = id
+	rec.beat.start(ctx, h, id, job)
 	return rec
 }
+
+// finishBudget bounds how long Finish retries recording a run's end through
+// transient errors (a database restarting): long enough for a restart, short
+// enough for a shutdown to stay prompt. A run whose end is lost is found
+// abandoned later.
+const finishBudget = 10 * time.Second
 
 // Finish records how the run ended (see Record for an empty outcome).
 func (r *Recording) Finish(ctx context.Context, figures any, outcome Outcome, err error) {
 	if r == nil || r.h == nil {
 		return
 	}
+	r.beat.stop()
 	h := r.h
 	if outcome == "" {
 		outcome = outcomeOf(err)
@@ -161,10 +188,33 @@ func (r *Recording) Finish(ctx context.Context, figures any, outcome Outcome, er
 		}
 	}
 	// A run cancelled by shutdown is still recorded as such.
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
-	defer cancel()
-	if ferr := h.DB.FinishRun(ctx, h.schema(), r.id, end, string(outcome), text, figures); ferr != nil {
-		h.logger().Warn("could not record a job's end", "job", r.job, "run", r.id, "err", h.Redactor.Error(ferr))
+	ctx = context.WithoutCancel(ctx)
+	first, wait := time.Now(), 200*time.Millisecond
+	for {
+		actx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		ferr := h.DB.FinishRun(actx, h.schema(), r.id, end, string(outcome), text, figures)
+		cancel()
+		if ferr == nil {
+			return
+		}
+		if !store.Transient(ferr) || time.Since(first)+wait > finishBudget {
+			h.logger().Warn("could not record a job's end; the run will be marked abandoned", "job", r.job, "run", r.id, "err", h.Redactor.Error(ferr))
+			return
+		}
+		h.logger().Info("could not record a job's end yet; retrying", "job", r.job, "run", r.id, "retry_in", wait, "err", h.Redactor.Error(ferr))
+		time.Sleep(wait)
+		wait = min(2*wait, 2*time.Second)
+	}
+}
+
+// EndIfPanicking, deferred right after Start, records a run whose job
+// panicked as failed, stopping its heartbeat, and lets the panic go on: a
+// process that recovers from it (the bot does) would otherwise keep the
+// run "running", and beating, for as long as it lives.
+func (r *Recording) EndIfPanicking(ctx context.Context) {
+	if p := recover(); p != nil {
+		r.Finish(ctx, nil, OutcomeFailed, fmt.Errorf("panic: %v", p))
+		panic(p)
 	}
 }
 
@@ -187,6 +237,7 @@ func (r *Recording) Discard(ctx context.Context) {
 	if r == nil || r.id == 0 {
 		return
 	}
+	r.beat.stop()
 	h := r.h
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 	defer cancel()

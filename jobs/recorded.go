@@ -30,6 +30,7 @@ type backupFigures struct {
 // Run runs the backup and records it.
 func (b RecordedBackup) Run(ctx context.Context, opts BackupOptions, progress func(BackupProgress)) (BackupReport, error) {
 	rec := b.History.Start(ctx, "backup", opts.Trigger)
+	defer rec.EndIfPanicking(ctx)
 	r, err := b.Backup.Run(ctx, opts, progress)
 	m := r.Manifest
 	fig := backupFigures{File: m.DumpFile(), Kind: m.Kind, RawBytes: m.RawBytes, CompressedBytes: m.CompressedBytes,

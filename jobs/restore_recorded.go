@@ -29,6 +29,7 @@ type restoreFigures struct {
 // database that would not drop, a locale fallback) is recorded as a warning.
 func (r RecordedRestore) Run(ctx context.Context, opts RestoreOptions, progress func(RestoreProgress)) (RestoreReport, error) {
 	rec := r.History.Start(ctx, "restore_test", opts.Trigger)
+	defer rec.EndIfPanicking(ctx)
 	rep, err := r.RestoreTest.Run(ctx, opts, progress)
 	fig := restoreFigures{Backup: rep.Backup.Name, RTO: rep.RTO, RPO: rep.RPO, RestoredBytes: rep.RestoredBytes,
 		Tables: rep.Tables, Rows: rep.Rows, Differences: len(rep.Differences), Swept: len(rep.Swept), FailedAt: rep.FailedAt}

@@ -2,8 +2,11 @@ package jobs
 
 import (
 	"context"
+	"fmt"
+	"sort"
 	"time"
 
+	"github.com/pgkeeper/pgkeeper/internal/humanize"
 	"github.com/pgkeeper/pgkeeper/store"
 )
 
@@ -55,6 +58,7 @@ func (s *Summary) Run(ctx context.Context) SummaryReport {
 			s.History.SampleStatus(ctx, st)
 		}
 		r.LastRuns, _ = s.History.LastRuns(ctx)
+		r.Findings = append(r.Findings, failedLastRuns(r.LastRuns, r.At)...)
 		if samples, err := s.History.Samples(ctx, r.At.Add(-8*24*time.Hour), store.MetricDatabaseBytes, store.MetricKeysTableBytes); err == nil {
 			r.DatabaseBytes = trend(samples, store.MetricDatabaseBytes, r.At)
 			r.KeysBytes = trend(samples, store.MetricKeysTableBytes, r.At)
@@ -81,6 +85,29 @@ func (s *Summary) Run(ctx context.Context) SummaryReport {
 		}
 	}
 	return r
+}
+
+// failedLastRuns is a critical finding for each job whose last run failed or
+// was abandoned: the summary counts them as what they are.
+func failedLastRuns(last map[string]store.Run, at time.Time) []Finding {
+	names := make([]string, 0, len(last))
+	for name, run := range last {
+		if Outcome(run.Outcome).Failed() {
+			names = append(names, name)
+		}
+	}
+	sort.Strings(names)
+	var out []Finding
+	for _, name := range names {
+		run := last[name]
+		what := "failed"
+		if Outcome(run.Outcome) == OutcomeAbandoned {
+			what = "was abandoned (its process stopped before it ended)"
+		}
+		out = append(out, Finding{Level: LevelCritical, Text: fmt.Sprintf("the last %s run, %s ago, %s: /history says more",
+			name, humanize.Duration(at.Sub(run.StartedAt)), what)})
+	}
+	return out
 }
 
 // trend reads a metric's latest value and its values about 24 h and 7 d

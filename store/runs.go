@@ -15,16 +15,23 @@ type Run struct {
 	Job       string
 	Trigger   string // "schedule", "shell", or "chat:<user id>"
 	StartedAt time.Time
-	EndedAt   time.Time // zero while running
-	Outcome   string    // ok, failed, warning, skipped, or running
+	EndedAt   time.Time // zero while running; the last heartbeat when abandoned
+	Outcome   string    // ok, failed, warning, skipped, running, or abandoned
 	Error     string
 	Figures   json.RawMessage // the job's figures as JSON; nil when none
+	// HeartbeatAt is the run's last sign of life, by the database's clock.
+	HeartbeatAt time.Time
+	// AbandonedAt and AbandonedBy say when, and by what, a run whose
+	// process had stopped was found (outcome "abandoned"); zero otherwise.
+	AbandonedAt time.Time
+	AbandonedBy string
 }
 
-// Running reports whether the run has not ended (or its process died).
+// Running reports whether the run has not ended.
 func (r Run) Running() bool { return r.EndedAt.IsZero() }
 
-// Duration is how long the run took; zero while it runs.
+// Duration is how long the run took (an abandoned run: until its last sign
+// of life); zero while it runs.
 func (r Run) Duration() time.Duration {
 	if r.Running() {
 		return 0
@@ -32,20 +39,26 @@ func (r Run) Duration() time.Duration {
 	return r.EndedAt.Sub(r.StartedAt)
 }
 
-const runColumns = "id, job, trigger, started_at, ended_at, outcome, error, figures"
+const runColumns = "id, job, trigger, started_at, ended_at, outcome, error, figures, heartbeat_at, abandoned_at, abandoned_by"
 
 func scanRun(row pgx.CollectableRow) (Run, error) {
 	var r Run
-	var ended *time.Time
-	err := row.Scan(&r.ID, &r.Job, &r.Trigger, &r.StartedAt, &ended, &r.Outcome, &r.Error, &r.Figures)
+	var ended, abandoned *time.Time
+	err := row.Scan(&r.ID, &r.Job, &r.Trigger, &r.StartedAt, &ended, &r.Outcome, &r.Error, &r.Figures,
+		&r.HeartbeatAt, &abandoned, &r.AbandonedBy)
 	if ended != nil {
 		r.EndedAt = *ended
+	}
+	if abandoned != nil {
+		r.AbandonedAt = *abandoned
 	}
 	return r, err
 }
 
 // StartRun records that job started at at, triggered by trigger, and returns
-// the run's id for FinishRun. Until then the run's outcome is "running".
+// the run's id for FinishRun. Until then the run's outcome is "running", and
+// its process must call Heartbeat regularly, or AbandonRuns will take it for
+// dead.
 func (db *DB) StartRun(ctx context.Context, schema, job, trigger string, at time.Time) (int64, error) {
 	var id int64
 	err := db.pool.QueryRow(ctx, fmt.Sprintf(
@@ -59,7 +72,8 @@ func (db *DB) StartRun(ctx context.Context, schema, job, trigger string, at time
 
 // FinishRun records how run id ended: its outcome (ok, failed, warning,
 // skipped), error text (empty for none) and figures, stored as JSON (nil:
-// none).
+// none). It replaces an abandoned mark: a run that went silent (its database
+// restarted, say) and still reached its end knows best how it ended.
 func (db *DB) FinishRun(ctx context.Context, schema string, id int64, at time.Time, outcome, errText string, figures any) error {
 	var raw []byte
 	if figures != nil {
@@ -69,7 +83,8 @@ func (db *DB) FinishRun(ctx context.Context, schema string, id int64, at time.Ti
 		}
 	}
 	tag, err := db.pool.Exec(ctx, fmt.Sprintf(
-		"UPDATE %s SET ended_at = $2, outcome = $3, error = $4, figures = $5::jsonb WHERE id = $1", table(schema, "job_runs")),
+		`UPDATE %s SET ended_at = $2, outcome = $3, error = $4, figures = $5::jsonb,
+		abandoned_at = NULL, abandoned_by = '' WHERE id = $1`, table(schema, "job_runs")),
 		id, at, outcome, errText, raw)
 	if err != nil {
 		return fmt.Errorf("record end of run %d: %w", id, err)
@@ -80,18 +95,43 @@ func (db *DB) FinishRun(ctx context.Context, schema string, id int64, at time.Ti
 	return nil
 }
 
-// AbandonRuns marks runs still "running" that started before cutoff as
-// failed: their process died before recording an end. Call it at start with
-// a cutoff older than any job can take, so that another instance's live run
-// is never touched. It returns how many it marked.
-func (db *DB) AbandonRuns(ctx context.Context, schema string, cutoff, now time.Time) (int64, error) {
-	tag, err := db.pool.Exec(ctx, fmt.Sprintf(`
-		UPDATE %s SET ended_at = $2, outcome = 'failed', error = 'pgkeeper stopped before the run ended'
-		WHERE outcome = 'running' AND started_at < $1`, table(schema, "job_runs")), cutoff, now)
+// Heartbeat records that run id is still alive, by the database's clock (so
+// that several machines' clocks never matter). It reports false when the run
+// is no longer "running": it ended, or was taken for dead and abandoned.
+func (db *DB) Heartbeat(ctx context.Context, schema string, id int64) (bool, error) {
+	tag, err := db.pool.Exec(ctx, fmt.Sprintf(
+		"UPDATE %s SET heartbeat_at = now() WHERE id = $1 AND outcome = 'running'", table(schema, "job_runs")), id)
 	if err != nil {
-		return 0, fmt.Errorf("abandon stale runs: %w", err)
+		return false, fmt.Errorf("heartbeat of run %d: %w", id, err)
 	}
-	return tag.RowsAffected(), nil
+	return tag.RowsAffected() == 1, nil
+}
+
+// AbandonRuns marks as abandoned every run still "running" whose last
+// heartbeat is older than silence on the database's clock: its process died
+// (killed, crashed, or cut off from the database) before recording its end.
+// However long ago it started, a run that still beats is never touched.
+// Each mark keeps the last heartbeat as the run's end, and when and by what
+// (by, e.g. "serve start on host h pid 1") it was found. It returns the runs
+// it marked.
+func (db *DB) AbandonRuns(ctx context.Context, schema string, silence time.Duration, by string) ([]Run, error) {
+	// greatest(): started_at is the process's clock, heartbeat_at the
+	// server's; a run never ends before it started.
+	rows, err := db.pool.Query(ctx, fmt.Sprintf(`
+		UPDATE %s SET outcome = 'abandoned', ended_at = greatest(heartbeat_at, started_at),
+			abandoned_at = now(), abandoned_by = $2,
+			error = format('no sign of life since %%s UTC: its process stopped before recording the end (killed, crashed, or cut off from the database); found %%s UTC by %%s',
+				to_char(heartbeat_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS'), to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS'), $2::text)
+		WHERE outcome = 'running' AND heartbeat_at < now() - make_interval(secs => $1)
+		RETURNING %s`, table(schema, "job_runs"), runColumns), silence.Seconds(), by)
+	if err != nil {
+		return nil, fmt.Errorf("abandon dead runs: %w", err)
+	}
+	runs, err := pgx.CollectRows(rows, scanRun)
+	if err != nil {
+		return nil, fmt.Errorf("abandon dead runs: %w", err)
+	}
+	return runs, nil
 }
 
 // LastRuns returns the newest limit runs, newest first, running ones included.

@@ -2,9 +2,11 @@ package store_test
 
 import (
 	"encoding/json"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/pgkeeper/pgkeeper/internal/pgtest"
 	"github.com/pgkeeper/pgkeeper/store"
 )
 
@@ -82,28 +84,91 @@ func TestFinishUnknownRun(t *testing.T) {
 	}
 }
 
+// A run is abandoned when its heartbeat stopped, judged on the database's
+// clock; a run that still beats is never touched, however old. The mark
+// keeps the last heartbeat as the end, and when and by what it was found; a
+// real end recorded later replaces it.
 func TestAbandonRuns(t *testing.T) {
-	db, _ := migratedDB(t)
+	db, url := migratedDB(t)
 	ctx := t.Context()
 	const s = store.DefaultSchema
-	now := mustTime(t, "2026-11-28T12:00:00Z")
-	old, _ := db.StartRun(ctx, s, "backup", "schedule", now.Add(-30*time.Hour))
-	live, _ := db.StartRun(ctx, s, "cleanup", "schedule", now.Add(-time.Minute))
-	n, err := db.AbandonRuns(ctx, s, now.Add(-24*time.Hour), now)
-	if err != nil || n != 1 {
-		t.Fatalf("AbandonRuns = %d, %v; want 1", n, err)
+	now := time.Now()
+	dead, _ := db.StartRun(ctx, s, "backup", "schedule", now.Add(-time.Hour))
+	pgtest.Exec(t, url, "UPDATE pgkeeper.job_runs SET heartbeat_at = now() - interval '10 minutes' WHERE id = $1", dead)
+	// Started 30 days ago, by a clock far off, and still beating.
+	live, _ := db.StartRun(ctx, s, "cleanup", "schedule", now.Add(-30*24*time.Hour))
+	if alive, err := db.Heartbeat(ctx, s, live); err != nil || !alive {
+		t.Fatalf("Heartbeat = %v, %v", alive, err)
+	}
+	done, _ := db.StartRun(ctx, s, "summary", "schedule", now.Add(-2*time.Hour))
+	_ = db.FinishRun(ctx, s, done, now.Add(-2*time.Hour+time.Second), "ok", "", nil)
+	pgtest.Exec(t, url, "UPDATE pgkeeper.job_runs SET heartbeat_at = now() - interval '2 hours' WHERE id = $1", done)
+
+	got, err := db.AbandonRuns(ctx, s, time.Minute, "serve start on host h pid 7")
+	if err != nil || len(got) != 1 || got[0].ID != dead {
+		t.Fatalf("AbandonRuns = %+v, %v; want run %d alone", got, err, dead)
 	}
 	runs, _ := db.LastRuns(ctx, s, 10)
 	for _, r := range runs {
 		switch r.ID {
-		case old:
-			if r.Outcome != "failed" || r.Error == "" || !r.EndedAt.Equal(now) {
-				t.Errorf("stale run = %+v", r)
+		case dead:
+			if r.Outcome != "abandoned" || r.AbandonedBy != "serve start on host h pid 7" || r.AbandonedAt.IsZero() ||
+				!r.EndedAt.Equal(r.HeartbeatAt) || !strings.Contains(r.Error, "found") || !strings.Contains(r.Error, "pid 7") {
+				t.Errorf("dead run = %+v", r)
 			}
 		case live:
-			if !r.Running() {
+			if !r.Running() || r.Outcome != "running" {
 				t.Errorf("a live run was abandoned: %+v", r)
 			}
+		case done:
+			if r.Outcome != "ok" {
+				t.Errorf("an ended run was touched: %+v", r)
+			}
 		}
+	}
+	if alive, err := db.Heartbeat(ctx, s, dead); err != nil || alive {
+		t.Errorf("Heartbeat of an abandoned run = %v, %v; want false", alive, err)
+	}
+	if again, err := db.AbandonRuns(ctx, s, time.Minute, "x"); err != nil || len(again) != 0 {
+		t.Errorf("a second sweep marked %+v, %v", again, err)
+	}
+	if last, _ := db.LastRunPerJob(ctx, s); last["backup"].ID != dead {
+		t.Errorf("an abandoned run is not its job's last run: %+v", last)
+	}
+
+	// Its process lived after all (its database was away), and records the end.
+	if err := db.FinishRun(ctx, s, dead, now, "ok", "", nil); err != nil {
+		t.Fatal(err)
+	}
+	runs, _ = db.LastRuns(ctx, s, 10)
+	for _, r := range runs {
+		if r.ID == dead && (r.Outcome != "ok" || r.AbandonedBy != "" || !r.AbandonedAt.IsZero() || r.Error != "") {
+			t.Errorf("the real end did not replace the mark: %+v", r)
+		}
+	}
+}
+
+// Migration 3 applies to a schema an older pgkeeper left, runs and all: a run
+// left "running" by a process killed before the upgrade is abandoned at the
+// first sweep, and the new outcome passes the check.
+func TestMigrateAddsHeartbeatsToAnExistingSchema(t *testing.T) {
+	dbURL := pgtest.NewDB(t)
+	db := openDB(t, dbURL)
+	ctx := t.Context()
+	const s = store.DefaultSchema
+	restore := store.MigrationsUpTo(2)
+	err := db.Migrate(ctx, s)
+	restore()
+	if err != nil {
+		t.Fatal(err)
+	}
+	started := time.Now().Add(-3 * 24 * time.Hour)
+	pgtest.Exec(t, dbURL, "INSERT INTO pgkeeper.job_runs (job, trigger, started_at) VALUES ('backup', 'schedule', $1)", started)
+	if err := db.Migrate(ctx, s); err != nil {
+		t.Fatal(err)
+	}
+	got, err := db.AbandonRuns(ctx, s, time.Minute, "serve start")
+	if err != nil || len(got) != 1 || got[0].Outcome != "abandoned" || !got[0].EndedAt.Equal(got[0].StartedAt) {
+		t.Fatalf("AbandonRuns after the upgrade = %+v, %v", got, err)
 	}
 }

@@ -61,6 +61,22 @@ var migrations = []string{
 		claimed_at timestamptz NOT NULL DEFAULT now(),
 		PRIMARY KEY (job, slot)
 	);`,
+	// 3: heartbeats, so that a run whose process died is found and marked
+	// abandoned (see AbandonRuns). Written to apply to any schema at version
+	// 2, whatever it holds: a run still "running" from before gets its start
+	// as its last sign of life, and is abandoned at the first sweep.
+	`ALTER TABLE %[1]s.job_runs
+		ADD COLUMN IF NOT EXISTS heartbeat_at timestamptz,
+		ADD COLUMN IF NOT EXISTS abandoned_at timestamptz,
+		ADD COLUMN IF NOT EXISTS abandoned_by text NOT NULL DEFAULT '';
+	UPDATE %[1]s.job_runs SET heartbeat_at = coalesce(ended_at, started_at) WHERE heartbeat_at IS NULL;
+	ALTER TABLE %[1]s.job_runs
+		ALTER COLUMN heartbeat_at SET DEFAULT now(),
+		ALTER COLUMN heartbeat_at SET NOT NULL,
+		DROP CONSTRAINT IF EXISTS job_runs_outcome_check,
+		ADD CONSTRAINT job_runs_outcome_check
+		    CHECK (outcome IN ('ok', 'failed', 'warning', 'skipped', 'running', 'abandoned'));
+	CREATE INDEX IF NOT EXISTS job_runs_running ON %[1]s.job_runs (heartbeat_at) WHERE outcome = 'running';`,
 }
 
 // SchemaVersion is the version Migrate brings the schema to.

@@ -163,7 +163,7 @@ func statusLastRuns(d *doc, r jobs.StatusReport) {
 	sort.Strings(names)
 	for _, name := range names {
 		run := r.LastRuns[name]
-		d.line(d.mark(outcomeLevel(run.Outcome)), d.code(name)+d.esc(fmt.Sprintf(" %s %s ago · took %s · %s",
+		d.line(d.outcomeMark(run.Outcome), d.code(name)+d.esc(fmt.Sprintf(" %s %s ago · took %s · %s",
 			run.Outcome, humanize.Duration(r.At.Sub(run.EndedAt)), humanize.Duration(run.Duration()), run.Trigger)))
 		if run.Error != "" {
 			d.text("    " + firstLine(run.Error, 160))

@@ -43,7 +43,7 @@ func Summary(r jobs.SummaryReport, f Format) string {
 		d.line(d.mark(jobs.LevelWarn), d.esc("no restore test yet: /restore_test"))
 	}
 	if run, ok := r.LastRuns["cleanup"]; ok {
-		d.text(fmt.Sprintf("last cleanup %s ago: %s", humanize.Duration(r.At.Sub(run.StartedAt)), run.Outcome))
+		d.line(d.outcomeMark(run.Outcome), d.esc(fmt.Sprintf("last cleanup %s ago: %s", humanize.Duration(r.At.Sub(run.StartedAt)), run.Outcome)))
 	}
 	d.heading("Sizes")
 	d.text("database " + change(r.DatabaseBytes))
@@ -82,10 +82,13 @@ func History(r jobs.HistoryReport, f Format) string {
 	}
 	for _, run := range r.Runs {
 		took := "running"
-		if !run.Running() {
+		switch {
+		case jobs.Outcome(run.Outcome) == jobs.OutcomeAbandoned:
+			took = "last alive after " + humanize.Duration(run.Duration())
+		case !run.Running():
 			took = humanize.Duration(run.Duration())
 		}
-		d.line(d.mark(outcomeLevel(run.Outcome)), d.esc(fmt.Sprintf("%s %s · %s · %s · %s",
+		d.line(d.outcomeMark(run.Outcome), d.esc(fmt.Sprintf("%s %s · %s · %s · %s",
 			run.StartedAt.UTC().Format("01-02 15:04"), run.Job, run.Trigger, run.Outcome, took)))
 		if run.Error != "" {
 			d.text("    " + firstLine(run.Error, 160))
@@ -126,17 +129,6 @@ func Schedule(entries []ScheduleEntry, loc *time.Location, now time.Time, f Form
 		d.text("    next " + next + " · " + last)
 	}
 	return d.String()
-}
-
-func outcomeLevel(outcome string) jobs.Level {
-	switch outcome {
-	case string(jobs.OutcomeOK), string(jobs.OutcomeRunning):
-		return jobs.LevelOK
-	case string(jobs.OutcomeFailed):
-		return jobs.LevelCritical
-	default:
-		return jobs.LevelWarn
-	}
 }
 
 func firstLine(s string, max int) string {
