@@ -51,6 +51,7 @@ type LeftoverDatabase struct {
 	Since      time.Time // when it was made (scratch: its name; recovery: its mark)
 	Incomplete bool      // an interrupted recovery; false: a restore test's scratch database
 	Backup     string    // the backup an interrupted recovery was restoring
+	Sessions   int       // a scratch database's connected sessions: while there are any, no run drops it
 }
 
 // Describe says what the database is, how old, and what happens to it or
@@ -66,8 +67,12 @@ func (l LeftoverDatabase) Describe(now time.Time) string {
 		return fmt.Sprintf("database %s on %s (%s%s old) is an interrupted restore, incomplete: %q. Never point the service at it; drop it with %s and restore again",
 			l.Name, l.Server, size, age, restoreMark(l.Since, l.Backup), drop)
 	}
-	return fmt.Sprintf("leftover scratch database %s on %s (%s%s old): a restore test was stopped before it could drop it. The next restore test drops it; to free the space now: %s",
-		l.Name, l.Server, size, age, drop)
+	next := "The next restore test drops it"
+	if l.Sessions > 0 {
+		next = fmt.Sprintf("it is in use (connected sessions: %d; a restore test of a database of the same name on another server?), so no run drops it while it is", l.Sessions)
+	}
+	return fmt.Sprintf("leftover scratch database %s on %s (%s%s old): a restore test was stopped before it could drop it. %s; to free the space now: %s",
+		l.Name, l.Server, size, age, next, drop)
 }
 
 // Leftovers finds what stopped runs left: this database's scratch databases
@@ -139,7 +144,7 @@ func (t *RestoreTest) scratchLeftovers(ctx context.Context, srv *store.Server) (
 	var out []LeftoverDatabase
 	for _, s := range found {
 		if s.Name != inUse {
-			out = append(out, LeftoverDatabase{Name: s.Name, Server: srv.Host(), SizeBytes: s.SizeBytes, Since: s.Created})
+			out = append(out, LeftoverDatabase{Name: s.Name, Server: srv.Host(), SizeBytes: s.SizeBytes, Since: s.Created, Sessions: s.Sessions})
 		}
 	}
 	return out, nil
@@ -148,7 +153,9 @@ func (t *RestoreTest) scratchLeftovers(ctx context.Context, srv *store.Server) (
 // sweep drops this database's scratch databases that killed restore tests
 // left, whatever their age. It runs only under the heavy-job lock, which
 // every restore test of this database holds while its scratch database
-// exists: none of them belongs to a running test.
+// exists: none of them belongs to a running test. One with sessions in it is
+// left alone: the lock is this server's, and a pgkeeper guarding a database
+// of the same name on another server may share the restore server.
 func (t *RestoreTest) sweep(ctx context.Context, srv *store.Server) ([]string, error) {
 	live := t.DB.Database()
 	found, err := srv.ScratchDatabases(ctx, live)
@@ -161,6 +168,10 @@ func (t *RestoreTest) sweep(ctx context.Context, srv *store.Server) ([]string, e
 		// Proven once more where it counts: only a name of exactly this
 		// database's scratch form is ever dropped.
 		if _, ok := store.IsScratchOf(live, s.Name); !ok {
+			continue
+		}
+		if s.Sessions > 0 {
+			errs = append(errs, fmt.Errorf("%s left alone: it is in use (connected sessions: %d)", s.Name, s.Sessions))
 			continue
 		}
 		if err := srv.DropDatabase(ctx, s.Name); err != nil {

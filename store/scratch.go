@@ -54,6 +54,7 @@ type ScratchDatabase struct {
 	Name      string
 	Created   time.Time
 	SizeBytes int64 // -1 when the role may not measure it
+	Sessions  int   // sessions connected to it now
 }
 
 // IsScratchOf reports whether name is exactly a scratch database of live
@@ -237,6 +238,9 @@ func (s *Server) ScratchDatabases(ctx context.Context, db string) ([]ScratchData
 		// walk every directory on the server.
 		for i := range out {
 			_ = c.QueryRow(ctx, sizeIfAllowedSQL, out[i].Name).Scan(&out[i].SizeBytes)
+			if err := c.QueryRow(ctx, "SELECT count(*) FROM pg_stat_activity WHERE datname = $1", out[i].Name).Scan(&out[i].Sessions); err != nil {
+				return err
+			}
 		}
 		return nil
 	})
