@@ -146,7 +146,7 @@ func (a *app) statusJob() *jobs.Status {
 		BackupMaxAge:     c.BackupMaxAge,
 		PGBinDir:         c.PGBinDir,
 		Degraded:         a.degraded,
-	}}
+	}, Restore: a.restoreJob().RestoreTest}
 }
 
 // backupJob is the backup job configured from the environment, its runs

@@ -25,8 +25,11 @@ func check(ctx context.Context, a *app, args []string) int {
 	failed := false
 	for _, r := range c.Run(ctx) {
 		mark := "ok"
-		if !r.OK {
+		switch {
+		case !r.OK:
 			mark, failed = "FAIL", true
+		case r.Warn:
+			mark = "warn"
 		}
 		fmt.Fprintf(a.stdout, "%-5s %-12s %s\n", mark, r.Name, a.red.String(r.Detail))
 	}

@@ -14,6 +14,7 @@ import (
 type CheckResult struct {
 	Name   string
 	OK     bool
+	Warn   bool // OK, but something needs a look (Detail says what)
 	Detail string
 }
 
@@ -80,6 +81,9 @@ func (c *Check) Run(ctx context.Context) []CheckResult {
 	if c.Restore != nil {
 		detail, err := c.Restore.CheckTarget(ctx)
 		add("restore", err, detail)
+		if err == nil {
+			out = append(out, c.leftovers(ctx)...)
+		}
 	}
 
 	for _, p := range c.Probes {
@@ -125,4 +129,22 @@ func (c *Check) schema(ctx context.Context) (string, error) {
 		return "", fmt.Errorf("role %s may not create schema %s: as an admin, run CREATE SCHEMA %s AUTHORIZATION %s once",
 			role, c.Schema, c.Schema, role)
 	}
+}
+
+// leftovers is a warning for each database a stopped restore test or
+// recovery left, or one line saying there is none.
+func (c *Check) leftovers(ctx context.Context) []CheckResult {
+	found, err := c.Restore.Leftovers(ctx)
+	if err != nil {
+		return []CheckResult{{Name: "leftovers", OK: true, Warn: true, Detail: "cannot look for databases stopped restores left: " + err.Error()}}
+	}
+	if len(found) == 0 {
+		return []CheckResult{{Name: "leftovers", OK: true, Detail: "no database left by a stopped restore test or recovery"}}
+	}
+	var out []CheckResult
+	now := c.Restore.now()
+	for _, l := range found {
+		out = append(out, CheckResult{Name: "leftovers", OK: true, Warn: true, Detail: l.Describe(now)})
+	}
+	return out
 }

@@ -16,10 +16,6 @@ const (
 	// DefaultMaintenanceDB is where scratch databases are created from when
 	// RESTORE_DATABASE_URL is empty.
 	DefaultMaintenanceDB = "postgres"
-	// ScratchMaxAge is the age past which a scratch database is taken for a
-	// crash's leftover and dropped: no restore test holds one that long
-	// without holding the heavy-job lock, under which the sweep runs.
-	ScratchMaxAge = time.Hour
 	// dropTimeout bounds the drop of a scratch database, which runs even after
 	// the run's context is cancelled.
 	dropTimeout = 2 * time.Minute
@@ -196,7 +192,7 @@ func (t *RestoreTest) Run(ctx context.Context, opts RestoreOptions, progress fun
 		r.Scratch = opts.Into
 	} else {
 		tk.set("sweeping leftover scratch databases", 0)
-		swept, serr := t.sweep(ctx, tg.server, start)
+		swept, serr := t.sweep(ctx, tg.server)
 		r.Swept = swept
 		if serr != nil {
 			r.Warnings = append(r.Warnings, "sweep: "+oneLine(serr.Error()))
@@ -237,7 +233,11 @@ func (t *RestoreTest) restoreAndVerify(ctx context.Context, r *RestoreReport, tg
 	}()
 	tk.set("creating "+r.Scratch, 0)
 	timer.begin("create")
-	if note, err := t.createScratch(ctx, tg, r.Scratch); err != nil {
+	mark := "" // a restore test's scratch database is dropped, whatever happens
+	if keep {
+		mark = restoreMark(r.StartedAt, m.Name)
+	}
+	if note, err := t.createScratch(ctx, tg, r.Scratch, mark); err != nil {
 		return r.fail("create", err)
 	} else if note != "" {
 		r.Warnings = append(r.Warnings, note)
@@ -270,6 +270,12 @@ func (t *RestoreTest) restoreAndVerify(ctx context.Context, r *RestoreReport, tg
 	if r.RestoredBytes, err = scratch.DatabaseSize(ctx); err != nil {
 		r.Warnings = append(r.Warnings, oneLine(err.Error()))
 	}
+	if keep {
+		// Verified: only now is the mark cleared.
+		if err := tg.server.CommentDatabase(ctx, r.Scratch, ""); err != nil {
+			r.Warnings = append(r.Warnings, oneLine(err.Error())+": "+r.Scratch+" is verified but still says it is incomplete; clear that with "+store.ClearCommentSQL(r.Scratch))
+		}
+	}
 	return nil
 }
 
@@ -285,9 +291,9 @@ func (t *RestoreTest) dropScratch(ctx context.Context, r *RestoreReport, tg targ
 	case derr == nil:
 		r.Dropped = true
 	case recovering:
-		r.Warnings = append(r.Warnings, oneLine(derr.Error())+": drop "+r.Scratch+" yourself, it holds a failed restore")
+		r.Warnings = append(r.Warnings, oneLine(derr.Error())+": drop "+r.Scratch+" yourself ("+store.DropDatabaseSQL(r.Scratch)+"), it holds a failed restore")
 	default:
-		r.Warnings = append(r.Warnings, oneLine(derr.Error())+": the next run drops it after "+humanize.Duration(ScratchMaxAge))
+		r.Warnings = append(r.Warnings, oneLine(derr.Error())+": the next restore test drops it")
 	}
 }
 

@@ -68,6 +68,9 @@ func TestRestoreIntoNewDatabase(t *testing.T) {
 			if !dbExists(t, into) {
 				t.Fatalf("%s is gone after a passed recovery", into)
 			}
+			if c, err := adminServer(t).DatabaseComment(context.Background(), into); err != nil || c != "" {
+				t.Errorf("a verified recovery still carries %q (%v)", c, err)
+			}
 			for _, table := range []string{"whatsapp_auth", "whatsapp_keys"} {
 				want := pgtest.QueryInt(t, live, strings.Replace(contentSum, "%s", table, 1))
 				if got := pgtest.QueryInt(t, withDB(live, into), strings.Replace(contentSum, "%s", table, 1)); got != want {

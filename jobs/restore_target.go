@@ -77,18 +77,16 @@ func (t *RestoreTest) preview(ctx context.Context, opts RestoreOptions) (Restore
 	if opts.Into != "" {
 		return p, nil
 	}
-	if old, err := tg.server.ScratchDatabases(ctx, t.DB.Database()); err == nil {
+	if old, err := t.scratchLeftovers(ctx, tg.server); err == nil {
 		for _, s := range old {
-			if now.Sub(s.Created) > ScratchMaxAge {
-				p.Leftovers = append(p.Leftovers, s.Name)
-			}
+			p.Leftovers = append(p.Leftovers, s.Name)
 		}
 	}
 	return p, nil
 }
 
-// Sweep drops leftover scratch databases (older than ScratchMaxAge) under the
-// heavy-job lock, as at process start; ErrAlreadyRunning when a job holds it.
+// Sweep drops leftover scratch databases under the heavy-job lock, as a
+// restore test does first; ErrAlreadyRunning when a job holds it.
 func (t *RestoreTest) Sweep(ctx context.Context, trigger string) ([]string, error) {
 	lock, err := t.DB.TryLock(ctx, "restore sweep", trigger, t.now())
 	if err != nil {
@@ -99,7 +97,7 @@ func (t *RestoreTest) Sweep(ctx context.Context, trigger string) ([]string, erro
 	if err != nil {
 		return nil, fmt.Errorf("restore sweep: %w", err)
 	}
-	return t.sweep(ctx, srv, t.now())
+	return t.sweep(ctx, srv)
 }
 
 // server is the Server scratch databases are made on and the URL it comes from.
@@ -202,6 +200,9 @@ func (t *RestoreTest) checkInto(ctx context.Context, tg target, name string) err
 		return fmt.Errorf("restore server unreachable: %w", err)
 	}
 	if exists {
+		if err := incompleteError(ctx, tg.server, name, t.now()); err != nil {
+			return err
+		}
 		return fmt.Errorf("%w: %s on %s; pgkeeper restores only into a new database, never over one: pick a new name",
 			ErrTargetExists, name, tg.server.Host())
 	}
@@ -246,37 +247,21 @@ func serverFree(ctx context.Context, srv *store.Server) int64 {
 	return free
 }
 
-// sweep drops this database's scratch databases older than ScratchMaxAge:
-// what a crash or a kill -9 left. It runs under the heavy-job lock.
-func (t *RestoreTest) sweep(ctx context.Context, srv *store.Server, now time.Time) ([]string, error) {
-	found, err := srv.ScratchDatabases(ctx, t.DB.Database())
-	if err != nil {
-		return nil, err
-	}
-	var swept []string
-	var errs []error
-	for _, s := range found {
-		if now.Sub(s.Created) <= ScratchMaxAge {
-			continue
-		}
-		if err := srv.DropDatabase(ctx, s.Name); err != nil {
-			errs = append(errs, err)
-			continue
-		}
-		swept = append(swept, s.Name)
-	}
-	return swept, errors.Join(errs...)
-}
-
 // createScratch makes the scratch database like the live one (encoding and
 // collation), or with the server's defaults when those are not available
-// there, which it then says.
-func (t *RestoreTest) createScratch(ctx context.Context, tg target, name string) (string, error) {
-	err := tg.server.CreateDatabase(ctx, name, tg.locale)
+// there, which it then says. A non-empty mark is its comment from the start.
+func (t *RestoreTest) createScratch(ctx context.Context, tg target, name, mark string) (string, error) {
+	create := func(loc store.Locale) error {
+		if mark == "" {
+			return tg.server.CreateDatabase(ctx, name, loc)
+		}
+		return tg.server.CreateDatabaseWithComment(ctx, name, loc, mark)
+	}
+	err := create(tg.locale)
 	if err == nil || tg.locale == (store.Locale{}) || ctx.Err() != nil {
 		return "", err
 	}
-	if err2 := tg.server.CreateDatabase(ctx, name, store.Locale{}); err2 != nil {
+	if err2 := create(store.Locale{}); err2 != nil {
 		return "", err2
 	}
 	return "scratch database made with the server's default encoding and locale: " + oneLine(err.Error()), nil

@@ -222,33 +222,85 @@ func TestRestoreManifestDisagrees(t *testing.T) {
 	}
 }
 
+// A scratch database no running restore test holds is a leftover whatever
+// its age: the preview and Leftovers name it, the next run drops it and says
+// so. A running test's scratch database, another live database's, a name
+// that only starts like one, and one with a session in it (a same-named
+// database's test from another server) are never touched.
 func TestRestoreSweepsLeftovers(t *testing.T) {
 	url, dir, _ := backedUp(t, pgtest.Seed{Companies: 1, Keys: 500, Days: 10})
-	now := time.Now()
+	now := time.Now().Truncate(time.Second)
 	srv := adminServer(t)
 	live := dbNameOf(url)
-	old, young := store.ScratchName(live, now.Add(-2*time.Hour)), store.ScratchName(live, now.Add(-10*time.Minute))
-	for _, name := range []string{old, young} {
+	old, young := store.ScratchName(live, now.Add(-2*time.Hour)), store.ScratchName(live, now.Add(-2*time.Minute))
+	running := store.ScratchName(live, now.Add(-5*time.Minute))
+	busy := store.ScratchName(live, now.Add(-30*time.Minute))
+	others := []string{
+		store.ScratchName(live+"_b", now.Add(-3*time.Hour)), // another live database's
+		store.ScratchPrefix(live) + "2026",                  // not a whole timestamp
+	}
+	for _, name := range append([]string{old, young, running, busy}, others...) {
 		if err := srv.CreateDatabase(context.Background(), name, store.Locale{}); err != nil {
 			t.Fatal(err)
 		}
+		t.Cleanup(func() { srv.DropDatabase(context.Background(), name) })
 	}
-	t.Cleanup(func() { srv.DropDatabase(context.Background(), young) })
+	if _, err := openDB(t, withDB(url, busy)).Ping(context.Background()); err != nil {
+		t.Fatal(err)
+	}
 	job := restoreJob(t, url, dir, pgtest.BinDir(t))
 	job.Now = func() time.Time { return now }
+
+	// A restore test holds the lock: its scratch database is no leftover.
+	lock, err := openDB(t, url).TryLock(context.Background(), "restore test", "schedule", now.Add(-5*time.Minute))
+	if err != nil {
+		t.Fatal(err)
+	}
+	found, err := job.Leftovers(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, l := range found {
+		names = append(names, l.Name)
+		next := "The next restore test drops it"
+		if l.Name == busy {
+			next = "it is in use (connected sessions: 1;"
+		}
+		if l.Incomplete || l.SizeBytes <= 0 || !strings.Contains(l.Describe(now), next) {
+			t.Errorf("leftover %+v: %s", l, l.Describe(now))
+		}
+	}
+	if want := []string{old, busy, young}; fmt.Sprint(names) != fmt.Sprint(want) {
+		t.Errorf("leftovers %v while a restore test runs, want %v", names, want)
+	}
+	st := (&jobs.Status{DB: openDB(t, url), Restore: job, ReadOnly: true}).Run(context.Background())
+	if len(st.Leftovers) != 3 || st.Level() < jobs.LevelWarn {
+		t.Errorf("status leftovers %+v, level %v", st.Leftovers, st.Level())
+	}
+	lock.Unlock(context.Background())
+
 	p, err := job.Preview(context.Background(), "")
-	if err != nil || len(p.Leftovers) != 1 || p.Leftovers[0] != old {
-		t.Fatalf("preview leftovers %v (%v), want [%s]", p.Leftovers, err, old)
+	if want := []string{old, busy, running, young}; err != nil || fmt.Sprint(p.Leftovers) != fmt.Sprint(want) {
+		t.Fatalf("preview leftovers %v (%v), want %v", p.Leftovers, err, want)
 	}
 	r, err := job.Run(context.Background(), jobs.RestoreOptions{}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(r.Swept) != 1 || r.Swept[0] != old {
-		t.Errorf("swept %v, want [%s]", r.Swept, old)
+	if want := []string{old, running, young}; fmt.Sprint(r.Swept) != fmt.Sprint(want) {
+		t.Errorf("swept %v, want %v", r.Swept, want)
 	}
-	if left := scratchLeft(t, url); len(left) != 1 || left[0] != young {
-		t.Errorf("left %v, want only the young %s (it may belong to a running test)", left, young)
+	if left := scratchLeft(t, url); len(left) != 1 || left[0] != busy {
+		t.Errorf("left %v, want only %s, which a session uses", left, busy)
+	}
+	if w := strings.Join(r.Warnings, "\n"); !strings.Contains(w, busy+" left alone: it is in use (connected sessions: 1)") {
+		t.Errorf("the report does not say why %s stays: %q", busy, r.Warnings)
+	}
+	for _, name := range others {
+		if !dbExists(t, name) {
+			t.Errorf("%s was dropped: it is not this database's scratch database", name)
+		}
 	}
 }
 

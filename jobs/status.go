@@ -45,6 +45,9 @@ type Status struct {
 	// ReadOnly reads the history but stores no sizes: the shell's status runs
 	// as a health check and from cron, as often as every few seconds.
 	ReadOnly bool
+	// Restore, when set, is the restore test whose server is searched for
+	// databases stopped runs left (LeftoverDatabase).
+	Restore *RestoreTest
 }
 
 // StatusReport is what Status.Run found. Every failure is in it as a finding:
@@ -63,7 +66,10 @@ type StatusReport struct {
 	// LastRuns is each job's newest finished run, from the history; nil
 	// when there is no history or the database did not answer.
 	LastRuns map[string]store.Run
-	Findings []Finding
+	// Leftovers are databases stopped restore tests and recoveries left,
+	// each also a finding.
+	Leftovers []LeftoverDatabase
+	Findings  []Finding
 }
 
 // DatabaseStatus is the database's reachability and load.
@@ -158,6 +164,7 @@ func (s *Status) Run(ctx context.Context) StatusReport {
 			r.LastRuns, _ = s.History.LastRuns(dbctx)
 		}
 	}
+	s.leftovers(dbctx, &r)
 	s.tools(ctx, &r)
 	s.backupDir(&r, dataDir)
 	s.lastBackup(dbctx, &r, start)
@@ -350,4 +357,21 @@ func (r *StatusReport) brokenBackups(broken []BrokenBackup) {
 	}
 	r.add(LevelWarn, "%d broken backups hold %s (newest: %s %s): never used or deleted by themselves; `pgkeeper backups --prune-broken` lists them and removes them with --yes",
 		len(broken), humanize.Bytes(bytes), broken[0].Name, broken[0].Reason)
+}
+
+// leftovers warns about each database a stopped restore test or recovery
+// left. What cannot be looked at is said only while the database answers:
+// otherwise its own finding already says why.
+func (s *Status) leftovers(ctx context.Context, r *StatusReport) {
+	if s.Restore == nil {
+		return
+	}
+	found, err := s.Restore.Leftovers(ctx)
+	if err != nil && r.Database.Reachable {
+		r.add(LevelWarn, "leftover databases of stopped restores unknown: %s", reason(err))
+	}
+	r.Leftovers = found
+	for _, l := range found {
+		r.add(LevelWarn, "%s", l.Describe(r.At))
+	}
 }

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 )
 
@@ -80,14 +81,36 @@ func (db *DB) TryLock(ctx context.Context, job, by string, now time.Time) (*Lock
 	return &Lock{conn: conn}, nil
 }
 
-func (db *DB) lockHolder(ctx context.Context) LockHolder {
+// HeldLock reports whether a session holds the heavy-job lock now and, when
+// it is a pgkeeper run, which one (Job is "" for a holder pgkeeper cannot
+// name). A holder's scratch database is in use; any other is a leftover.
+func (db *DB) HeldLock(ctx context.Context) (LockHolder, bool, error) {
 	var app string
-	err := db.pool.QueryRow(ctx, `
+	err := db.pool.QueryRow(ctx, lockHolderSQL, heavyLockKey).Scan(&app)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return LockHolder{}, false, nil
+	}
+	if err != nil {
+		return LockHolder{}, false, fmt.Errorf("lock holder: %w", err)
+	}
+	return parseHolder(app), true, nil
+}
+
+// lockHolderSQL finds the lock's holder in this database: advisory locks are
+// per database, and other databases of the server have their own.
+const lockHolderSQL = `
 		SELECT a.application_name FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
-		WHERE l.locktype = 'advisory' AND l.granted
+		WHERE l.locktype = 'advisory' AND l.granted AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
 		  AND l.classid = ($1::bigint >> 32)::oid AND l.objid = ($1::bigint & 4294967295)::oid AND l.objsubid = 1
-		LIMIT 1`, heavyLockKey).Scan(&app)
-	if err != nil || !strings.HasPrefix(app, holderPrefix) {
+		LIMIT 1`
+
+func (db *DB) lockHolder(ctx context.Context) LockHolder {
+	h, _, _ := db.HeldLock(ctx)
+	return h
+}
+
+func parseHolder(app string) LockHolder {
+	if !strings.HasPrefix(app, holderPrefix) {
 		return LockHolder{}
 	}
 	parts := strings.SplitN(strings.TrimPrefix(app, holderPrefix), "|", 3)

@@ -51,8 +51,27 @@ func ScratchName(db string, t time.Time) string {
 // ScratchDatabase is a scratch database found on a server, with the time its
 // name says it was made.
 type ScratchDatabase struct {
-	Name    string
-	Created time.Time
+	Name      string
+	Created   time.Time
+	SizeBytes int64 // -1 when the role may not measure it
+	Sessions  int   // sessions connected to it now
+}
+
+// IsScratchOf reports whether name is exactly a scratch database of live
+// database db (ScratchPrefix(db), then a valid UTC timestamp and nothing
+// more), and when its name says it was made. Nothing else may be dropped as
+// a leftover: not another database's scratch, not a name that merely starts
+// alike.
+func IsScratchOf(db, name string) (time.Time, bool) {
+	stamp, ok := strings.CutPrefix(name, ScratchPrefix(db))
+	if !ok {
+		return time.Time{}, false
+	}
+	t, err := time.ParseInLocation(scratchTimeLayout, stamp, time.UTC)
+	if err != nil || t.Format(scratchTimeLayout) != stamp {
+		return time.Time{}, false
+	}
+	return t, true
 }
 
 // Server is a PostgreSQL server reached through one of its databases (usually
@@ -146,18 +165,22 @@ func (db *DB) Locale(ctx context.Context) (Locale, error) {
 // template1 with extensions in it would make the restore fail on objects that
 // already exist), with loc's encoding and collation when loc is not zero.
 func (s *Server) CreateDatabase(ctx context.Context, name string, loc Locale) error {
-	sql := "CREATE DATABASE " + ident(name) + " TEMPLATE template0"
-	if loc.Encoding != "" {
-		sql += " ENCODING " + literal(loc.Encoding) + " LC_COLLATE " + literal(loc.Collate) + " LC_CTYPE " + literal(loc.Ctype)
-	}
 	err := s.with(ctx, func(c *pgx.Conn) error {
-		_, err := c.Exec(ctx, sql)
+		_, err := c.Exec(ctx, createDatabaseSQL(name, loc))
 		return err
 	})
 	if err != nil {
 		return fmt.Errorf("create database %s: %w", name, err)
 	}
 	return nil
+}
+
+func createDatabaseSQL(name string, loc Locale) string {
+	sql := "CREATE DATABASE " + ident(name) + " TEMPLATE template0"
+	if loc.Encoding != "" {
+		sql += " ENCODING " + literal(loc.Encoding) + " LC_COLLATE " + literal(loc.Collate) + " LC_CTYPE " + literal(loc.Ctype)
+	}
+	return sql
 }
 
 // DatabaseExists reports whether the server has a database called name.
@@ -190,9 +213,9 @@ func (s *Server) DropDatabase(ctx context.Context, name string) error {
 }
 
 // ScratchDatabases lists the scratch databases of live database db on the
-// server, oldest first. Only names of exactly pgkeeper's form are returned.
+// server, oldest first, with their sizes. Only names of exactly pgkeeper's
+// form are returned (IsScratchOf).
 func (s *Server) ScratchDatabases(ctx context.Context, db string) ([]ScratchDatabase, error) {
-	prefix := ScratchPrefix(db)
 	var out []ScratchDatabase
 	err := s.with(ctx, func(c *pgx.Conn) error {
 		// Filtered here, not with LIKE: "_" and "%" in a database name are wildcards.
@@ -205,15 +228,19 @@ func (s *Server) ScratchDatabases(ctx context.Context, db string) ([]ScratchData
 			return err
 		}
 		for _, n := range names {
-			stamp, ok := strings.CutPrefix(n, prefix)
+			t, ok := IsScratchOf(db, n)
 			if !ok {
 				continue
 			}
-			t, err := time.ParseInLocation(scratchTimeLayout, stamp, time.UTC)
-			if err != nil || t.Format(scratchTimeLayout) != stamp {
-				continue
+			out = append(out, ScratchDatabase{Name: n, Created: t, SizeBytes: -1})
+		}
+		// Measured one by one, and only these: sizing every database would
+		// walk every directory on the server.
+		for i := range out {
+			_ = c.QueryRow(ctx, sizeIfAllowedSQL, out[i].Name).Scan(&out[i].SizeBytes)
+			if err := c.QueryRow(ctx, "SELECT count(*) FROM pg_stat_activity WHERE datname = $1", out[i].Name).Scan(&out[i].Sessions); err != nil {
+				return err
 			}
-			out = append(out, ScratchDatabase{Name: n, Created: t})
 		}
 		return nil
 	})
@@ -276,6 +303,12 @@ type Identity struct {
 	Port     int
 	Database string
 	OID      uint32
+}
+
+// SameServer reports whether a and b are databases of the same running server.
+func (a Identity) SameServer(b Identity) bool {
+	sameSystem := a.SystemID == 0 || b.SystemID == 0 || a.SystemID == b.SystemID
+	return sameSystem && a.Started.Equal(b.Started) && a.Port == b.Port
 }
 
 // SameDatabase reports whether a and b are the same database of the same
