@@ -344,7 +344,9 @@ func (r *reader) sentryDSN(name string) string {
 		return ""
 	}
 	u, err := url.Parse(v)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.User == nil || u.Host == "" {
+	// What sentry-go itself refuses, so that its refusal is in the same list.
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.User == nil || u.User.Username() == "" ||
+		u.Hostname() == "" || strings.Trim(u.Path, "/") == "" {
 		r.bad(name, "*** is not a Sentry DSN (https://<key>@<host>/<project>)")
 		return ""
 	}
