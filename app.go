@@ -41,9 +41,21 @@ type app struct {
 // setup reads the configuration (environment first, then ./.env), and opens
 // what every command needs. A bad configuration lists every problem at once.
 func setup(ctx context.Context, env func(string) (string, bool), stdout, stderr io.Writer) (*app, error) {
+	cfg, err := readConfig(env, nil)
+	if err != nil {
+		return nil, err
+	}
+	return newApp(ctx, cfg, stdout, stderr)
+}
+
+// readConfig reads the configuration (environment first, then ./.env) and
+// checks it, together with what the command requires beyond it (require,
+// when not nil): every problem that stops the command is in one list,
+// before anything connects.
+func readConfig(env func(string) (string, bool), require func(config.Config) error) (config.Config, error) {
 	dotenv, err := godotenv.Read(".env")
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return nil, fmt.Errorf(".env: cannot be read: %w (quote values with special characters in single quotes)", err)
+		return config.Config{}, fmt.Errorf(".env: cannot be read: %w (quote values with special characters in single quotes)", err)
 	}
 	lookup := func(k string) (string, bool) {
 		if v, ok := env(k); ok {
@@ -53,9 +65,15 @@ func setup(ctx context.Context, env func(string) (string, bool), stdout, stderr 
 		return v, ok
 	}
 	cfg, err := config.Load(lookup)
-	if err != nil {
-		return nil, err
+	if require != nil {
+		err = config.Join(err, require(cfg))
 	}
+	return cfg, err
+}
+
+// newApp opens what every command needs on a checked configuration.
+func newApp(ctx context.Context, cfg config.Config, stdout, stderr io.Writer) (*app, error) {
+	var err error
 	a := &app{cfg: cfg, red: redact.New(cfg.Secrets()...), stdout: stdout, stderr: stderr}
 	a.log = slog.New(redact.NewHandler(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: cfg.LogLevel}), a.red))
 	if cfg.SentryDSN != "" {

@@ -2,9 +2,12 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/pgkeeper/pgkeeper/bot"
+	"github.com/pgkeeper/pgkeeper/internal/config"
 	"github.com/pgkeeper/pgkeeper/jobs"
 )
 
@@ -21,7 +24,11 @@ func check(ctx context.Context, a *app, args []string) int {
 			return "getMe answered " + name, err
 		}})
 	}
-	fmt.Fprintf(a.stdout, "%-5s %-12s %s\n", "ok", "config", "every variable is valid")
+	if refusal := serveRefusal(a.cfg); refusal != "" {
+		fmt.Fprintf(a.stdout, "%-5s %-12s %s\n", "warn", "config", refusal)
+	} else {
+		fmt.Fprintf(a.stdout, "%-5s %-12s %s\n", "ok", "config", "every variable is valid")
+	}
 	failed := false
 	for _, r := range c.Run(ctx) {
 		mark := "ok"
@@ -37,4 +44,19 @@ func check(ctx context.Context, a *app, args []string) int {
 		return exitFailed
 	}
 	return exitOK
+}
+
+// serveRefusal says what serve would refuse this configuration for (no
+// token, no admins), or "". A warning, not a failure: the shell commands
+// run without a bot.
+func serveRefusal(c config.Config) string {
+	var p config.Problems
+	if !errors.As(c.RequireBot(), &p) {
+		return ""
+	}
+	parts := make([]string, len(p))
+	for i, x := range p {
+		parts[i] = x.Var + ": " + x.Msg
+	}
+	return "serve would refuse: " + strings.Join(parts, "; ")
 }

@@ -6,7 +6,18 @@ import (
 	"net"
 	"net/http"
 	"time"
+
+	"github.com/pgkeeper/pgkeeper/internal/config"
 )
+
+// requireHTTPAddr is what health needs beyond every command's configuration:
+// the address serve answers on (main checks it with the rest).
+func requireHTTPAddr(c config.Config) error {
+	if c.HTTPAddr != "" {
+		return nil
+	}
+	return config.Problems{{Var: "HTTP_ADDR", Msg: "required by pgkeeper health: not set, so serve has no /healthz to ask"}}
+}
 
 // health asks a running `pgkeeper serve` for /healthz on HTTP_ADDR, for the
 // container's health check: the image has no curl or wget. Exit 0 when it
@@ -14,10 +25,6 @@ import (
 func health(ctx context.Context, a *app, args []string) int {
 	if len(args) > 0 {
 		fmt.Fprintf(a.stderr, "pgkeeper health: takes no arguments, got %q\n", args)
-		return exitUsage
-	}
-	if a.cfg.HTTPAddr == "" {
-		fmt.Fprintln(a.stderr, "pgkeeper health: HTTP_ADDR is not set, so serve has no /healthz")
 		return exitUsage
 	}
 	url := "http://" + localAddr(a.cfg.HTTPAddr) + "/healthz"

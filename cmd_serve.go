@@ -21,10 +21,6 @@ func serve(ctx context.Context, a *app, args []string) int {
 		fmt.Fprintf(a.stderr, "pgkeeper serve: takes no arguments, got %q\n", args)
 		return exitUsage
 	}
-	if err := a.cfg.RequireBot(); err != nil {
-		fmt.Fprintf(a.stderr, "pgkeeper: %v\n", err)
-		return exitUsage
-	}
 	a.log.Info("pgkeeper starting", "version", version, "database", a.db.Database())
 	started := time.Now()
 	hist, histErr := a.awaitHistory(ctx, a.cfg.StartupDBWait)

@@ -11,6 +11,8 @@ import (
 	"syscall"
 	// Time zones for SCHEDULE_TZ even in images without /usr/share/zoneinfo.
 	_ "time/tzdata"
+
+	"github.com/pgkeeper/pgkeeper/internal/config"
 )
 
 // version is set at build time: -ldflags "-X main.version=1.2.3".
@@ -51,6 +53,13 @@ Usage:
 Configuration comes from the environment, and from ./.env for what the environment does not set.
 `
 
+// requires is what a command needs of the configuration beyond what every
+// command needs, checked with the rest so that one list names every problem.
+var requires = map[string]func(config.Config) error{
+	"serve":  config.Config.RequireBot,
+	"health": requireHTTPAddr,
+}
+
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	code := run(ctx, os.Args[1:], os.LookupEnv, os.Stdout, os.Stderr)
@@ -89,7 +98,12 @@ func run(ctx context.Context, args []string, env func(string) (string, bool), st
 		fmt.Fprintf(stderr, "pgkeeper: unknown command %q\n\n%s", cmd, usage)
 		return exitUsage
 	}
-	a, err := setup(ctx, env, stdout, stderr)
+	cfg, err := readConfig(env, requires[cmd])
+	if err != nil {
+		fmt.Fprintf(stderr, "pgkeeper: %v\n", err)
+		return exitUsage
+	}
+	a, err := newApp(ctx, cfg, stdout, stderr)
 	if err != nil {
 		fmt.Fprintf(stderr, "pgkeeper: %v\n", err)
 		return exitUsage

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/pgkeeper/pgkeeper/internal/pgtest"
+	"github.com/pgkeeper/pgkeeper/internal/telegramtest"
 )
 
 func TestMain(m *testing.M) {
@@ -40,7 +41,8 @@ func runCLI(t *testing.T, env map[string]string, args ...string) (code int, stdo
 
 func TestStatusExitCodes(t *testing.T) {
 	url := pgtest.NewBaileysDB(t, pgtest.Seed{Companies: 2, Keys: 500, Days: 40})
-	base := map[string]string{"DATABASE_URL": url, "PG_BIN_DIR": pgtest.BinDir(t), "BACKUP_DIR": t.TempDir()}
+	// A directory pgkeeper makes (0700): t.TempDir() is 0755, which status warns of.
+	base := map[string]string{"DATABASE_URL": url, "PG_BIN_DIR": pgtest.BinDir(t), "BACKUP_DIR": filepath.Join(t.TempDir(), "backups")}
 	with := func(k, v string) map[string]string {
 		m := map[string]string{}
 		for a, b := range base {
@@ -103,6 +105,43 @@ func TestBadConfigListsEveryVariableAndNoSecret(t *testing.T) {
 	}
 }
 
+// A command refused for its configuration names every problem in one list,
+// its own requirements (serve's token and admins, health's HTTP_ADDR)
+// included, and connects to nothing first.
+func TestConfigProblemsListedAtOnceBeforeConnecting(t *testing.T) {
+	tests := []struct {
+		cmd  string
+		want []string
+	}{
+		{"serve", []string{"DB_CLEANUP_RETENTION_DAYS", "CLEANUP_MAX_SHARE", "TELEGRAM_BOT_TOKEN", "TELEGRAM_ADMIN_IDS"}},
+		{"health", []string{"DB_CLEANUP_RETENTION_DAYS", "CLEANUP_MAX_SHARE", "HTTP_ADDR"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.cmd, func(t *testing.T) {
+			// A closed gate counts every connection tried through it.
+			gate := pgtest.NewGate(t, "postgres://u:pw@127.0.0.1:1/x")
+			env := map[string]string{"DATABASE_URL": gate.URL(), "CLEANUP_MAX_SHARE": "NaN", "DB_CLEANUP_RETENTION_DAYS": "-1"}
+			code, out, errOut := runCLI(t, env, tt.cmd)
+			if code != exitUsage || out != "" {
+				t.Fatalf("exit %d (want %d), stdout:\n%s\nstderr:\n%s", code, exitUsage, out, errOut)
+			}
+			// The list and nothing else: no log line of a start, no second list.
+			lines := strings.Split(strings.TrimSuffix(errOut, "\n"), "\n")
+			if lines[0] != "pgkeeper: configuration:" || len(lines) != 1+len(tt.want) {
+				t.Fatalf("want one list of %d problems, got:\n%s", len(tt.want), errOut)
+			}
+			for i, v := range tt.want {
+				if !strings.HasPrefix(lines[1+i], "  "+v+": ") {
+					t.Errorf("line %d is not about %s:\n%s", 1+i, v, errOut)
+				}
+			}
+			if n := gate.Refused.Load(); n != 0 {
+				t.Errorf("%d connections to the database before the configuration was found bad", n)
+			}
+		})
+	}
+}
+
 func TestUsage(t *testing.T) {
 	tests := []struct {
 		name     string
@@ -136,20 +175,36 @@ func TestCheck(t *testing.T) {
 	t.Cleanup(func() { pgtest.Exec(t, pgtest.AdminURL(t), "DROP ROLE IF EXISTS "+weak) })
 	u, _ := neturl.Parse(url)
 	u.User = neturl.UserPassword(weak, "weak pw")
+	api := telegramtest.New(t)
+	open := filepath.Join(dir, "open")
+	if err := os.Mkdir(open, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(open, 0o755); err != nil { // whatever the umask
+		t.Fatal(err)
+	}
 	tests := []struct {
 		name     string
 		env      map[string]string
 		wantCode int
 		want     []string
 	}{
-		{"all good", map[string]string{"DATABASE_URL": url, "PG_BIN_DIR": pgtest.BinDir(t), "BACKUP_DIR": dir + "/b"},
-			0, []string{"ok    database", "ok    pg_dump", "ok    pg_restore", "ok    backup dir", "ok    schema", "ok    restore"}},
+		{"all good", map[string]string{"DATABASE_URL": url, "PG_BIN_DIR": pgtest.BinDir(t), "BACKUP_DIR": dir + "/b",
+			"TELEGRAM_BOT_TOKEN": api.Token, "TELEGRAM_API_URL": api.URL, "TELEGRAM_ADMIN_IDS": "1001"},
+			0, []string{"ok    config", "ok    database", "ok    pg_dump", "ok    pg_restore", "ok    backup dir", "ok    schema", "ok    restore", "ok    telegram"}},
+		// The shell commands run without a bot: a warning, not a failure.
+		{"no token nor admins", map[string]string{"DATABASE_URL": url, "PG_BIN_DIR": pgtest.BinDir(t), "BACKUP_DIR": dir + "/b"},
+			0, []string{"warn  config       serve would refuse: TELEGRAM_BOT_TOKEN: required to run the bot (from @BotFather); TELEGRAM_ADMIN_IDS: required",
+				"ok    database", "ok    backup dir"}},
+		{"a backup dir others can list", map[string]string{"DATABASE_URL": url, "PG_BIN_DIR": pgtest.BinDir(t), "BACKUP_DIR": open},
+			0, []string{"ok    backup dir   " + open + " is writable",
+				"warn  backup dir   backup directory " + open + " is mode 0755: other users can list the backups; run chmod 700 " + open}},
 		{"a role without the privileges", map[string]string{"DATABASE_URL": u.String(), "PG_BIN_DIR": pgtest.BinDir(t), "BACKUP_DIR": dir + "/b"},
 			1, []string{"ok    database", "FAIL  schema       role " + weak + " may not create schema pgkeeper: as an admin, run CREATE SCHEMA",
 				"FAIL  restore      role " + weak + " may not create databases"}},
 		{"unwritable backup dir", map[string]string{"DATABASE_URL": url, "PG_BIN_DIR": pgtest.BinDir(t), "BACKUP_DIR": "/proc/nope"},
 			1, []string{"ok    database", "FAIL  backup dir"}},
-		{"unreachable database", map[string]string{"DATABASE_URL": "postgres://u:pw@127.0.0.1:1/x?connect_timeout=2", "PG_BIN_DIR": pgtest.BinDir(t), "BACKUP_DIR": dir},
+		{"unreachable database", map[string]string{"DATABASE_URL": "postgres://u:pw@127.0.0.1:1/x?connect_timeout=2", "PG_BIN_DIR": pgtest.BinDir(t), "BACKUP_DIR": dir + "/b"},
 			1, []string{"FAIL  database", "FAIL  pg_dump"}},
 	}
 	for _, tt := range tests {
@@ -162,6 +217,9 @@ func TestCheck(t *testing.T) {
 				if !strings.Contains(out, w) {
 					t.Errorf("missing %q in:\n%s", w, out)
 				}
+			}
+			if says := strings.Contains(out, "other users can"); says != (tt.env["BACKUP_DIR"] == open) {
+				t.Errorf("check says other users can reach %s: %v:\n%s", tt.env["BACKUP_DIR"], says, out)
 			}
 		})
 	}
@@ -262,7 +320,7 @@ func TestRestoreTestAndCleanupShell(t *testing.T) {
 // never creates that schema nor writes to it: it runs as a health check.
 func TestShellStatusReadsHistoryWithoutWriting(t *testing.T) {
 	url := pgtest.NewBaileysDB(t, pgtest.Seed{Companies: 1, Keys: 300, Days: 40})
-	env := map[string]string{"DATABASE_URL": url, "PG_BIN_DIR": pgtest.BinDir(t), "BACKUP_DIR": t.TempDir()}
+	env := map[string]string{"DATABASE_URL": url, "PG_BIN_DIR": pgtest.BinDir(t), "BACKUP_DIR": filepath.Join(t.TempDir(), "backups")}
 	schemaCount := "SELECT count(*) FROM pg_namespace WHERE nspname = 'pgkeeper'"
 
 	if _, out, _ := runCLI(t, env, "status"); strings.Contains(out, "Last runs") {

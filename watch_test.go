@@ -13,7 +13,7 @@ import (
 // the outbox delivers although the database that keeps it is the one down),
 // and its return is a message too, each once.
 func TestServeWatchesTheDatabase(t *testing.T) {
-	s := startGatedServe(t, true, map[string]string{"DB_WATCH_INTERVAL": "200ms"})
+	s := startGatedServe(t, true, map[string]string{"DB_WATCH_INTERVAL": "5s"}) // the shortest allowed
 	gate, api, logs := s.gate, s.api, s.logs
 	api.WaitArrived(t, "getUpdates", nil, 30*time.Second)
 
@@ -28,7 +28,7 @@ func TestServeWatchesTheDatabase(t *testing.T) {
 	api.WaitCall(t, "sendMessage", func(c telegramtest.Call) bool {
 		return c.Params["chat_id"] == alertChat && strings.Contains(c.Params["text"], "Database answers again")
 	}, 30*time.Second)
-	time.Sleep(time.Second) // room for a repeated alert to show
+	time.Sleep(6 * time.Second) // one more check: room for a repeated message to show
 	for _, w := range []string{"Database unreachable", "Database answers again"} {
 		if n := api.SentContaining(w); n != 1 {
 			t.Errorf("%q sent %d times, want once", w, n)

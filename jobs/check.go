@@ -14,8 +14,10 @@ import (
 type CheckResult struct {
 	Name   string
 	OK     bool
-	Warn   bool // OK, but something needs a look (Detail says what)
 	Detail string
+	// Warn marks a check that passed with something to fix: it does not
+	// fail `pgkeeper check`, and Detail says what to do.
+	Warn bool
 }
 
 // Probe is an extra check the caller supplies (the Telegram API, say), so that
@@ -73,6 +75,7 @@ func (c *Check) Run(ctx context.Context) []CheckResult {
 	}
 
 	add("backup dir", writable(c.BackupDir), c.BackupDir+" is writable")
+	out = append(out, c.backupDirAccess()...)
 
 	if c.Schema != "" {
 		detail, err := c.schema(dbctx)
@@ -107,6 +110,15 @@ func writable(dir string) error {
 	f.Close()
 	if err := os.Remove(name); err != nil {
 		return fmt.Errorf("remove %s: %w", filepath.Base(name), err)
+	}
+	return nil
+}
+
+// backupDirAccess is a warning when users other than pgkeeper's may list
+// the backups (or more), with the chmod that stops it.
+func (c *Check) backupDirAccess() []CheckResult {
+	if w := BackupDirAccess(c.BackupDir); w != "" {
+		return []CheckResult{{Name: "backup dir", OK: true, Warn: true, Detail: w}}
 	}
 	return nil
 }

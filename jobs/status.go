@@ -167,6 +167,7 @@ func (s *Status) Run(ctx context.Context) StatusReport {
 	s.leftovers(dbctx, &r)
 	s.tools(ctx, &r)
 	s.backupDir(&r, dataDir)
+	s.backupDirAccess(&r)
 	s.lastBackup(dbctx, &r, start)
 	if s.Config.Degraded != "" {
 		r.add(LevelWarn, "%s", s.Config.Degraded)
@@ -310,6 +311,14 @@ func (s *Status) backupDir(r *StatusReport, dataDir string) {
 	}
 	if r.Database.SizeBytes > 0 && free < r.Database.SizeBytes {
 		r.add(LevelWarn, "backup directory has %s free, less than the database (%s)", humanize.Bytes(free), humanize.Bytes(r.Database.SizeBytes))
+	}
+}
+
+// backupDirAccess warns when users other than pgkeeper's may list the
+// backups (or more), with the chmod that stops it.
+func (s *Status) backupDirAccess(r *StatusReport) {
+	if w := BackupDirAccess(s.Config.BackupDir); w != "" {
+		r.add(LevelWarn, "%s", w)
 	}
 }
 

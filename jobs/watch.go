@@ -65,7 +65,9 @@ func (w *Watch) Run(ctx context.Context, change func(WatchEvent)) {
 		// A connection of its own, not one from the pool: heavy jobs may hold
 		// the pool's connections for minutes, which is no outage, and a full
 		// max_connections is one even while pgkeeper's pool is connected.
-		cctx, cancel := context.WithTimeout(ctx, min(w.Interval, watchCheckTimeout))
+		// Its full time whatever the interval: cut to a short interval, a
+		// check called a healthy database down while it was connecting.
+		cctx, cancel := context.WithTimeout(ctx, watchCheckTimeout)
 		err := w.DB.PingNew(cctx)
 		cancel()
 		if ctx.Err() != nil {

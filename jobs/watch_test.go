@@ -33,3 +33,22 @@ func TestWatchIgnoresABusyPool(t *testing.T) {
 		t.Errorf("a busy pool raised %+v", events)
 	}
 }
+
+// A check has its full time to connect however short the interval: with the
+// interval as its deadline, 1 ms called a healthy database down (issue #11).
+func TestWatchShortIntervalIsNoOutage(t *testing.T) {
+	db := openDB(t, pgtest.NewDB(t))
+	var mu sync.Mutex
+	var events []jobs.WatchEvent
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	w := &jobs.Watch{DB: db, Interval: time.Millisecond, FailAfter: 2}
+	w.Run(ctx, func(ev jobs.WatchEvent) {
+		mu.Lock()
+		events = append(events, ev)
+		mu.Unlock()
+	})
+	if len(events) != 0 {
+		t.Errorf("a healthy database raised %+v", events)
+	}
+}

@@ -111,7 +111,7 @@ func Load(env Lookup) (Config, error) {
 	var c Config
 	c.BotToken = r.token("TELEGRAM_BOT_TOKEN")
 	c.AdminIDs = r.ids("TELEGRAM_ADMIN_IDS")
-	c.ChatID = r.int64("TELEGRAM_CHAT_ID", 0)
+	c.ChatID = r.chatID("TELEGRAM_CHAT_ID", 0)
 	if c.ChatID == 0 && len(c.AdminIDs) > 0 {
 		c.ChatID = c.AdminIDs[0]
 	}
@@ -120,29 +120,29 @@ func Load(env Lookup) (Config, error) {
 	c.StatusTables = r.idents("STATUS_TABLES", DefaultStatusTables)
 	c.KeysTable = r.ident("KEYS_TABLE", DefaultKeysTable)
 	c.KeysAgeColumn = r.column("KEYS_AGE_COLUMN", DefaultKeysAgeColumn)
-	c.LatencyThreshold = time.Duration(r.positiveInt("DB_QUERY_LATENCY_THRESHOLD_MS", DefaultLatencyMS)) * time.Millisecond
+	c.LatencyThreshold = time.Duration(r.whole("DB_QUERY_LATENCY_THRESHOLD_MS", DefaultLatencyMS)) * time.Millisecond
 	c.PoolThreshold = r.share("DB_POOL_USAGE_THRESHOLD", DefaultPoolThreshold)
-	c.RetentionDays = r.positiveInt("DB_CLEANUP_RETENTION_DAYS", DefaultRetentionDays)
+	c.RetentionDays = r.whole("DB_CLEANUP_RETENTION_DAYS", DefaultRetentionDays)
 	c.BackupDir = r.str("BACKUP_DIR", DefaultBackupDir)
 	c.BackupCopy = r.str("BACKUP_COPY_COMMAND", "")
 	c.PGBinDir = r.dir("PG_BIN_DIR")
 	c.SentryDSN = r.sentryDSN("SENTRY_DSN")
 	c.LogLevel = r.logLevel("LOG_LEVEL", DefaultLogLevel)
-	c.KeepDaily = r.positiveInt("BACKUP_KEEP_DAILY", DefaultKeepDaily)
-	c.KeepMonthly = r.nonNegativeInt("BACKUP_KEEP_MONTHLY", DefaultKeepMonthly)
+	c.KeepDaily = r.whole("BACKUP_KEEP_DAILY", DefaultKeepDaily)
+	c.KeepMonthly = r.whole("BACKUP_KEEP_MONTHLY", DefaultKeepMonthly)
 	c.DropWarn = r.share("BACKUP_DROP_WARN", DefaultDropWarn)
-	c.BackupMaxAge = time.Duration(r.positiveInt("BACKUP_MAX_AGE_HOURS", DefaultBackupMaxAge)) * time.Hour
+	c.BackupMaxAge = time.Duration(r.whole("BACKUP_MAX_AGE_HOURS", DefaultBackupMaxAge)) * time.Hour
 	c.Location = r.location("SCHEDULE_TZ", DefaultScheduleTZ)
 	c.FingerprintTables = r.idents("RESTORE_FINGERPRINT_TABLES", DefaultFingerprint)
 	c.RestoreDatabaseURL = r.optionalDatabaseURL("RESTORE_DATABASE_URL")
 	c.ConfirmTTL = r.duration("CONFIRM_TTL", DefaultConfirmTTL)
-	c.CleanupBatchSize = r.positiveInt("CLEANUP_BATCH_SIZE", DefaultCleanupBatch)
+	c.CleanupBatchSize = r.whole("CLEANUP_BATCH_SIZE", DefaultCleanupBatch)
 	c.CleanupExpiresColumn = r.optionalColumn("CLEANUP_EXPIRES_COLUMN", DefaultExpiresColumn)
 	c.CleanupVacuum = r.onOff("CLEANUP_VACUUM", true)
 	c.CleanupProtected = r.list("CLEANUP_PROTECTED_TYPES", DefaultProtectedTypes)
-	c.CleanupUndoTTL = time.Duration(r.positiveInt("CLEANUP_UNDO_HOURS", DefaultUndoHours)) * time.Hour
-	c.CleanupWarnRows = r.nonNegativeInt("CLEANUP_WARN_ROWS", DefaultCleanupWarnRows)
-	c.CleanupMaxRows = r.nonNegativeInt("CLEANUP_MAX_ROWS", DefaultCleanupMaxRows)
+	c.CleanupUndoTTL = time.Duration(r.whole("CLEANUP_UNDO_HOURS", DefaultUndoHours)) * time.Hour
+	c.CleanupWarnRows = r.whole("CLEANUP_WARN_ROWS", DefaultCleanupWarnRows)
+	c.CleanupMaxRows = r.whole("CLEANUP_MAX_ROWS", DefaultCleanupMaxRows)
 	c.CleanupMaxShare = r.share("CLEANUP_MAX_SHARE", DefaultCleanupMaxShare)
 	c.AuthTable = store.Ident{Name: DefaultAuthTable}
 	c.BackupSchedule = r.schedule("BACKUP_SCHEDULE", DefaultBackupSchedule)
@@ -152,7 +152,7 @@ func Load(env Lookup) (Config, error) {
 	c.Schema = r.ident("PGKEEPER_SCHEMA", DefaultSchema).Name
 	c.StartupDBWait = r.duration("STARTUP_DB_WAIT", DefaultStartupDBWait)
 	c.DBWatch = r.durationOrOff("DB_WATCH_INTERVAL", DefaultDBWatchInterval)
-	c.ThreadID = r.int64("TELEGRAM_THREAD_ID", 0)
+	c.ThreadID = r.optionalWhole("TELEGRAM_THREAD_ID")
 	c.NotifySuccess = r.oneOf("NOTIFY_SUCCESS", DefaultNotifySuccess, "brief", "full", "off")
 	c.HTTPAddr = r.addr("HTTP_ADDR")
 	return c, r.err()

@@ -69,6 +69,21 @@ func TestLoadReportsEveryProblemWithoutSecrets(t *testing.T) {
 	}
 }
 
+// A DSN sentry-go would refuse is in the same list as the other problems,
+// not found after them when the client starts.
+func TestSentryDSNNeedsAProject(t *testing.T) {
+	for _, dsn := range []string{"https://keyonly@o1.ingest.sentry.io", "https://keyonly@o1.ingest.sentry.io/", "https://:pw@host/1"} {
+		_, err := Load(env(map[string]string{"DATABASE_URL": "postgres://u@h/db", "SENTRY_DSN": dsn}))
+		var p Problems
+		if !errors.As(err, &p) || len(p) != 1 || p[0].Var != "SENTRY_DSN" || strings.Contains(err.Error(), "keyonly") {
+			t.Errorf("SENTRY_DSN=%s: %v", dsn, err)
+		}
+	}
+	if _, err := Load(env(map[string]string{"DATABASE_URL": "postgres://u@h/db", "SENTRY_DSN": "https://key@o1.ingest.sentry.io/42"})); err != nil {
+		t.Error(err)
+	}
+}
+
 func TestSchedulesDefaultAndOff(t *testing.T) {
 	c, err := Load(env(map[string]string{"DATABASE_URL": "postgres://u@h/db", "CLEANUP_SCHEDULE": "", "SCHEDULE_TZ": "Europe/Berlin"}))
 	if err != nil {

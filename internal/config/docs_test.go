@@ -39,3 +39,31 @@ func TestEveryVariableIsDocumented(t *testing.T) {
 		}
 	}
 }
+
+// Every range of ranges.go is in the README's configuration table, on the
+// variable's own row, as "range: …" says it: an operator reads the range
+// there before Load refuses a value.
+func TestEveryRangeIsDocumented(t *testing.T) {
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, table, _ := strings.Cut(string(readme), "## Configuration")
+	table, _, _ = strings.Cut(table, "\n## ")
+	ranges := map[string]string{}
+	for name, s := range wholeRanges {
+		ranges[name] = s.String()
+	}
+	for name, s := range shareRanges {
+		ranges[name] = s.String()
+	}
+	for name, s := range durationRanges {
+		ranges[name] = s.String()
+	}
+	for name, rng := range ranges {
+		row := regexp.MustCompile(`(?m)^\|[^|\n]*\b` + name + `\b[^\n]*$`).FindString(table)
+		if !strings.Contains(row, "range: ") || !strings.Contains(row, rng) {
+			t.Errorf("the README's row of %s does not give its range %q:\n%s", name, rng, row)
+		}
+	}
+}

@@ -69,8 +69,8 @@ func (r *reader) ids(name string) []int64 {
 			continue
 		}
 		id, err := strconv.ParseInt(part, 10, 64)
-		if err != nil || id <= 0 {
-			r.bad(name, "%q is not a Telegram user id (a positive number)", part)
+		if s := rangeOf(wholeRanges, name); err != nil || !s.contains(id) {
+			r.bad(name, "%q is not a Telegram user id (a whole number from %s)", part, s)
 			continue
 		}
 		ids = append(ids, id)
@@ -78,43 +78,51 @@ func (r *reader) ids(name string) []int64 {
 	return ids
 }
 
-func (r *reader) int64(name string, def int64) int64 {
+// chatID is a Telegram chat id: negative for groups, never 0; def when unset.
+func (r *reader) chatID(name string, def int64) int64 {
+	sp := rangeWithDefault(wholeRanges, name, def)
 	v := r.get(name, "")
 	if v == "" {
 		return def
 	}
 	n, err := strconv.ParseInt(v, 10, 64)
-	if err != nil || n == 0 {
-		r.bad(name, "%q is not a chat id (a non-zero number)", v)
+	if err != nil || n == 0 || !sp.contains(n) {
+		r.bad(name, "%q is not a chat id (a whole number from %s, not 0)", v, sp)
 		return def
 	}
 	return n
 }
 
-func (r *reader) positiveInt(name string, def int) int {
+// optionalWhole is a whole number in its range, or 0 when unset.
+func (r *reader) optionalWhole(name string) int64 {
+	sp := rangeOf(wholeRanges, name)
 	v := r.get(name, "")
 	if v == "" {
-		return def
+		return 0
 	}
-	n, err := strconv.Atoi(v)
-	if err != nil || n <= 0 {
-		r.bad(name, "%q is not a positive whole number", v)
-		return def
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || !sp.contains(n) {
+		r.bad(name, "%q is not a whole number from %s", v, sp)
+		return 0
 	}
 	return n
 }
 
-func (r *reader) nonNegativeInt(name string, def int) int {
+// whole is a whole number in its range (ranges.go); def when unset.
+func (r *reader) whole(name string, def int) int {
+	sp := rangeWithDefault(wholeRanges, name, int64(def))
 	v := r.get(name, "")
 	if v == "" {
 		return def
 	}
-	n, err := strconv.Atoi(v)
-	if err != nil || n < 0 {
-		r.bad(name, "%q is not a whole number of 0 or more", v)
+	// Parsed as 64 bits whatever int is: a number too large for it is out
+	// of range, not a different number.
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || !sp.contains(n) {
+		r.bad(name, "%q is not a whole number from %s", v, sp)
 		return def
 	}
-	return n
+	return int(n)
 }
 
 func (r *reader) location(name, def string) *time.Location {
@@ -127,14 +135,17 @@ func (r *reader) location(name, def string) *time.Location {
 	return loc
 }
 
+// share is a fraction in its range (ranges.go); def when unset. NaN and
+// infinities parse as floats and fail every comparison: contains refuses them.
 func (r *reader) share(name string, def float64) float64 {
+	sp := rangeWithDefault(shareRanges, name, def)
 	v := r.get(name, "")
 	if v == "" {
 		return def
 	}
 	f, err := strconv.ParseFloat(v, 64)
-	if err != nil || f <= 0 || f > 1 {
-		r.bad(name, "%q is not a share between 0 and 1 (like 0.8)", v)
+	if err != nil || !sp.contains(f) {
+		r.bad(name, "%q is not a share %s (like %v)", v, sp, def)
 		return def
 	}
 	return f
@@ -177,7 +188,7 @@ func (r *reader) optionalDatabaseURL(name string) string {
 }
 
 func (r *reader) duration(name string, def time.Duration) time.Duration {
-	return r.positiveDuration(name, r.get(name, ""), def, "like 10m or 1h30m")
+	return r.durationIn(name, r.get(name, ""), def, "")
 }
 
 // durationOrOff is a duration, where "off" (or 0) turns the feature off (0).
@@ -186,18 +197,19 @@ func (r *reader) durationOrOff(name string, def time.Duration) time.Duration {
 	if v == "off" || v == "0" {
 		return 0
 	}
-	return r.positiveDuration(name, v, def, "like 30s or 2m, nor off")
+	return r.durationIn(name, v, def, ", or off")
 }
 
-// positiveDuration parses v (def when empty); anything but a positive
-// duration is a problem, described with hint.
-func (r *reader) positiveDuration(name, v string, def time.Duration, hint string) time.Duration {
+// durationIn parses v (def when empty); anything but a duration in name's
+// range (ranges.go) is a problem. more names what else is allowed.
+func (r *reader) durationIn(name, v string, def time.Duration, more string) time.Duration {
+	sp := rangeWithDefault(durationRanges, name, def)
 	if v == "" {
 		return def
 	}
 	d, err := time.ParseDuration(v)
-	if err != nil || d <= 0 {
-		r.bad(name, "%q is not a duration %s", v, hint)
+	if err != nil || !sp.contains(d) {
+		r.bad(name, "%q is not a duration from %s (like 30s, 10m or 1h30m)%s", v, sp, more)
 		return def
 	}
 	return d
@@ -268,8 +280,14 @@ func (r *reader) addr(name string) string {
 	if v == "" {
 		return ""
 	}
-	if _, _, err := net.SplitHostPort(v); err != nil {
-		r.bad(name, "%q is not host:port (like :9187 or 127.0.0.1:9187)", v)
+	sp := rangeOf(wholeRanges, name)
+	_, port, err := net.SplitHostPort(v)
+	var n int64
+	if err == nil {
+		n, err = strconv.ParseInt(port, 10, 64)
+	}
+	if err != nil || !sp.contains(n) {
+		r.bad(name, "%q is not host:port with a port from %s (like :9187 or 127.0.0.1:9187)", v, sp)
 		return ""
 	}
 	return v
@@ -326,7 +344,9 @@ func (r *reader) sentryDSN(name string) string {
 		return ""
 	}
 	u, err := url.Parse(v)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.User == nil || u.Host == "" {
+	// What sentry-go itself refuses, so that its refusal is in the same list.
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.User == nil || u.User.Username() == "" ||
+		u.Hostname() == "" || strings.Trim(u.Path, "/") == "" {
 		r.bad(name, "*** is not a Sentry DSN (https://<key>@<host>/<project>)")
 		return ""
 	}
