@@ -181,6 +181,9 @@ func Backups(l jobs.Listing, free int64, now time.Time, f Format) string {
 		}
 		d.line(d.mark(jobs.LevelOK), d.esc(fmt.Sprintf("%s · %s · %s · %s ago%s",
 			m.Start.UTC().Format("2006-01-02 15:04"), m.Kind, humanize.Bytes(m.CompressedBytes), humanize.Duration(now.Sub(m.Start)), proof)))
+		// The name --backup NAME and /restore_test NAME take; <code> is
+		// copied with a tap in Telegram.
+		d.line("     " + d.code(m.Name))
 	}
 	brokenBackups(d, l.Broken)
 	d.b.WriteByte('\n')

@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/pgkeeper/pgkeeper/jobs"
 )
@@ -78,6 +79,31 @@ func assertWords(t *testing.T, got string, want, notWant []string) {
 	for _, w := range notWant {
 		if strings.Contains(got, w) {
 			t.Errorf("says %q:\n%s", w, got)
+		}
+	}
+}
+
+// /backups shows each backup's name, the one --backup NAME and
+// /restore_test NAME take, copyable in Telegram.
+func TestBackupsShowTheNamesCommandsTake(t *testing.T) {
+	now := time.Date(2026, 11, 30, 9, 0, 0, 0, time.UTC)
+	l := jobs.Listing{Backups: []jobs.Manifest{
+		{Name: "wa-20261130T030000Z", Database: "wa", Start: now.Add(-6 * time.Hour), Kind: jobs.KindDaily, CompressedBytes: 1 << 20},
+		{Name: "wa-20261101T030000Z", Database: "wa", Start: now.Add(-29 * 24 * time.Hour), Kind: jobs.KindMonthly, CompressedBytes: 1 << 20},
+	}}
+	tests := []struct {
+		f    Format
+		want []string
+	}{
+		{HTML, []string{"<code>wa-20261130T030000Z</code>", "<code>wa-20261101T030000Z</code>"}},
+		{Plain, []string{"wa-20261130T030000Z", "wa-20261101T030000Z"}},
+	}
+	for _, tt := range tests {
+		got := Backups(l, 1<<30, now, tt.f)
+		for _, w := range tt.want {
+			if !strings.Contains(got, w) {
+				t.Errorf("format %v: no %q in\n%s", tt.f, w, got)
+			}
 		}
 	}
 }
