@@ -32,7 +32,7 @@ type Poller struct {
 	Logger *slog.Logger
 
 	offset int // next update_id wanted
-	wait   backoff.Backoff
+	wait   backoff.Backoff // reset by a success
 	out    outage
 }
 
@@ -69,7 +69,7 @@ func (p *Poller) Poll(b *tele.Bot, dest chan tele.Update, stop chan struct{}) {
 	}
 	maxB = max(maxB, minB)
 	// A quarter of jitter: instances that failed together spread out.
-	p.wait = backoff.Backoff{Min: minB, Max: maxB, Jitter: 0.25}
+	p.wait.Min, p.wait.Max, p.wait.Jitter = minB, maxB, 0.25
 	log := p.Logger
 	if log == nil {
 		log = slog.Default()
