@@ -31,7 +31,7 @@ type Poller struct {
 	// Logger gets at most one failure line per MaxBackoff (nil: slog.Default()).
 	Logger *slog.Logger
 
-	offset int // next update_id wanted
+	offset int             // next update_id wanted
 	wait   backoff.Backoff // reset by a success
 	out    outage
 }
