@@ -1,22 +1,16 @@
 package bot
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"html"
-	"io"
 	"log/slog"
-	"net/http"
 	"regexp"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
 	"unicode/utf16"
-
-	tele "gopkg.in/telebot.v3"
 
 	"github.com/pgkeeper/pgkeeper/internal/redact"
 	"github.com/pgkeeper/pgkeeper/internal/render"
@@ -28,7 +22,7 @@ const (
 	DefaultOutboxMinBackoff  = time.Second
 	DefaultOutboxMaxBackoff  = 30 * time.Second
 	DefaultOutboxPoll        = 10 * time.Second
-	DefaultOutboxSendTimeout = 30 * time.Second
+	DefaultOutboxSendTimeout = DefaultSendTimeout
 )
 
 const (
@@ -42,10 +36,6 @@ const (
 	outboxCaptionLimit = 1024
 	outboxMaxPhoto     = 10 << 20
 )
-
-// errUnconfirmed is a send that returned no message: a proxy's page taken for
-// success by telebot. The message is not counted as delivered.
-var errUnconfirmed = errors.New("telegram did not confirm the message (no message id)")
 
 // OutboxConfig configures an Outbox.
 type OutboxConfig struct {
@@ -74,10 +64,11 @@ type OutboxConfig struct {
 // When the database cannot take a message, it is held in memory and sent
 // from there: alerts matter most when the database is down.
 type Outbox struct {
-	cfg  OutboxConfig
-	log  *slog.Logger
-	red  *redact.Redactor
-	wake chan struct{}
+	cfg    OutboxConfig
+	sender *Sender
+	log    *slog.Logger
+	red    *redact.Redactor
+	wake   chan struct{}
 
 	mu   sync.Mutex
 	held []store.Message // not in the database yet, oldest first
@@ -106,10 +97,8 @@ func NewOutbox(cfg OutboxConfig) (*Outbox, error) {
 	if cfg.Poll <= 0 {
 		cfg.Poll = DefaultOutboxPoll
 	}
-	if cfg.SendTimeout <= 0 {
-		cfg.SendTimeout = DefaultOutboxSendTimeout
-	}
-	o := &Outbox{cfg: cfg, log: cfg.Logger, red: cfg.Redactor, wake: make(chan struct{}, 1)}
+	o := &Outbox{cfg: cfg, log: cfg.Logger, red: cfg.Redactor, wake: make(chan struct{}, 1),
+		sender: &Sender{APIURL: cfg.APIURL, Token: cfg.Token, Timeout: cfg.SendTimeout, Redactor: cfg.Redactor}}
 	if o.log == nil {
 		o.log = slog.Default()
 	}
@@ -194,14 +183,9 @@ func (o *Outbox) poke() {
 // Run delivers the outbox until ctx is done, then returns nil; a request in
 // flight is cancelled. Run it once, in a goroutine of its own.
 func (o *Outbox) Run(ctx context.Context) error {
-	tb, err := tele.NewBot(tele.Settings{URL: o.cfg.APIURL, Token: o.cfg.Token, Offline: true,
-		Client: &http.Client{Timeout: o.cfg.SendTimeout, Transport: outboxTransport{ctx: ctx, base: http.DefaultTransport}}})
-	if err != nil {
-		return fmt.Errorf("outbox: telegram client: %w", o.red.Error(err))
-	}
 	failures := 0
 	for ctx.Err() == nil {
-		sent, err := o.step(ctx, tb)
+		sent, err := o.step(ctx)
 		switch {
 		case ctx.Err() != nil:
 		case errors.Is(err, store.ErrUndeliverable):
@@ -230,10 +214,7 @@ func (o *Outbox) failed(ctx context.Context, failures int, err error) {
 	if d <= 0 || d > o.cfg.MaxBackoff {
 		d = o.cfg.MaxBackoff
 	}
-	var flood tele.FloodError
-	if errors.As(err, &flood) {
-		d = max(d, time.Duration(flood.RetryAfter)*time.Second)
-	}
+	d = max(d, o.sender.RetryAfter(err))
 	if failures == 1 || failures%10 == 0 {
 		o.log.Warn("outbox: delivery failed; notifications wait in the outbox", "attempts", failures, "retry_in", d, "err", o.red.Error(err))
 	}
@@ -243,7 +224,7 @@ func (o *Outbox) failed(ctx context.Context, failures int, err error) {
 // step delivers at most one message: the oldest held in memory when there
 // is one (after trying to move them all into the database), otherwise the
 // database's oldest. sent is false when there was nothing to deliver.
-func (o *Outbox) step(ctx context.Context, tb *tele.Bot) (sent bool, err error) {
+func (o *Outbox) step(ctx context.Context) (sent bool, err error) {
 	o.mu.Lock()
 	held := append([]store.Message(nil), o.held...)
 	o.mu.Unlock()
@@ -252,7 +233,7 @@ func (o *Outbox) step(ctx context.Context, tb *tele.Bot) (sent bool, err error) 
 		_, perr := o.cfg.DB.Enqueue(ectx, o.cfg.Schema, held...)
 		cancel()
 		if perr != nil {
-			err = o.deliver(ctx, tb, held[0])
+			err = o.deliver(ctx, held[0])
 			if err != nil && !errors.Is(err, store.ErrUndeliverable) {
 				return true, err
 			}
@@ -264,7 +245,7 @@ func (o *Outbox) step(ctx context.Context, tb *tele.Bot) (sent bool, err error) 
 		return true, err
 	}
 	_, found, err := o.cfg.DB.DeliverNext(ctx, o.cfg.Schema, func(ctx context.Context, m store.Message) error {
-		return o.deliver(ctx, tb, m)
+		return o.deliver(ctx, m)
 	})
 	return found, err
 }
@@ -272,82 +253,35 @@ func (o *Outbox) step(ctx context.Context, tb *tele.Bot) (sent bool, err error) 
 // deliver sends m. When Telegram refuses the message itself (bad HTML, a bad
 // photo), it tries once more as plain text, and gives up (ErrUndeliverable)
 // if that is refused too. Errors come back redacted: they are stored.
-func (o *Outbox) deliver(ctx context.Context, tb *tele.Bot, m store.Message) error {
-	err := o.send(tb, m, false)
-	if err == nil || !refused(err) {
+func (o *Outbox) deliver(ctx context.Context, m store.Message) error {
+	err := o.send(ctx, m, false)
+	if err == nil || !o.sender.Refused(err) {
 		return err
 	}
 	o.log.Warn("outbox: Telegram refused a notification; sending it as plain text", "id", m.ID, "err", err)
-	err2 := o.send(tb, m, true)
-	if err2 != nil && refused(err2) {
+	err2 := o.send(ctx, m, true)
+	if err2 != nil && o.sender.Refused(err2) {
 		return fmt.Errorf("%w: %w", store.ErrUndeliverable, err2)
 	}
 	return err2
 }
 
-func (o *Outbox) send(tb *tele.Bot, m store.Message, plain bool) (err error) {
-	defer func() {
-		// telebot dereferences parts of the answer it does not check (the
-		// photo sizes of a sendPhoto): a strange answer must not kill us.
-		if r := recover(); r != nil {
-			err = fmt.Errorf("telebot panicked on the answer: %v", r)
-		}
-	}()
-	opts := &tele.SendOptions{ThreadID: int(m.ThreadID), DisableWebPagePreview: true}
-	var what any
+func (o *Outbox) send(ctx context.Context, m store.Message, plain bool) error {
+	var err error
 	switch {
 	case plain && m.Kind == store.KindPhoto:
-		what = strings.TrimSpace(plainText(m.Body) + "\n(the chart could not be sent)")
+		err = o.sender.SendText(ctx, m.ChatID, m.ThreadID, strings.TrimSpace(plainText(m.Body)+"\n(the chart could not be sent)"), false)
 	case plain:
-		what = plainText(m.Body)
+		err = o.sender.SendText(ctx, m.ChatID, m.ThreadID, plainText(m.Body), false)
 	case m.Kind == store.KindPhoto:
-		opts.ParseMode = tele.ModeHTML
-		what = &tele.Photo{File: tele.FromReader(bytes.NewReader(m.Photo)), Caption: m.Body}
+		err = o.sender.SendPhoto(ctx, m.ChatID, m.ThreadID, m.Photo, m.Body)
 	default:
-		opts.ParseMode = tele.ModeHTML
-		what = m.Body
+		err = o.sender.SendText(ctx, m.ChatID, m.ThreadID, m.Body, true)
 	}
-	sent, err := tb.Send(&tele.Chat{ID: m.ChatID}, what, opts)
-	if err != nil {
-		return o.red.Error(err)
-	}
-	if sent == nil || sent.ID == 0 {
-		return errUnconfirmed
-	}
-	return nil
+	return o.red.Error(err)
 }
 
-// refused reports whether Telegram rejected the message itself (400, 413),
-// rather than being unreachable, flooded, or misconfigured: a wrong chat,
-// topic or missing rights is retried until someone fixes the settings.
-func refused(err error) bool {
-	var flood tele.FloodError
-	if errors.As(err, &flood) {
-		return false
-	}
-	code := 0
-	var te *tele.Error
-	if errors.As(err, &te) {
-		code = te.Code
-	} else if m := apiCodeRe.FindStringSubmatch(err.Error()); m != nil {
-		code, _ = strconv.Atoi(m[1]) // telebot's "telegram: <description> (<code>)"
-	}
-	if code != http.StatusBadRequest && code != http.StatusRequestEntityTooLarge {
-		return false
-	}
-	msg := strings.ToLower(err.Error())
-	for _, setting := range []string{"chat not found", "thread not found", "rights", "not a member", "blocked", "kicked"} {
-		if strings.Contains(msg, setting) {
-			return false
-		}
-	}
-	return true
-}
-
-var (
-	apiCodeRe = regexp.MustCompile(`\((\d{3})\)$`)
-	tagRe     = regexp.MustCompile(`<[^>]*>`)
-)
+var tagRe = regexp.MustCompile(`<[^>]*>`)
 
 // plainText is what an HTML message reads as without its markup.
 func plainText(s string) string { return html.UnescapeString(tagRe.ReplaceAllString(s, "")) }
@@ -361,36 +295,4 @@ func outboxWait(ctx context.Context, d time.Duration, wake <-chan struct{}) {
 	case <-t.C:
 	case <-wake:
 	}
-}
-
-// outboxTransport ends requests when ctx is done: telebot sends without a
-// context, and shutdown must not wait out a hung Bot API.
-type outboxTransport struct {
-	ctx  context.Context
-	base http.RoundTripper
-}
-
-func (t outboxTransport) RoundTrip(req *http.Request) (*http.Response, error) {
-	ctx, cancel := context.WithCancel(req.Context())
-	stop := context.AfterFunc(t.ctx, cancel)
-	resp, err := t.base.RoundTrip(req.WithContext(ctx))
-	if err != nil {
-		stop()
-		cancel()
-		return nil, err
-	}
-	resp.Body = &outboxBody{ReadCloser: resp.Body, done: func() { stop(); cancel() }}
-	return resp, nil
-}
-
-// outboxBody releases its request's context once read and closed.
-type outboxBody struct {
-	io.ReadCloser
-	done func()
-}
-
-func (b *outboxBody) Close() error {
-	err := b.ReadCloser.Close()
-	b.done()
-	return err
 }
