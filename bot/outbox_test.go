@@ -289,7 +289,7 @@ func TestOutboxSendsPhotos(t *testing.T) {
 		t.Fatalf("delivered %q", got)
 	}
 	photos := r.api.Calls("sendPhoto")
-	if len(photos) != 2 || !bytes.Equal(uploaded(photos[0], "photo"), png) || photos[0].Params["message_thread_id"] != fmt.Sprint(alertThread) {
+	if len(photos) != 2 || !bytes.Equal(photos[0].Upload("photo"), png) || photos[0].Params["message_thread_id"] != fmt.Sprint(alertThread) {
 		t.Fatalf("sendPhoto calls: %+v", photos)
 	}
 }
@@ -354,14 +354,4 @@ func TestOutboxStopsPromptlyWhileTelegramHangs(t *testing.T) {
 	if p := r.pending(t); len(p) != 1 {
 		t.Errorf("the unanswered message must stay pending: %+v", p)
 	}
-}
-
-// uploaded is the file sent in field. telebot uploads a reader with an empty
-// file name, which Go's multipart parser (the fake server's) reads as a plain
-// field rather than a file.
-func uploaded(c telegramtest.Call, field string) []byte {
-	if f, ok := c.Files[field]; ok {
-		return f.Data
-	}
-	return []byte(c.Params[field])
 }
