@@ -1,4 +1,7 @@
-package bot
+// Package outbox queues the notifications for the alert chat in the
+// database and delivers them in order through a Sender, so that no job waits
+// on Telegram and no alert is lost to an outage or a restart.
+package outbox
 
 import (
 	"context"
@@ -19,10 +22,9 @@ import (
 
 // Outbox defaults.
 const (
-	DefaultOutboxMinBackoff  = time.Second
-	DefaultOutboxMaxBackoff  = 30 * time.Second
-	DefaultOutboxPoll        = 10 * time.Second
-	DefaultOutboxSendTimeout = DefaultSendTimeout
+	DefaultMinBackoff = time.Second
+	DefaultMaxBackoff = 30 * time.Second
+	DefaultPoll       = 10 * time.Second
 )
 
 const (
@@ -37,24 +39,40 @@ const (
 	outboxMaxPhoto     = 10 << 20
 )
 
-// OutboxConfig configures an Outbox.
-type OutboxConfig struct {
+// Sender delivers one message to Telegram; the bot implements it
+// (bot.Sender). Its errors must not carry secrets: they are stored.
+type Sender interface {
+	// SendText sends text to chat, in forum topic thread (0: none), as
+	// Telegram HTML or, when html is false, as plain text.
+	SendText(ctx context.Context, chat, thread int64, text string, html bool) error
+	// SendPhoto sends a PNG with an HTML caption to chat, in topic thread.
+	SendPhoto(ctx context.Context, chat, thread int64, png []byte, caption string) error
+	// Refused reports whether a send's error means Telegram rejected the
+	// message itself (its markup, its size), not an outage, a flood or a
+	// wrong chat: sent again unchanged, it would be refused again.
+	Refused(err error) bool
+	// RetryAfter is how long Telegram asked to wait after a send's error
+	// (a 429); 0 when it did not ask.
+	RetryAfter(err error) time.Duration
+}
+
+// Config configures an Outbox.
+type Config struct {
 	DB       *store.DB
 	Schema   string // empty: store.DefaultSchema
-	APIURL   string
-	Token    string
+	Sender   Sender
 	ChatID   int64 // TELEGRAM_CHAT_ID
 	ThreadID int64 // TELEGRAM_THREAD_ID, a forum topic; 0: none
 	Logger   *slog.Logger
-	Redactor *redact.Redactor // nil: one for Token
+	// Redactor hides the secrets (the bot token at least) in what is
+	// queued, stored and logged.
+	Redactor *redact.Redactor
 	// MinBackoff is the first wait after a failed delivery; each further
 	// failure doubles it up to MaxBackoff. Telegram's retry_after wins when longer.
 	MinBackoff, MaxBackoff time.Duration
 	// Poll is how often an idle outbox looks for messages that another
 	// pgkeeper process enqueued (its own wake it at once).
 	Poll time.Duration
-	// SendTimeout bounds one Bot API request.
-	SendTimeout time.Duration
 }
 
 // Outbox delivers notifications to the alert chat without making anyone
@@ -64,23 +82,24 @@ type OutboxConfig struct {
 // When the database cannot take a message, it is held in memory and sent
 // from there: alerts matter most when the database is down.
 type Outbox struct {
-	cfg    OutboxConfig
-	sender *Sender
-	log    *slog.Logger
-	red    *redact.Redactor
-	wake   chan struct{}
+	cfg  Config
+	log  *slog.Logger
+	red  *redact.Redactor
+	wake chan struct{}
 
 	mu   sync.Mutex
 	held []store.Message // not in the database yet, oldest first
 }
 
-// NewOutbox checks cfg and prepares an outbox; nothing runs until Run.
-func NewOutbox(cfg OutboxConfig) (*Outbox, error) {
+// New checks cfg and prepares an outbox; nothing runs until Run.
+func New(cfg Config) (*Outbox, error) {
 	switch {
 	case cfg.DB == nil:
 		return nil, errors.New("outbox: no database")
-	case cfg.Token == "":
-		return nil, errors.New("outbox: no bot token")
+	case cfg.Sender == nil:
+		return nil, errors.New("outbox: no sender")
+	case cfg.Redactor == nil:
+		return nil, errors.New("outbox: no redactor")
 	case cfg.ChatID == 0:
 		return nil, errors.New("outbox: no chat to send to")
 	}
@@ -88,22 +107,18 @@ func NewOutbox(cfg OutboxConfig) (*Outbox, error) {
 		cfg.Schema = store.DefaultSchema
 	}
 	if cfg.MinBackoff <= 0 {
-		cfg.MinBackoff = DefaultOutboxMinBackoff
+		cfg.MinBackoff = DefaultMinBackoff
 	}
 	if cfg.MaxBackoff <= 0 {
-		cfg.MaxBackoff = DefaultOutboxMaxBackoff
+		cfg.MaxBackoff = DefaultMaxBackoff
 	}
 	cfg.MaxBackoff = max(cfg.MaxBackoff, cfg.MinBackoff)
 	if cfg.Poll <= 0 {
-		cfg.Poll = DefaultOutboxPoll
+		cfg.Poll = DefaultPoll
 	}
-	o := &Outbox{cfg: cfg, log: cfg.Logger, red: cfg.Redactor, wake: make(chan struct{}, 1),
-		sender: &Sender{APIURL: cfg.APIURL, Token: cfg.Token, Timeout: cfg.SendTimeout, Redactor: cfg.Redactor}}
+	o := &Outbox{cfg: cfg, log: cfg.Logger, red: cfg.Redactor, wake: make(chan struct{}, 1)}
 	if o.log == nil {
 		o.log = slog.Default()
-	}
-	if o.red == nil {
-		o.red = redact.New(cfg.Token)
 	}
 	return o, nil
 }
@@ -214,7 +229,7 @@ func (o *Outbox) failed(ctx context.Context, failures int, err error) {
 	if d <= 0 || d > o.cfg.MaxBackoff {
 		d = o.cfg.MaxBackoff
 	}
-	d = max(d, o.sender.RetryAfter(err))
+	d = max(d, o.cfg.Sender.RetryAfter(err))
 	if failures == 1 || failures%10 == 0 {
 		o.log.Warn("outbox: delivery failed; notifications wait in the outbox", "attempts", failures, "retry_in", d, "err", o.red.Error(err))
 	}
@@ -255,12 +270,12 @@ func (o *Outbox) step(ctx context.Context) (sent bool, err error) {
 // if that is refused too. Errors come back redacted: they are stored.
 func (o *Outbox) deliver(ctx context.Context, m store.Message) error {
 	err := o.send(ctx, m, false)
-	if err == nil || !o.sender.Refused(err) {
+	if err == nil || !o.cfg.Sender.Refused(err) {
 		return err
 	}
 	o.log.Warn("outbox: Telegram refused a notification; sending it as plain text", "id", m.ID, "err", err)
 	err2 := o.send(ctx, m, true)
-	if err2 != nil && o.sender.Refused(err2) {
+	if err2 != nil && o.cfg.Sender.Refused(err2) {
 		return fmt.Errorf("%w: %w", store.ErrUndeliverable, err2)
 	}
 	return err2
@@ -270,13 +285,13 @@ func (o *Outbox) send(ctx context.Context, m store.Message, plain bool) error {
 	var err error
 	switch {
 	case plain && m.Kind == store.KindPhoto:
-		err = o.sender.SendText(ctx, m.ChatID, m.ThreadID, strings.TrimSpace(plainText(m.Body)+"\n(the chart could not be sent)"), false)
+		err = o.cfg.Sender.SendText(ctx, m.ChatID, m.ThreadID, strings.TrimSpace(plainText(m.Body)+"\n(the chart could not be sent)"), false)
 	case plain:
-		err = o.sender.SendText(ctx, m.ChatID, m.ThreadID, plainText(m.Body), false)
+		err = o.cfg.Sender.SendText(ctx, m.ChatID, m.ThreadID, plainText(m.Body), false)
 	case m.Kind == store.KindPhoto:
-		err = o.sender.SendPhoto(ctx, m.ChatID, m.ThreadID, m.Photo, m.Body)
+		err = o.cfg.Sender.SendPhoto(ctx, m.ChatID, m.ThreadID, m.Photo, m.Body)
 	default:
-		err = o.sender.SendText(ctx, m.ChatID, m.ThreadID, m.Body, true)
+		err = o.cfg.Sender.SendText(ctx, m.ChatID, m.ThreadID, m.Body, true)
 	}
 	return o.red.Error(err)
 }
