@@ -15,6 +15,7 @@ import (
 	"time"
 	"unicode/utf16"
 
+	"github.com/pgkeeper/pgkeeper/internal/backoff"
 	"github.com/pgkeeper/pgkeeper/internal/redact"
 	"github.com/pgkeeper/pgkeeper/internal/render"
 	"github.com/pgkeeper/pgkeeper/store"
@@ -199,6 +200,7 @@ func (o *Outbox) poke() {
 // flight is cancelled. Run it once, in a goroutine of its own.
 func (o *Outbox) Run(ctx context.Context) error {
 	failures := 0
+	retry := backoff.Backoff{Min: o.cfg.MinBackoff, Max: o.cfg.MaxBackoff}
 	for ctx.Err() == nil {
 		sent, err := o.step(ctx)
 		switch {
@@ -209,12 +211,13 @@ func (o *Outbox) Run(ctx context.Context) error {
 			outboxWait(ctx, o.cfg.MinBackoff, nil)
 		case err != nil:
 			failures++
-			o.failed(ctx, failures, err)
+			o.failed(ctx, failures, retry.Next(), err)
 		case sent:
 			if failures > 0 {
 				o.log.Info("outbox: delivering again", "failed_attempts", failures)
 			}
 			failures = 0
+			retry.Reset()
 		default:
 			outboxWait(ctx, o.cfg.Poll, o.wake)
 		}
@@ -223,12 +226,8 @@ func (o *Outbox) Run(ctx context.Context) error {
 }
 
 // failed logs a failed delivery (the first, then every tenth) and waits out
-// the backoff, or Telegram's retry_after when longer.
-func (o *Outbox) failed(ctx context.Context, failures int, err error) {
-	d := o.cfg.MinBackoff << min(failures-1, 20)
-	if d <= 0 || d > o.cfg.MaxBackoff {
-		d = o.cfg.MaxBackoff
-	}
+// the backoff d, or Telegram's retry_after when longer.
+func (o *Outbox) failed(ctx context.Context, failures int, d time.Duration, err error) {
 	d = max(d, o.cfg.Sender.RetryAfter(err))
 	if failures == 1 || failures%10 == 0 {
 		o.log.Warn("outbox: delivery failed; notifications wait in the outbox", "attempts", failures, "retry_in", d, "err", o.red.Error(err))
