@@ -7,15 +7,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"html"
 	"log/slog"
-	"regexp"
 	"strings"
 	"sync"
 	"time"
 	"unicode/utf16"
 
-	"github.com/pgkeeper/pgkeeper/internal/backoff"
 	"github.com/pgkeeper/pgkeeper/internal/redact"
 	"github.com/pgkeeper/pgkeeper/internal/render"
 	"github.com/pgkeeper/pgkeeper/store"
@@ -29,15 +26,15 @@ const (
 )
 
 const (
-	// outboxEnqueueTimeout bounds how long Send waits for the database before
+	// enqueueTimeout bounds how long Send waits for the database before
 	// holding a message in memory: a job must not hang on a sick server.
-	outboxEnqueueTimeout = 3 * time.Second
-	// outboxMaxHeld bounds the messages held in memory while the database
+	enqueueTimeout = 3 * time.Second
+	// maxHeld bounds the messages held in memory while the database
 	// cannot take them.
-	outboxMaxHeld = 500
+	maxHeld = 500
 	// Bot API limits: a caption's length (UTF-16 units) and a photo's bytes.
-	outboxCaptionLimit = 1024
-	outboxMaxPhoto     = 10 << 20
+	captionLimit = 1024
+	maxPhoto     = 10 << 20
 )
 
 // Sender delivers one message to Telegram; the bot implements it
@@ -138,13 +135,13 @@ func (o *Outbox) Send(ctx context.Context, text string) error {
 // SendPhoto queues a PNG with an HTML caption. A caption too long for one is
 // sent as a message after the photo.
 func (o *Outbox) SendPhoto(ctx context.Context, png []byte, caption string) error {
-	if len(png) == 0 || len(png) > outboxMaxPhoto {
-		return fmt.Errorf("outbox: photo of %d bytes (at most %d)", len(png), outboxMaxPhoto)
+	if len(png) == 0 || len(png) > maxPhoto {
+		return fmt.Errorf("outbox: photo of %d bytes (at most %d)", len(png), maxPhoto)
 	}
 	caption = strings.TrimSpace(o.red.String(caption))
 	photo := o.message(store.KindPhoto, caption)
 	photo.Photo = png
-	if len(utf16.Encode([]rune(plainText(caption)))) <= outboxCaptionLimit {
+	if len(utf16.Encode([]rune(plainText(caption)))) <= captionLimit {
 		return o.enqueue(ctx, []store.Message{photo})
 	}
 	photo.Body = ""
@@ -170,7 +167,7 @@ func (o *Outbox) enqueue(ctx context.Context, msgs []store.Message) error {
 	if len(o.held) == 0 {
 		o.mu.Unlock()
 		// Not the caller's context: a job cancelled by shutdown still reports.
-		ectx, cancel := context.WithTimeout(context.WithoutCancel(ctx), outboxEnqueueTimeout)
+		ectx, cancel := context.WithTimeout(context.WithoutCancel(ctx), enqueueTimeout)
 		_, err := o.cfg.DB.Enqueue(ectx, o.cfg.Schema, msgs...)
 		cancel()
 		if err == nil {
@@ -181,7 +178,7 @@ func (o *Outbox) enqueue(ctx context.Context, msgs []store.Message) error {
 		o.mu.Lock()
 	}
 	defer o.mu.Unlock()
-	if len(o.held)+len(msgs) > outboxMaxHeld {
+	if len(o.held)+len(msgs) > maxHeld {
 		return fmt.Errorf("outbox: %d notifications already held in memory; dropping this one", len(o.held))
 	}
 	o.held = append(o.held, msgs...)
@@ -193,120 +190,5 @@ func (o *Outbox) poke() {
 	select {
 	case o.wake <- struct{}{}:
 	default:
-	}
-}
-
-// Run delivers the outbox until ctx is done, then returns nil; a request in
-// flight is cancelled. Run it once, in a goroutine of its own.
-func (o *Outbox) Run(ctx context.Context) error {
-	failures := 0
-	retry := backoff.Backoff{Min: o.cfg.MinBackoff, Max: o.cfg.MaxBackoff}
-	for ctx.Err() == nil {
-		sent, err := o.step(ctx)
-		switch {
-		case ctx.Err() != nil:
-		case errors.Is(err, store.ErrUndeliverable):
-			o.log.Error("outbox: Telegram refused a notification, also as plain text; dropped it", "err", o.red.Error(err))
-		case errors.Is(err, store.ErrOutboxBusy):
-			outboxWait(ctx, o.cfg.MinBackoff, nil)
-		case err != nil:
-			failures++
-			o.failed(ctx, failures, retry.Next(), err)
-		case sent:
-			if failures > 0 {
-				o.log.Info("outbox: delivering again", "failed_attempts", failures)
-			}
-			failures = 0
-			retry.Reset()
-		default:
-			outboxWait(ctx, o.cfg.Poll, o.wake)
-		}
-	}
-	return nil
-}
-
-// failed logs a failed delivery (the first, then every tenth) and waits out
-// the backoff d, or Telegram's retry_after when longer.
-func (o *Outbox) failed(ctx context.Context, failures int, d time.Duration, err error) {
-	d = max(d, o.cfg.Sender.RetryAfter(err))
-	if failures == 1 || failures%10 == 0 {
-		o.log.Warn("outbox: delivery failed; notifications wait in the outbox", "attempts", failures, "retry_in", d, "err", o.red.Error(err))
-	}
-	outboxWait(ctx, d, nil)
-}
-
-// step delivers at most one message: the oldest held in memory when there
-// is one (after trying to move them all into the database), otherwise the
-// database's oldest. sent is false when there was nothing to deliver.
-func (o *Outbox) step(ctx context.Context) (sent bool, err error) {
-	o.mu.Lock()
-	held := append([]store.Message(nil), o.held...)
-	o.mu.Unlock()
-	if len(held) > 0 {
-		ectx, cancel := context.WithTimeout(ctx, outboxEnqueueTimeout)
-		_, perr := o.cfg.DB.Enqueue(ectx, o.cfg.Schema, held...)
-		cancel()
-		if perr != nil {
-			err = o.deliver(ctx, held[0])
-			if err != nil && !errors.Is(err, store.ErrUndeliverable) {
-				return true, err
-			}
-			held = held[:1]
-		}
-		o.mu.Lock()
-		o.held = o.held[len(held):] // Send may have appended meanwhile
-		o.mu.Unlock()
-		return true, err
-	}
-	_, found, err := o.cfg.DB.DeliverNext(ctx, o.cfg.Schema, func(ctx context.Context, m store.Message) error {
-		return o.deliver(ctx, m)
-	})
-	return found, err
-}
-
-// deliver sends m. When Telegram refuses the message itself (bad HTML, a bad
-// photo), it tries once more as plain text, and gives up (ErrUndeliverable)
-// if that is refused too. Errors come back redacted: they are stored.
-func (o *Outbox) deliver(ctx context.Context, m store.Message) error {
-	err := o.send(ctx, m, false)
-	if err == nil || !o.cfg.Sender.Refused(err) {
-		return err
-	}
-	o.log.Warn("outbox: Telegram refused a notification; sending it as plain text", "id", m.ID, "err", err)
-	err2 := o.send(ctx, m, true)
-	if err2 != nil && o.cfg.Sender.Refused(err2) {
-		return fmt.Errorf("%w: %w", store.ErrUndeliverable, err2)
-	}
-	return err2
-}
-
-func (o *Outbox) send(ctx context.Context, m store.Message, plain bool) error {
-	var err error
-	switch {
-	case plain && m.Kind == store.KindPhoto:
-		err = o.cfg.Sender.SendText(ctx, m.ChatID, m.ThreadID, strings.TrimSpace(plainText(m.Body)+"\n(the chart could not be sent)"), false)
-	case plain:
-		err = o.cfg.Sender.SendText(ctx, m.ChatID, m.ThreadID, plainText(m.Body), false)
-	case m.Kind == store.KindPhoto:
-		err = o.cfg.Sender.SendPhoto(ctx, m.ChatID, m.ThreadID, m.Photo, m.Body)
-	default:
-		err = o.cfg.Sender.SendText(ctx, m.ChatID, m.ThreadID, m.Body, true)
-	}
-	return o.red.Error(err)
-}
-
-var tagRe = regexp.MustCompile(`<[^>]*>`)
-
-// plainText is what an HTML message reads as without its markup.
-func plainText(s string) string { return html.UnescapeString(tagRe.ReplaceAllString(s, "")) }
-
-// outboxWait sleeps for d, until ctx is done, or until wake fires.
-func outboxWait(ctx context.Context, d time.Duration, wake <-chan struct{}) {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-	case <-t.C:
-	case <-wake:
 	}
 }
