@@ -12,6 +12,7 @@ import (
 	"github.com/pgkeeper/pgkeeper/internal/confirm"
 	"github.com/pgkeeper/pgkeeper/internal/render"
 	"github.com/pgkeeper/pgkeeper/jobs"
+	"github.com/pgkeeper/pgkeeper/outbox"
 )
 
 // serve runs the bot, the schedules and the outbox until SIGINT or SIGTERM,
@@ -136,7 +137,8 @@ func historyReader(h *jobs.History) interface {
 // database cannot hold an outbox.
 func (a *app) notifier(ctx context.Context, wg *sync.WaitGroup) func(context.Context, string) error {
 	if a.hist != nil {
-		ob, err := bot.NewOutbox(bot.OutboxConfig{DB: a.db, Schema: a.cfg.Schema, APIURL: a.cfg.APIURL, Token: a.cfg.BotToken,
+		ob, err := outbox.New(outbox.Config{DB: a.db, Schema: a.cfg.Schema,
+			Sender: &bot.Sender{APIURL: a.cfg.APIURL, Token: a.cfg.BotToken, Redactor: a.red},
 			ChatID: a.cfg.ChatID, ThreadID: a.cfg.ThreadID, Logger: a.log, Redactor: a.red})
 		if err == nil {
 			wg.Add(1)

@@ -6,6 +6,7 @@ import (
 	"html"
 	"time"
 
+	"github.com/pgkeeper/pgkeeper/internal/backoff"
 	"github.com/pgkeeper/pgkeeper/internal/humanize"
 	"github.com/pgkeeper/pgkeeper/jobs"
 )
@@ -18,7 +19,7 @@ import (
 // the last error, when the database did not take the schema in time.
 func (a *app) awaitHistory(ctx context.Context, wait time.Duration) (*jobs.History, error) {
 	deadline := time.Now().Add(wait)
-	step := time.Second
+	step := backoff.Backoff{Min: time.Second, Max: 15 * time.Second}
 	for {
 		h, err := a.prepareHistory(ctx)
 		if err == nil {
@@ -28,14 +29,13 @@ func (a *app) awaitHistory(ctx context.Context, wait time.Duration) (*jobs.Histo
 		if left <= 0 || ctx.Err() != nil {
 			return nil, err
 		}
-		pause := min(step, left)
+		pause := min(step.Next(), left)
 		a.log.Info("waiting for the database before starting", "retry_in", pause, "gives_up_in", left.Round(time.Second), "err", a.red.Error(err))
 		select {
 		case <-ctx.Done():
 			return nil, err
 		case <-time.After(pause):
 		}
-		step = min(2*step, 15*time.Second)
 	}
 }
 

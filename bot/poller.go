@@ -5,11 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"math/rand/v2"
 	"strings"
 	"time"
 
 	tele "gopkg.in/telebot.v3"
+
+	"github.com/pgkeeper/pgkeeper/internal/backoff"
 )
 
 // Poller long-polls getUpdates and backs off when the Bot API fails. It
@@ -30,9 +31,9 @@ type Poller struct {
 	// Logger gets at most one failure line per MaxBackoff (nil: slog.Default()).
 	Logger *slog.Logger
 
-	offset  int           // next update_id wanted
-	backoff time.Duration // last backoff step; 0 when healthy
-	out     outage
+	offset int             // next update_id wanted
+	wait   backoff.Backoff // reset by a success
+	out    outage
 }
 
 // outage is what the log has been told about the current run of failures.
@@ -67,6 +68,8 @@ func (p *Poller) Poll(b *tele.Bot, dest chan tele.Update, stop chan struct{}) {
 		maxB = 30 * time.Second
 	}
 	maxB = max(maxB, minB)
+	// A quarter of jitter: instances that failed together spread out.
+	p.wait.Min, p.wait.Max, p.wait.Jitter = minB, maxB, 0.25
 	log := p.Logger
 	if log == nil {
 		log = slog.Default()
@@ -81,7 +84,7 @@ func (p *Poller) Poll(b *tele.Bot, dest chan tele.Update, stop chan struct{}) {
 		default:
 		}
 		if err != nil {
-			wait := p.failed(log, b.Token, err, retryAfter, minB, maxB)
+			wait := p.failed(log, b.Token, err, retryAfter, maxB)
 			if !sleep(wait, stop) {
 				return
 			}
@@ -173,12 +176,9 @@ func (p *Poller) parse(data []byte, rawErr error) ([]tele.Update, time.Duration,
 }
 
 // failed records a failure, logs it if due, and returns how long to wait:
-// the next backoff step minus up to a quarter of jitter (so instances that
-// failed together spread out), or retry_after if that is longer.
-func (p *Poller) failed(log *slog.Logger, token string, err error, retryAfter, minB, maxB time.Duration) time.Duration {
-	p.backoff = min(max(2*p.backoff, minB), maxB)
-	wait := p.backoff - rand.N(p.backoff/4+1)
-	wait = max(wait, retryAfter)
+// the next backoff step, or retry_after if that is longer.
+func (p *Poller) failed(log *slog.Logger, token string, err error, retryAfter, maxB time.Duration) time.Duration {
+	wait := max(p.wait.Next(), retryAfter)
 
 	now := time.Now()
 	o := &p.out
@@ -211,7 +211,8 @@ func (p *Poller) recovered(log *slog.Logger, asked time.Time) {
 		log.Info("Bot API reachable again", "failures", p.out.failures,
 			"down_for", asked.Sub(p.out.since).Round(time.Millisecond))
 	}
-	p.backoff, p.out = 0, outage{}
+	p.wait.Reset()
+	p.out = outage{}
 }
 
 // sleep waits for d, or returns false as soon as stop closes.

@@ -54,7 +54,7 @@ func TestTrendsSendsCharts(t *testing.T) {
 		}, 20*time.Second))
 	}
 	for _, c := range photos {
-		img, err := png.Decode(bytes.NewReader(uploaded(c, "photo")))
+		img, err := png.Decode(bytes.NewReader(c.Upload("photo")))
 		if err != nil {
 			t.Fatalf("%q: not a PNG: %v", c.Params["caption"], err)
 		}
@@ -68,7 +68,7 @@ func TestTrendsSendsCharts(t *testing.T) {
 	// The samples were drawn: each series' colour is in its picture.
 	series := [][]color.RGBA{{chart.ColorDatabase, chart.ColorKeysTable, chart.ColorKeysRows}, {chart.ColorBackupSize, chart.ColorBackupTook}}
 	for i, c := range photos {
-		img, _ := png.Decode(bytes.NewReader(uploaded(c, "photo")))
+		img, _ := png.Decode(bytes.NewReader(c.Upload("photo")))
 		for _, want := range series[i] {
 			if !hasColor(img, want) {
 				t.Errorf("%q lacks the series drawn in %v", c.Params["caption"], want)

@@ -6,6 +6,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/pgkeeper/pgkeeper/internal/backoff"
 	"github.com/pgkeeper/pgkeeper/store"
 )
 
@@ -87,7 +88,7 @@ func during(tick func(), fn func() error) error {
 // rolled back whole), at most busyRetries times. It returns ctx's error when
 // the context ends while waiting to retry.
 func retryBusy(ctx context.Context, fn func() error, onRetry func()) error {
-	wait := busyFirstWait
+	wait := backoff.Backoff{Min: busyFirstWait, Max: busyMaxWait}
 	for attempt := 1; ; attempt++ {
 		err := fn()
 		if err == nil || !errors.Is(err, store.ErrBusy) || attempt > busyRetries {
@@ -96,13 +97,12 @@ func retryBusy(ctx context.Context, fn func() error, onRetry func()) error {
 		if onRetry != nil {
 			onRetry()
 		}
-		t := time.NewTimer(wait)
+		t := time.NewTimer(wait.Next())
 		select {
 		case <-ctx.Done():
 			t.Stop()
 			return ctx.Err()
 		case <-t.C:
 		}
-		wait = min(2*wait, busyMaxWait)
 	}
 }

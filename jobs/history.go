@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/pgkeeper/pgkeeper/internal/backoff"
 	"github.com/pgkeeper/pgkeeper/internal/redact"
 	"github.com/pgkeeper/pgkeeper/store"
 )
@@ -189,7 +190,7 @@ func (r *Recording) Finish(ctx context.Context, figures any, outcome Outcome, er
 	}
 	// A run cancelled by shutdown is still recorded as such.
 	ctx = context.WithoutCancel(ctx)
-	first, wait := time.Now(), 200*time.Millisecond
+	first, retry := time.Now(), backoff.Backoff{Min: 200 * time.Millisecond, Max: 2 * time.Second}
 	for {
 		actx, cancel := context.WithTimeout(ctx, 5*time.Second)
 		ferr := h.DB.FinishRun(actx, h.schema(), r.id, end, string(outcome), text, figures)
@@ -197,13 +198,13 @@ func (r *Recording) Finish(ctx context.Context, figures any, outcome Outcome, er
 		if ferr == nil {
 			return
 		}
+		wait := retry.Next()
 		if !store.Transient(ferr) || time.Since(first)+wait > finishBudget {
 			h.logger().Warn("could not record a job's end; the run will be marked abandoned", "job", r.job, "run", r.id, "err", h.Redactor.Error(ferr))
 			return
 		}
 		h.logger().Info("could not record a job's end yet; retrying", "job", r.job, "run", r.id, "retry_in", wait, "err", h.Redactor.Error(ferr))
 		time.Sleep(wait)
-		wait = min(2*wait, 2*time.Second)
 	}
 }
 

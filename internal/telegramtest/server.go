@@ -57,6 +57,16 @@ type File struct {
 	Data []byte
 }
 
+// Upload is the file sent in field. telebot uploads a reader with an empty
+// file name, which Go's multipart parser reads as a plain field rather than
+// a file.
+func (c Call) Upload(field string) []byte {
+	if f, ok := c.Files[field]; ok {
+		return f.Data
+	}
+	return []byte(c.Params[field])
+}
+
 // Server is a fake Bot API server. All methods are safe for concurrent use.
 type Server struct {
 	// URL is what tele.Settings.URL takes; Token is the only accepted token.

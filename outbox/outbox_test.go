@@ -1,4 +1,4 @@
-package bot_test
+package outbox_test
 
 import (
 	"bytes"
@@ -16,9 +16,14 @@ import (
 	"github.com/pgkeeper/pgkeeper/bot"
 	"github.com/pgkeeper/pgkeeper/internal/logtest"
 	"github.com/pgkeeper/pgkeeper/internal/pgtest"
+	"github.com/pgkeeper/pgkeeper/internal/redact"
 	"github.com/pgkeeper/pgkeeper/internal/telegramtest"
+	"github.com/pgkeeper/pgkeeper/outbox"
 	"github.com/pgkeeper/pgkeeper/store"
 )
+
+// The bot's Sender is the one the outbox delivers through.
+var _ outbox.Sender = (*bot.Sender)(nil)
 
 const (
 	alertChat   int64 = -100200300
@@ -57,13 +62,14 @@ func (r *outboxRig) open(t *testing.T) *store.DB {
 
 // start runs an outbox over db (nil: the rig's) until the returned stop is
 // called or the test ends; stop fails the test if Run does not return promptly.
-func (r *outboxRig) start(t *testing.T, db *store.DB) (*bot.Outbox, func()) {
+func (r *outboxRig) start(t *testing.T, db *store.DB) (*outbox.Outbox, func()) {
 	t.Helper()
 	if db == nil {
 		db = r.db
 	}
-	ob, err := bot.NewOutbox(bot.OutboxConfig{
-		DB: db, APIURL: r.api.URL, Token: r.api.Token, ChatID: alertChat, ThreadID: alertThread,
+	ob, err := outbox.New(outbox.Config{
+		DB: db, Sender: &bot.Sender{APIURL: r.api.URL, Token: r.api.Token}, Redactor: redact.New(r.api.Token),
+		ChatID: alertChat, ThreadID: alertThread,
 		// A plain handler: the outbox must redact by itself.
 		Logger:     slog.New(slog.NewTextHandler(r.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 		MinBackoff: 20 * time.Millisecond, MaxBackoff: 200 * time.Millisecond, Poll: 100 * time.Millisecond,
@@ -289,7 +295,7 @@ func TestOutboxSendsPhotos(t *testing.T) {
 		t.Fatalf("delivered %q", got)
 	}
 	photos := r.api.Calls("sendPhoto")
-	if len(photos) != 2 || !bytes.Equal(uploaded(photos[0], "photo"), png) || photos[0].Params["message_thread_id"] != fmt.Sprint(alertThread) {
+	if len(photos) != 2 || !bytes.Equal(photos[0].Upload("photo"), png) || photos[0].Params["message_thread_id"] != fmt.Sprint(alertThread) {
 		t.Fatalf("sendPhoto calls: %+v", photos)
 	}
 }
@@ -330,7 +336,8 @@ func TestOutboxStopsPromptlyWhileTelegramHangs(t *testing.T) {
 		<-req.Context().Done() // never answers
 	}))
 	defer hung.Close()
-	ob, err := bot.NewOutbox(bot.OutboxConfig{DB: r.db, APIURL: hung.URL, Token: r.api.Token, ChatID: alertChat})
+	ob, err := outbox.New(outbox.Config{DB: r.db, Sender: &bot.Sender{APIURL: hung.URL, Token: r.api.Token},
+		Redactor: redact.New(r.api.Token), ChatID: alertChat})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -354,14 +361,4 @@ func TestOutboxStopsPromptlyWhileTelegramHangs(t *testing.T) {
 	if p := r.pending(t); len(p) != 1 {
 		t.Errorf("the unanswered message must stay pending: %+v", p)
 	}
-}
-
-// uploaded is the file sent in field. telebot uploads a reader with an empty
-// file name, which Go's multipart parser (the fake server's) reads as a plain
-// field rather than a file.
-func uploaded(c telegramtest.Call, field string) []byte {
-	if f, ok := c.Files[field]; ok {
-		return f.Data
-	}
-	return []byte(c.Params[field])
 }
