@@ -24,14 +24,12 @@ const windowFactor = 4
 // PostgreSQL 14+). Each batch counts up to its limit of deletable rows in the
 // next range of pages, then deletes the deletable rows of that range (up to
 // the last one counted) with the rule re-checked on the rows as they are now,
-// and returns their values; the next batch starts where it stopped. The walk
-// reads each page once, in order, and dirties it once (twice where a batch
-// ends inside it): walking the primary key instead visits pages in random order and dirties each page once per
-// batch that holds one of its rows, which measured 23x slower with 7x the WAL
-// of the single DELETE (bench/cleanup/README.md). No index on the age column
-// is needed. The walk ends at the table's size when it began: pages added
-// since hold only rows written since, which are not expired. A Deleter holds
-// one connection until Close; it is not safe for concurrent use.
+// and returns their values; the next batch starts where it stopped. Physical
+// order dirties each page once, where primary-key order dirties it once per
+// batch (see bench/cleanup/README.md), and needs no index on the age column.
+// The walk ends at the table's size when it began: pages added since hold
+// only rows written since, which are not expired. A Deleter holds one
+// connection until Close; it is not safe for concurrent use.
 type Deleter struct {
 	conn     *pgxpool.Conn
 	spec     CleanupSpec
