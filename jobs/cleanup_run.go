@@ -38,7 +38,8 @@ func (c *Cleanup) Run(ctx context.Context, opts CleanupOptions, progress func(Cl
 	return r, err
 }
 
-func (c *Cleanup) run(ctx context.Context, r *CleanupReport, opts CleanupOptions, start time.Time, progress func(CleanupProgress)) error {
+func (c *Cleanup) run(ctx context.Context, r *CleanupReport, opts CleanupOptions, start time.Time,
+	progress func(CleanupProgress)) error {
 	spec, err := c.spec(r.StartedAt)
 	if err == nil && c.Config.UndoDir == "" {
 		err = errors.New("cleanup: no undo directory: a cleanup that cannot be undone does not run")
