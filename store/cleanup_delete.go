@@ -137,12 +137,14 @@ func (d *Deleter) init(ctx context.Context) error {
 	// No ORDER BY: a TID range scan returns rows in physical order, so LIMIT
 	// stops reading as soon as it has enough, and the next batch starts after
 	// the last row picked.
-	d.pickSQL = fmt.Sprintf(`SELECT x.ctid::text FROM %s x WHERE x.ctid >= @lo::text::tid AND x.ctid < @hi::text::tid AND %s LIMIT @limit`, t, rule)
+	d.pickSQL = fmt.Sprintf(`SELECT x.ctid::text FROM %s x
+		WHERE x.ctid >= @lo::text::tid AND x.ctid < @hi::text::tid AND %s LIMIT @limit`, t, rule)
 	// The delete reads the same range again, up to the last row picked when
 	// the pick was full. Not "ctid = ANY(picked)": below ~20,000 pages the
 	// planner prices a sequential scan of the whole table under as many
 	// TID lookups, and would scan the table in every batch.
-	d.purgeSQL = fmt.Sprintf(`DELETE FROM %s x WHERE x.ctid >= @lo::text::tid AND x.ctid < @end::text::tid AND %s RETURNING %s`, t, rule, strings.Join(ret, ", "))
+	d.purgeSQL = fmt.Sprintf(`DELETE FROM %s x
+		WHERE x.ctid >= @lo::text::tid AND x.ctid < @end::text::tid AND %s RETURNING %s`, t, rule, strings.Join(ret, ", "))
 	return nil
 }
 
@@ -161,7 +163,8 @@ func (d *Deleter) Progress() (pages, total int64) { return min(d.next.block, d.b
 // stream back; beforeCommit runs last, so the rows can be made durable
 // before they are gone. An error from either rolls the batch back. On
 // ErrBusy nothing changed and the same batch can be retried.
-func (d *Deleter) Next(ctx context.Context, limit int, row func([]*string) error, beforeCommit func(deleted int) error) (Batch, error) {
+func (d *Deleter) Next(ctx context.Context, limit int, row func([]*string) error,
+	beforeCommit func(deleted int) error) (Batch, error) {
 	var b Batch
 	if d.Done() {
 		return b, nil
@@ -263,7 +266,9 @@ func (d *Deleter) Close(ctx context.Context) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 	defer cancel()
 	// PostgreSQL 15+ flushes a backend's statistics lazily, up to seconds later.
-	_, _ = d.conn.Exec(ctx, `DO $$ BEGIN IF current_setting('server_version_num')::int >= 150000 THEN PERFORM pg_stat_force_next_flush(); END IF; END $$`)
+	_, _ = d.conn.Exec(ctx, `DO $$ BEGIN
+		IF current_setting('server_version_num')::int >= 150000 THEN PERFORM pg_stat_force_next_flush(); END IF;
+		END $$`)
 	_, _ = d.conn.Exec(ctx, "SELECT 1")
 	d.conn.Release()
 	d.conn = nil
