@@ -311,7 +311,8 @@ func (b *Backup) preflight(ctx context.Context) (preflightResult, error) {
 	}
 	p.estimate = estimateSize(p.listing.Backups, p.dbBytes)
 	if p.free < p.estimate {
-		return p, fmt.Errorf("%w: BACKUP_DIR has %s free, the backup needs about %s (database %s): free space or lower BACKUP_KEEP_DAILY",
+		return p, fmt.Errorf("%w: BACKUP_DIR has %s free, the backup needs about %s (database %s): "+
+			"free space or lower BACKUP_KEEP_DAILY",
 			ErrDiskFull, humanize.Bytes(p.free), humanize.Bytes(p.estimate), humanize.Bytes(p.dbBytes))
 	}
 	return p, nil
@@ -329,7 +330,8 @@ func estimateSize(all []Manifest, dbBytes int64) int64 {
 
 // dumpAndCount streams pg_dump of an exported snapshot into a temporary file
 // while counting every table's rows in that same snapshot.
-func (b *Backup) dumpAndCount(ctx context.Context, f *os.File, m Manifest, pre preflightResult, progress func(BackupProgress), start time.Time) (Manifest, dumpStats, error) {
+func (b *Backup) dumpAndCount(ctx context.Context, f *os.File, m Manifest, pre preflightResult,
+	progress func(BackupProgress), start time.Time) (Manifest, dumpStats, error) {
 	m.DatabaseBytes = pre.dbBytes
 	snap, err := b.DB.ExportSnapshot(ctx)
 	if err != nil {

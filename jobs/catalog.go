@@ -100,7 +100,8 @@ func (l Listing) Find(dir, name string) (Manifest, error) {
 	}
 	for _, b := range l.Broken {
 		if b.Name == name {
-			return Manifest{}, fmt.Errorf("%w: %s %s: it is not used; `pgkeeper backups --prune-broken` removes it", ErrBrokenBackup, name, b.Reason)
+			return Manifest{}, fmt.Errorf("%w: %s %s: it is not used; `pgkeeper backups --prune-broken` removes it",
+				ErrBrokenBackup, name, b.Reason)
 		}
 	}
 	return Manifest{}, fmt.Errorf("no verified backup called %q in %s: /backups lists them", name, dir)

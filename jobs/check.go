@@ -148,7 +148,8 @@ func (c *Check) schema(ctx context.Context) (string, error) {
 func (c *Check) leftovers(ctx context.Context) []CheckResult {
 	found, err := c.Restore.Leftovers(ctx)
 	if err != nil {
-		return []CheckResult{{Name: "leftovers", OK: true, Warn: true, Detail: "cannot look for databases stopped restores left: " + err.Error()}}
+		return []CheckResult{{Name: "leftovers", OK: true, Warn: true,
+			Detail: "cannot look for databases stopped restores left: " + err.Error()}}
 	}
 	if len(found) == 0 {
 		return []CheckResult{{Name: "leftovers", OK: true, Detail: "no database left by a stopped restore test or recovery"}}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"os"
-	"sort"
 	"time"
 
 	"github.com/pgkeeper/pgkeeper/store"
@@ -39,7 +38,8 @@ func (c *Cleanup) Run(ctx context.Context, opts CleanupOptions, progress func(Cl
 	return r, err
 }
 
-func (c *Cleanup) run(ctx context.Context, r *CleanupReport, opts CleanupOptions, start time.Time, progress func(CleanupProgress)) error {
+func (c *Cleanup) run(ctx context.Context, r *CleanupReport, opts CleanupOptions, start time.Time,
+	progress func(CleanupProgress)) error {
 	spec, err := c.spec(r.StartedAt)
 	if err == nil && c.Config.UndoDir == "" {
 		err = errors.New("cleanup: no undo directory: a cleanup that cannot be undone does not run")
@@ -91,118 +91,6 @@ func (c *Cleanup) run(ctx context.Context, r *CleanupReport, opts CleanupOptions
 		r.After = sizes
 	}
 	return nil
-}
-
-// walk runs the batches until the table's end, a stop, the unconfirmed limit
-// or an error, keeping the undo file in step with what each batch committed.
-func (c *Cleanup) walk(ctx context.Context, spec store.CleanupSpec, r *CleanupReport, opts CleanupOptions,
-	p *CleanupProgress, report func()) (err error) {
-	d, err := c.DB.NewDeleter(ctx, spec, c.batchSize())
-	if err != nil {
-		return r.fail("prepare", err)
-	}
-	defer d.Close(ctx)
-	w, err := c.createUndo(spec, d.Columns(), r)
-	if err != nil {
-		return r.fail("undo file", err)
-	}
-	keyType := -1
-	for i, col := range d.Columns() {
-		if col.Name == "key_type" {
-			keyType = i
-		}
-	}
-	limit := int64(-1)
-	if !opts.Confirmed {
-		limit = c.unconfirmedLimit(r.Preview.Counts.Rows)
-	}
-	byType := map[string]int64{}
-	walkStart, lastReport := time.Now(), time.Time{}
-	p.Phase, p.Expected = PhaseDeleting, r.Preview.Counts.Expired
-	batch := c.batchSize()
-	for !d.Done() {
-		if ctx.Err() != nil {
-			r.Stopped = true
-			break
-		}
-		capN := 0
-		if limit >= 0 {
-			remaining := limit - r.Deleted
-			if remaining <= 0 {
-				r.LimitReached = true
-				break
-			}
-			if remaining < int64(batch) {
-				capN = int(remaining)
-			}
-		}
-		var b store.Batch
-		var types map[string]int64
-		err = retryBusy(ctx, func() error {
-			types = map[string]int64{}
-			marked := false
-			var err error
-			// Not ctx: a batch is never cut in the middle (it is short and
-			// bounded by BatchStatementTimeout); stops happen between batches.
-			b, err = d.Next(context.WithoutCancel(ctx), capN, func(vals []*string) error {
-				if keyType >= 0 && vals[keyType] != nil {
-					types[*vals[keyType]]++
-				}
-				return w.row(vals)
-			}, func(deleted int) error {
-				if deleted == 0 {
-					return nil // nothing to keep: no marker, no fsync
-				}
-				marked = true
-				return w.commitPoint()
-			})
-			if err != nil && !b.MaybeCommitted {
-				if ferr := w.failed(marked); ferr != nil {
-					return errors.Join(err, ferr)
-				}
-			}
-			return err
-		}, func() { r.BusyRetries++ })
-		if err != nil {
-			r.Uncertain = int64(b.Deleted)
-			if ctx.Err() != nil && errors.Is(err, ctx.Err()) {
-				r.Stopped, err = true, nil
-				break
-			}
-			err = r.fail("delete", err)
-			break
-		}
-		r.Deleted += int64(b.Deleted)
-		r.Batches++
-		r.PagesWalked, r.Pages = d.Progress()
-		for t, n := range types {
-			byType[t] += n
-		}
-		p.Deleted, p.Batches, p.Pages, p.PagesWalked = r.Deleted, r.Batches, r.Pages, r.PagesWalked
-		p.Rate = float64(r.Deleted) / time.Since(walkStart).Seconds()
-		if r.Batches == 1 || time.Since(lastReport) >= progressEvery {
-			report()
-			lastReport = time.Now()
-		}
-	}
-	r.DeleteTime = time.Since(walkStart)
-	if s := r.DeleteTime.Seconds(); s > 0 {
-		r.Rate = float64(r.Deleted) / s
-	}
-	for t, n := range byType {
-		r.DeletedByType = append(r.DeletedByType, TypeCount{Type: t, Rows: n})
-	}
-	sort.Slice(r.DeletedByType, func(i, j int) bool { return r.DeletedByType[i].Type < r.DeletedByType[j].Type })
-	d.Close(ctx) // flushes the walk's statistics: dead tuples read next include it
-	post, cancel := context.WithTimeout(context.WithoutCancel(ctx), postTimeout)
-	defer cancel()
-	if sizes, serr := c.DB.RelationSizes(post, spec.Table); serr == nil {
-		r.AfterWalk, r.After = sizes, sizes
-	}
-	if ferr := c.finishUndo(w, r, err == nil && !r.Stopped); ferr != nil && err == nil {
-		err = r.fail("undo file", ferr)
-	}
-	return err
 }
 
 // createUndo starts the run's undo file, named after the run.

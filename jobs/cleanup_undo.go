@@ -259,7 +259,8 @@ func (c *Cleanup) undoColumns(ctx context.Context, table store.Ident, saved []st
 
 // restore inserts one batch, retrying while rows are busy: how many went in,
 // and how many were there already as the file holds them.
-func (c *Cleanup) restore(ctx context.Context, table store.Ident, cols []store.Column, rows [][]*string) (in, same int64, _ error) {
+func (c *Cleanup) restore(ctx context.Context, table store.Ident, cols []store.Column,
+	rows [][]*string) (in, same int64, _ error) {
 	auth := c.Config.AuthTable
 	if auth.Name == "" {
 		auth = store.Ident{Name: store.CredentialsTable}

@@ -200,10 +200,12 @@ func (r *Recording) Finish(ctx context.Context, figures any, outcome Outcome, er
 		}
 		wait := retry.Next()
 		if !store.Transient(ferr) || time.Since(first)+wait > finishBudget {
-			h.logger().Warn("could not record a job's end; the run will be marked abandoned", "job", r.job, "run", r.id, "err", h.Redactor.Error(ferr))
+			h.logger().Warn("could not record a job's end; the run will be marked abandoned",
+				"job", r.job, "run", r.id, "err", h.Redactor.Error(ferr))
 			return
 		}
-		h.logger().Info("could not record a job's end yet; retrying", "job", r.job, "run", r.id, "retry_in", wait, "err", h.Redactor.Error(ferr))
+		h.logger().Info("could not record a job's end yet; retrying",
+			"job", r.job, "run", r.id, "retry_in", wait, "err", h.Redactor.Error(ferr))
 		time.Sleep(wait)
 	}
 }

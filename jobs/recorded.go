@@ -34,7 +34,8 @@ func (b RecordedBackup) Run(ctx context.Context, opts BackupOptions, progress fu
 	r, err := b.Backup.Run(ctx, opts, progress)
 	m := r.Manifest
 	fig := backupFigures{File: m.DumpFile(), Kind: m.Kind, RawBytes: m.RawBytes, CompressedBytes: m.CompressedBytes,
-		Rows: m.TotalRows(), Duration: m.Duration, Deleted: len(r.Deleted), FailedAt: r.FailedAt, Warnings: len(r.Warnings), DryRun: r.DryRun}
+		Rows: m.TotalRows(), Duration: m.Duration, Deleted: len(r.Deleted), FailedAt: r.FailedAt,
+		Warnings: len(r.Warnings), DryRun: r.DryRun}
 	if Retried(err, opts.Trigger) {
 		rec.Discard(ctx)
 		return r, err

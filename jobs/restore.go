@@ -37,7 +37,7 @@ var (
 // RestoreConfig is where a restore test reads backups and where it restores them.
 type RestoreConfig struct {
 	DatabaseURL        string // the live database: never a restore target
-	RestoreDatabaseURL string // server for scratch databases, through this database; empty: DatabaseURL's server, database "postgres"
+	RestoreDatabaseURL string // server for scratch databases, via this database; empty: DatabaseURL's server, database "postgres"
 	BackupDir          string
 	PGBinDir           string
 	Jobs               int // pg_restore jobs; 0 = auto (streamed, one job: fastest on 2 cores, see restore_stream.go)
@@ -163,7 +163,8 @@ func (t *RestoreTest) Run(ctx context.Context, opts RestoreOptions, progress fun
 		return fail("connect", fmt.Errorf("database unreachable: %w", err))
 	case err != nil:
 		// A recovery is for when the live database is gone.
-		r.Warnings = append(r.Warnings, "the live database does not answer, so no lock kept a backup from running alongside: "+oneLine(err.Error()))
+		r.Warnings = append(r.Warnings,
+			"the live database does not answer, so no lock kept a backup from running alongside: "+oneLine(err.Error()))
 	default:
 		defer lock.Unlock(ctx)
 	}
@@ -209,7 +210,8 @@ func (t *RestoreTest) Run(ctx context.Context, opts RestoreOptions, progress fun
 // restoreAndVerify creates the scratch database, restores into it, checks
 // it, and drops it whatever happened: success, failure or cancel. A recovery
 // (keep) keeps it when it passed, and drops only what it created itself.
-func (t *RestoreTest) restoreAndVerify(ctx context.Context, r *RestoreReport, tg target, m Manifest, tk *ticker, timer *stepTimer, keep bool) (err error) {
+func (t *RestoreTest) restoreAndVerify(ctx context.Context, r *RestoreReport, tg target, m Manifest, tk *ticker,
+	timer *stepTimer, keep bool) (err error) {
 	created := false
 	// The drop is set up before the create: a create cancelled midway may
 	// still have made the database, and DROP IF EXISTS costs nothing.
@@ -221,7 +223,8 @@ func (t *RestoreTest) restoreAndVerify(ctx context.Context, r *RestoreReport, tg
 		case keep && !created:
 			// Whatever has that name now was not made by this run.
 			if ctx.Err() != nil {
-				r.Warnings = append(r.Warnings, "cancelled while creating "+r.Scratch+": if it exists now, it is empty; drop it before trying again")
+				r.Warnings = append(r.Warnings, "cancelled while creating "+r.Scratch+
+					": if it exists now, it is empty; drop it before trying again")
 			}
 		default:
 			t.dropScratch(ctx, r, tg, timer, tk, keep)
@@ -273,14 +276,16 @@ func (t *RestoreTest) restoreAndVerify(ctx context.Context, r *RestoreReport, tg
 	if keep {
 		// Verified: only now is the mark cleared.
 		if err := tg.server.CommentDatabase(ctx, r.Scratch, ""); err != nil {
-			r.Warnings = append(r.Warnings, oneLine(err.Error())+": "+r.Scratch+" is verified but still says it is incomplete; clear that with "+store.ClearCommentSQL(r.Scratch))
+			r.Warnings = append(r.Warnings, oneLine(err.Error())+": "+r.Scratch+
+				" is verified but still says it is incomplete; clear that with "+store.ClearCommentSQL(r.Scratch))
 		}
 	}
 	return nil
 }
 
 // dropScratch drops the scratch database (or a failed recovery's new one).
-func (t *RestoreTest) dropScratch(ctx context.Context, r *RestoreReport, tg target, timer *stepTimer, tk *ticker, recovering bool) {
+func (t *RestoreTest) dropScratch(ctx context.Context, r *RestoreReport, tg target, timer *stepTimer, tk *ticker,
+	recovering bool) {
 	tk.set("dropping "+r.Scratch, 0)
 	timer.begin("drop")
 	defer timer.end()
@@ -291,7 +296,8 @@ func (t *RestoreTest) dropScratch(ctx context.Context, r *RestoreReport, tg targ
 	case derr == nil:
 		r.Dropped = true
 	case recovering:
-		r.Warnings = append(r.Warnings, oneLine(derr.Error())+": drop "+r.Scratch+" yourself ("+store.DropDatabaseSQL(r.Scratch)+"), it holds a failed restore")
+		r.Warnings = append(r.Warnings, oneLine(derr.Error())+": drop "+r.Scratch+
+			" yourself ("+store.DropDatabaseSQL(r.Scratch)+"), it holds a failed restore")
 	default:
 		r.Warnings = append(r.Warnings, oneLine(derr.Error())+": the next restore test drops it")
 	}

@@ -64,14 +64,17 @@ func (l LeftoverDatabase) Describe(now time.Time) string {
 	age := humanize.Duration(now.Sub(l.Since))
 	drop := store.DropDatabaseSQL(l.Name)
 	if l.Incomplete {
-		return fmt.Sprintf("database %s on %s (%s%s old) is an interrupted restore, incomplete: %q. Never point the service at it; drop it with %s and restore again",
+		return fmt.Sprintf("database %s on %s (%s%s old) is an interrupted restore, incomplete: %q. "+
+			"Never point the service at it; drop it with %s and restore again",
 			l.Name, l.Server, size, age, restoreMark(l.Since, l.Backup), drop)
 	}
 	next := "The next restore test drops it"
 	if l.Sessions > 0 {
-		next = fmt.Sprintf("it is in use (connected sessions: %d; a restore test of a database of the same name on another server?), so no run drops it while it is", l.Sessions)
+		next = fmt.Sprintf("it is in use (connected sessions: %d; a restore test of a database of the same name on another server?), "+
+			"so no run drops it while it is", l.Sessions)
 	}
-	return fmt.Sprintf("leftover scratch database %s on %s (%s%s old): a restore test was stopped before it could drop it. %s; to free the space now: %s",
+	return fmt.Sprintf("leftover scratch database %s on %s (%s%s old): a restore test was stopped before it could drop it. "+
+		"%s; to free the space now: %s",
 		l.Name, l.Server, size, age, next, drop)
 }
 
@@ -118,7 +121,8 @@ func appendIncomplete(out []LeftoverDatabase, marked []store.CommentedDatabase, 
 		if !ok {
 			continue
 		}
-		out = append(out, LeftoverDatabase{Name: d.Name, Server: host, SizeBytes: d.SizeBytes, Since: since, Incomplete: true, Backup: backup})
+		out = append(out, LeftoverDatabase{Name: d.Name, Server: host, SizeBytes: d.SizeBytes, Since: since,
+			Incomplete: true, Backup: backup})
 	}
 	return out
 }
@@ -144,7 +148,8 @@ func (t *RestoreTest) scratchLeftovers(ctx context.Context, srv *store.Server) (
 	var out []LeftoverDatabase
 	for _, s := range found {
 		if s.Name != inUse {
-			out = append(out, LeftoverDatabase{Name: s.Name, Server: srv.Host(), SizeBytes: s.SizeBytes, Since: s.Created, Sessions: s.Sessions})
+			out = append(out, LeftoverDatabase{Name: s.Name, Server: srv.Host(), SizeBytes: s.SizeBytes, Since: s.Created,
+				Sessions: s.Sessions})
 		}
 	}
 	return out, nil
@@ -194,6 +199,7 @@ func incompleteError(ctx context.Context, srv *store.Server, name string, now ti
 	if !ok {
 		return nil
 	}
-	return fmt.Errorf("%w: %s on %s is what an interrupted restore left, incomplete (%q, %s ago): never use it; drop it with %s (psql -d postgres), then run this again",
+	return fmt.Errorf("%w: %s on %s is what an interrupted restore left, incomplete (%q, %s ago): "+
+		"never use it; drop it with %s (psql -d postgres), then run this again",
 		ErrTargetExists, name, srv.Host(), restoreMark(since, backup), humanize.Duration(now.Sub(since)), store.DropDatabaseSQL(name))
 }

@@ -24,13 +24,8 @@ const restoreSuffix = ".restore.tmp"
 // streams: the backup is decompressed in Go straight into pg_restore's stdin,
 // so nothing is written but the database. pg_restore -j needs a seekable
 // file, so N > 1 jobs first decompress into BACKUP_DIR.
-//
-// Why one streamed job by default: measured on this project's 2-core machine
-// with the 1.04 GB benchmark database (bench/restore, README there), a
-// decompressed file with -j2 restored no faster than the stream (14-16 s
-// either way: the time is the one big table's COPY and index builds, which
-// -j cannot split), and decompressing to a file first added 1-2 s before
-// pg_restore could start, plus 0.84 GB of disk.
+// One streamed job is the default because -j2 via a file was no faster and
+// cost a decompressed copy's disk (see bench/restore/README.md).
 func (t *RestoreTest) restore(ctx context.Context, tg target, m Manifest, scratch string, tk *ticker) error {
 	env, err := store.ClientEnv(tg.dsn, scratch)
 	if err != nil {

@@ -157,14 +157,16 @@ func (t *RestoreTest) preflight(ctx context.Context, m Manifest, recovering bool
 		return tg, fmt.Errorf("restore server: %w", err)
 	}
 	if sv := pgversion.FromNum(num); !sv.CanHandle(backupVer) {
-		return tg, fmt.Errorf("restore server %s runs PostgreSQL %s, older than the backup's %s: set RESTORE_DATABASE_URL to a server of version %s or later",
+		return tg, fmt.Errorf("restore server %s runs PostgreSQL %s, older than the backup's %s: "+
+			"set RESTORE_DATABASE_URL to a server of version %s or later",
 			tg.server.Host(), sv, backupVer, backupVer.MajorString())
 	}
 	tg.free = serverFree(ctx, tg.server)
 	// A scratch copy must not fill the disk of a server that also carries
 	// production: 20% margin over the database's size when it was backed up.
 	if want := tg.need + tg.need/5; tg.free >= 0 && tg.free < want {
-		return tg, fmt.Errorf("%w: the restore server has %s free, the scratch database needs about %s: free space or set RESTORE_DATABASE_URL to another server",
+		return tg, fmt.Errorf("%w: the restore server has %s free, the scratch database needs about %s: "+
+			"free space or set RESTORE_DATABASE_URL to another server",
 			ErrDiskFull, humanize.Bytes(tg.free), humanize.Bytes(want))
 	}
 	if tg.jobs > 1 {
@@ -193,7 +195,8 @@ func (t *RestoreTest) checkInto(ctx context.Context, tg target, name string) err
 		return fmt.Errorf("%q cannot be a database name: use at most %d bytes of text", name, maxDatabaseName)
 	}
 	if prefix := store.ScratchPrefix(t.DB.Database()); strings.HasPrefix(name, prefix) {
-		return fmt.Errorf("%s looks like a restore test's scratch database (%s…), which restore tests drop: pick another name", name, prefix)
+		return fmt.Errorf("%s looks like a restore test's scratch database (%s…), which restore tests drop: pick another name",
+			name, prefix)
 	}
 	exists, err := tg.server.DatabaseExists(ctx, name)
 	if err != nil {
@@ -226,7 +229,8 @@ func refuseLive(via, live store.Identity, srv *store.Server) error {
 	if !via.SameDatabase(live) {
 		return nil
 	}
-	return fmt.Errorf("%w: RESTORE_DATABASE_URL reaches %s on %s, the database pgkeeper guards: point it at the server's maintenance database (postgres)",
+	return fmt.Errorf("%w: RESTORE_DATABASE_URL reaches %s on %s, the database pgkeeper guards: "+
+		"point it at the server's maintenance database (postgres)",
 		ErrLiveDatabase, via.Database, srv.Host())
 }
 
@@ -313,8 +317,10 @@ func (t *RestoreTest) CheckTarget(ctx context.Context) (string, error) {
 		return "", err
 	}
 	if !ok {
-		return "", fmt.Errorf("role %s may not create databases on %s, so restore tests cannot make their scratch database: ALTER ROLE %s CREATEDB, or set RESTORE_DATABASE_URL to a role that may",
+		return "", fmt.Errorf("role %s may not create databases on %s, so restore tests cannot make their scratch database: "+
+			"ALTER ROLE %s CREATEDB, or set RESTORE_DATABASE_URL to a role that may",
 			role, srv.Host(), role)
 	}
-	return fmt.Sprintf("scratch databases on %s through %s, as role %s (may create databases)", srv.Host(), srv.Database(), role), nil
+	return fmt.Sprintf("scratch databases on %s through %s, as role %s (may create databases)",
+		srv.Host(), srv.Database(), role), nil
 }

@@ -37,7 +37,8 @@ func (r Retention) Apply(backups []Manifest) []Verdict {
 		case i == 0:
 			v.Keep, v.Why = true, "newest backup, always kept"
 		default:
-			v.Why = fmt.Sprintf("beyond the newest %d %s", map[bool]int{true: r.KeepMonthly, false: r.KeepDaily}[b.Kind == KindMonthly], kindOf(b))
+			keep := map[bool]int{true: r.KeepMonthly, false: r.KeepDaily}[b.Kind == KindMonthly]
+			v.Why = fmt.Sprintf("beyond the newest %d %s", keep, kindOf(b))
 		}
 		out = append(out, v)
 	}

@@ -310,7 +310,8 @@ func (s *Status) backupDir(r *StatusReport, dataDir string) {
 		d.SameDiskAsDatabase, _ = sameDevice(probe, dataDir)
 	}
 	if r.Database.SizeBytes > 0 && free < r.Database.SizeBytes {
-		r.add(LevelWarn, "backup directory has %s free, less than the database (%s)", humanize.Bytes(free), humanize.Bytes(r.Database.SizeBytes))
+		r.add(LevelWarn, "backup directory has %s free, less than the database (%s)",
+			humanize.Bytes(free), humanize.Bytes(r.Database.SizeBytes))
 	}
 }
 
@@ -349,7 +350,8 @@ func (s *Status) lastBackup(ctx context.Context, r *StatusReport, now time.Time)
 	r.LastBackup = &all[0]
 	if age := now.Sub(all[0].Start); s.Config.BackupMaxAge > 0 && age > s.Config.BackupMaxAge {
 		r.BackupStale = true
-		r.add(LevelWarn, "newest backup is %s old, over the %s limit (BACKUP_MAX_AGE_HOURS): check the schedule and the last backup's alert",
+		r.add(LevelWarn, "newest backup is %s old, over the %s limit (BACKUP_MAX_AGE_HOURS): "+
+			"check the schedule and the last backup's alert",
 			humanize.Duration(age), humanize.Duration(s.Config.BackupMaxAge))
 	}
 }
@@ -364,7 +366,8 @@ func (r *StatusReport) brokenBackups(broken []BrokenBackup) {
 	for _, b := range broken {
 		bytes += b.Bytes
 	}
-	r.add(LevelWarn, "%d broken backups hold %s (newest: %s %s): never used or deleted by themselves; `pgkeeper backups --prune-broken` lists them and removes them with --yes",
+	r.add(LevelWarn, "%d broken backups hold %s (newest: %s %s): never used or deleted by themselves; "+
+		"`pgkeeper backups --prune-broken` lists them and removes them with --yes",
 		len(broken), humanize.Bytes(bytes), broken[0].Name, broken[0].Reason)
 }
 

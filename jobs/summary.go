@@ -59,7 +59,8 @@ func (s *Summary) Run(ctx context.Context) SummaryReport {
 		}
 		r.LastRuns, _ = s.History.LastRuns(ctx)
 		r.Findings = append(r.Findings, failedLastRuns(r.LastRuns, r.At)...)
-		if samples, err := s.History.Samples(ctx, r.At.Add(-8*24*time.Hour), store.MetricDatabaseBytes, store.MetricKeysTableBytes); err == nil {
+		since := r.At.Add(-8 * 24 * time.Hour)
+		if samples, err := s.History.Samples(ctx, since, store.MetricDatabaseBytes, store.MetricKeysTableBytes); err == nil {
 			r.DatabaseBytes = trend(samples, store.MetricDatabaseBytes, r.At)
 			r.KeysBytes = trend(samples, store.MetricKeysTableBytes, r.At)
 		}

@@ -32,6 +32,7 @@ func (db *DB) Claim(ctx context.Context, schema, job string, slot time.Time, ins
 	}
 	// Pruned relative to the slot, not the server's clock: a claim must live
 	// far longer than any clock skew between instances.
-	_, _ = db.pool.Exec(ctx, fmt.Sprintf(`DELETE FROM %s.schedule_claims WHERE slot < $1::timestamptz - interval '90 days'`, s), slot)
+	_, _ = db.pool.Exec(ctx,
+		fmt.Sprintf(`DELETE FROM %s.schedule_claims WHERE slot < $1::timestamptz - interval '90 days'`, s), slot)
 	return tag.RowsAffected() == 1, nil
 }

@@ -125,7 +125,8 @@ func preKeySQL(a string) string {
 // current pre-keys are read once per statement into a hashed subplan rather
 // than looked up for every pre-key row.
 func (s CleanupSpec) deletableSQL(x string) string {
-	cur := fmt.Sprintf("coalesce(%[1]s.%[2]s = '%[3]s' AND (%[1]s.%[4]s, %[1]s.%[5]s) IN (SELECT a.%[4]s, %[6]s FROM %[7]s a WHERE %[6]s IS NOT NULL), false)",
+	cur := fmt.Sprintf("coalesce(%[1]s.%[2]s = '%[3]s' AND (%[1]s.%[4]s, %[1]s.%[5]s) IN "+
+		"(SELECT a.%[4]s, %[6]s FROM %[7]s a WHERE %[6]s IS NOT NULL), false)",
 		x, colKeyType, PreKeyType, colCompany, colKeyID, preKeySQL("a"), quote(s.AuthTable))
 	return fmt.Sprintf("%s AND NOT %s AND NOT %s", s.expiredSQL(x), protectedSQL(x), cur)
 }

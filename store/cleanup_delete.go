@@ -24,14 +24,12 @@ const windowFactor = 4
 // PostgreSQL 14+). Each batch counts up to its limit of deletable rows in the
 // next range of pages, then deletes the deletable rows of that range (up to
 // the last one counted) with the rule re-checked on the rows as they are now,
-// and returns their values; the next batch starts where it stopped. The walk
-// reads each page once, in order, and dirties it once (twice where a batch
-// ends inside it): walking the primary key instead visits pages in random order and dirties each page once per
-// batch that holds one of its rows, which measured 23x slower with 7x the WAL
-// of the single DELETE (bench/cleanup/README.md). No index on the age column
-// is needed. The walk ends at the table's size when it began: pages added
-// since hold only rows written since, which are not expired. A Deleter holds
-// one connection until Close; it is not safe for concurrent use.
+// and returns their values; the next batch starts where it stopped. Physical
+// order dirties each page once, where primary-key order dirties it once per
+// batch (see bench/cleanup/README.md), and needs no index on the age column.
+// The walk ends at the table's size when it began: pages added since hold
+// only rows written since, which are not expired. A Deleter holds one
+// connection until Close; it is not safe for concurrent use.
 type Deleter struct {
 	conn     *pgxpool.Conn
 	spec     CleanupSpec
@@ -139,12 +137,14 @@ func (d *Deleter) init(ctx context.Context) error {
 	// No ORDER BY: a TID range scan returns rows in physical order, so LIMIT
 	// stops reading as soon as it has enough, and the next batch starts after
 	// the last row picked.
-	d.pickSQL = fmt.Sprintf(`SELECT x.ctid::text FROM %s x WHERE x.ctid >= @lo::text::tid AND x.ctid < @hi::text::tid AND %s LIMIT @limit`, t, rule)
+	d.pickSQL = fmt.Sprintf(`SELECT x.ctid::text FROM %s x
+		WHERE x.ctid >= @lo::text::tid AND x.ctid < @hi::text::tid AND %s LIMIT @limit`, t, rule)
 	// The delete reads the same range again, up to the last row picked when
 	// the pick was full. Not "ctid = ANY(picked)": below ~20,000 pages the
 	// planner prices a sequential scan of the whole table under as many
 	// TID lookups, and would scan the table in every batch.
-	d.purgeSQL = fmt.Sprintf(`DELETE FROM %s x WHERE x.ctid >= @lo::text::tid AND x.ctid < @end::text::tid AND %s RETURNING %s`, t, rule, strings.Join(ret, ", "))
+	d.purgeSQL = fmt.Sprintf(`DELETE FROM %s x
+		WHERE x.ctid >= @lo::text::tid AND x.ctid < @end::text::tid AND %s RETURNING %s`, t, rule, strings.Join(ret, ", "))
 	return nil
 }
 
@@ -163,7 +163,8 @@ func (d *Deleter) Progress() (pages, total int64) { return min(d.next.block, d.b
 // stream back; beforeCommit runs last, so the rows can be made durable
 // before they are gone. An error from either rolls the batch back. On
 // ErrBusy nothing changed and the same batch can be retried.
-func (d *Deleter) Next(ctx context.Context, limit int, row func([]*string) error, beforeCommit func(deleted int) error) (Batch, error) {
+func (d *Deleter) Next(ctx context.Context, limit int, row func([]*string) error,
+	beforeCommit func(deleted int) error) (Batch, error) {
 	var b Batch
 	if d.Done() {
 		return b, nil
@@ -265,7 +266,9 @@ func (d *Deleter) Close(ctx context.Context) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 	defer cancel()
 	// PostgreSQL 15+ flushes a backend's statistics lazily, up to seconds later.
-	_, _ = d.conn.Exec(ctx, `DO $$ BEGIN IF current_setting('server_version_num')::int >= 150000 THEN PERFORM pg_stat_force_next_flush(); END IF; END $$`)
+	_, _ = d.conn.Exec(ctx, `DO $$ BEGIN
+		IF current_setting('server_version_num')::int >= 150000 THEN PERFORM pg_stat_force_next_flush(); END IF;
+		END $$`)
 	_, _ = d.conn.Exec(ctx, "SELECT 1")
 	d.conn.Release()
 	d.conn = nil

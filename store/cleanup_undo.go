@@ -75,7 +75,8 @@ func (db *DB) TableColumns(ctx context.Context, table Ident) ([]Column, error) {
 // the live service wrote since wins. Like the delete, it refuses the
 // credentials table, and waits for row locks at most BatchLockTimeout
 // (ErrBusy: nothing changed, retry).
-func (db *DB) RestoreRows(ctx context.Context, table, auth Ident, cols []Column, rows [][]*string) (inserted, unchanged int64, _ error) {
+func (db *DB) RestoreRows(ctx context.Context, table, auth Ident, cols []Column,
+	rows [][]*string) (inserted, unchanged int64, _ error) {
 	if strings.EqualFold(table.Name, CredentialsTable) || table == auth {
 		return 0, 0, fmt.Errorf("%w %s", ErrCredentialsTable, table)
 	}
@@ -134,7 +135,8 @@ func (db *DB) RestoreRows(ctx context.Context, table, auth Ident, cols []Column,
 	// One statement: the count of rows already there sees the table as it was
 	// before the insert (a data-modifying WITH shares one snapshot).
 	// OVERRIDING SYSTEM VALUE: an identity column gets its old value back.
-	q := fmt.Sprintf(`WITH ins AS (INSERT INTO %[1]s (%[2]s) OVERRIDING SYSTEM VALUE SELECT %[3]s FROM %[4]s ON CONFLICT DO NOTHING RETURNING 1)
+	q := fmt.Sprintf(`WITH ins AS (INSERT INTO %[1]s (%[2]s) OVERRIDING SYSTEM VALUE
+			SELECT %[3]s FROM %[4]s ON CONFLICT DO NOTHING RETURNING 1)
 		SELECT (SELECT count(*) FROM ins), (SELECT count(*) FROM %[4]s WHERE EXISTS (SELECT 1 FROM %[1]s t WHERE %[5]s))`,
 		quote(table), strings.Join(names, ", "), strings.Join(casts, ", "), from, match)
 	if err := setExactText(ctx, tx, BatchLockTimeout, BatchStatementTimeout); err != nil {

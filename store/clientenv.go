@@ -67,7 +67,8 @@ func ClientEnv(dsn, dbname string) ([]string, error) {
 	}
 	// A pg_service.conf or ~/.pgpass on the host must not quietly change where
 	// we connect: everything comes from DATABASE_URL.
-	env = append(env, "PGCONNECT_TIMEOUT="+firstNonEmpty(params["connect_timeout"], strconv.Itoa(int(DefaultConnectTimeout.Seconds()))))
+	timeout := firstNonEmpty(params["connect_timeout"], strconv.Itoa(int(DefaultConnectTimeout.Seconds())))
+	env = append(env, "PGCONNECT_TIMEOUT="+timeout)
 	return env, nil
 }
 

@@ -11,7 +11,8 @@ import (
 // may CREATE DATABASE, which restore tests need.
 func (s *Server) MayCreateDatabases(ctx context.Context) (role string, ok bool, err error) {
 	err = s.with(ctx, func(c *pgx.Conn) error {
-		return c.QueryRow(ctx, `SELECT current_user, rolcreatedb OR rolsuper FROM pg_roles WHERE rolname = current_user`).Scan(&role, &ok)
+		const q = `SELECT current_user, rolcreatedb OR rolsuper FROM pg_roles WHERE rolname = current_user`
+		return c.QueryRow(ctx, q).Scan(&role, &ok)
 	})
 	if err != nil {
 		return "", false, fmt.Errorf("role privileges: %w", err)

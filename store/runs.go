@@ -120,8 +120,10 @@ func (db *DB) AbandonRuns(ctx context.Context, schema string, silence time.Durat
 	rows, err := db.pool.Query(ctx, fmt.Sprintf(`
 		UPDATE %s SET outcome = 'abandoned', ended_at = greatest(heartbeat_at, started_at),
 			abandoned_at = now(), abandoned_by = $2,
-			error = format('no sign of life since %%s UTC: its process stopped before recording the end (killed, crashed, or cut off from the database); found %%s UTC by %%s',
-				to_char(heartbeat_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS'), to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS'), $2::text)
+			error = format('no sign of life since %%s UTC: its process stopped before recording the end '
+				|| '(killed, crashed, or cut off from the database); found %%s UTC by %%s',
+				to_char(heartbeat_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS'),
+				to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS'), $2::text)
 		WHERE outcome = 'running' AND heartbeat_at < now() - make_interval(secs => $1)
 		RETURNING %s`, table(schema, "job_runs"), runColumns), silence.Seconds(), by)
 	if err != nil {

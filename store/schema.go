@@ -124,7 +124,8 @@ func (db *DB) Migrate(ctx context.Context, schema string) error {
 		return fmt.Errorf("migrate %s: create version table: %w", schema, err)
 	}
 	var current int
-	if err := tx.QueryRow(ctx, fmt.Sprintf("SELECT coalesce(max(version), 0) FROM %s.schema_version", s)).Scan(&current); err != nil {
+	q := fmt.Sprintf("SELECT coalesce(max(version), 0) FROM %s.schema_version", s)
+	if err := tx.QueryRow(ctx, q).Scan(&current); err != nil {
 		return fmt.Errorf("migrate %s: read version: %w", schema, err)
 	}
 	// A schema newer than this binary (a rollback after an upgrade) is left
@@ -146,7 +147,8 @@ func (db *DB) Migrate(ctx context.Context, schema string) error {
 // Version is the schema's migration version; 0 when it was never migrated.
 func (db *DB) Version(ctx context.Context, schema string) (int, error) {
 	var exists bool
-	if err := db.pool.QueryRow(ctx, "SELECT to_regclass($1) IS NOT NULL", table(schema, "schema_version")).Scan(&exists); err != nil {
+	err := db.pool.QueryRow(ctx, "SELECT to_regclass($1) IS NOT NULL", table(schema, "schema_version")).Scan(&exists)
+	if err != nil {
 		return 0, fmt.Errorf("schema version of %s: %w", schema, err)
 	}
 	if !exists {

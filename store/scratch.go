@@ -238,7 +238,8 @@ func (s *Server) ScratchDatabases(ctx context.Context, db string) ([]ScratchData
 		// walk every directory on the server.
 		for i := range out {
 			_ = c.QueryRow(ctx, sizeIfAllowedSQL, out[i].Name).Scan(&out[i].SizeBytes)
-			if err := c.QueryRow(ctx, "SELECT count(*) FROM pg_stat_activity WHERE datname = $1", out[i].Name).Scan(&out[i].Sessions); err != nil {
+			err := c.QueryRow(ctx, "SELECT count(*) FROM pg_stat_activity WHERE datname = $1", out[i].Name).Scan(&out[i].Sessions)
+			if err != nil {
 				return err
 			}
 		}

@@ -17,7 +17,8 @@ var (
 	backupDurationDesc = prometheus.NewDesc("pgkeeper_backup_last_duration_seconds",
 		"How long the newest verified backup took, verification included.", nil, nil)
 	backupCopyDesc = prometheus.NewDesc("pgkeeper_backup_last_copy_success",
-		"1 when BACKUP_COPY_COMMAND copied the newest verified backup off the machine, 0 when it failed; absent without a copy command.", nil, nil)
+		"1 when BACKUP_COPY_COMMAND copied the newest verified backup off the machine, 0 when it failed; "+
+			"absent without a copy command.", nil, nil)
 )
 
 // backupCollector exports the newest verified backup. It is a collector

@@ -69,10 +69,13 @@ func New() *Metrics {
 	m.jobDuration = vec("pgkeeper_job_last_duration_seconds", "How long the job's last run took.", "job")
 	m.jobRunAt = vec("pgkeeper_job_last_run_timestamp_seconds", "When the job last ran, as a Unix time.", "job")
 	m.restoreRTO = gauge("pgkeeper_restore_test_rto_seconds", "Recovery time of the last restore test: how long the restore took.")
-	m.restoreRPO = gauge("pgkeeper_restore_test_rpo_seconds", "Recovery point of the last restore test: how old the restored data was.")
+	m.restoreRPO = gauge("pgkeeper_restore_test_rpo_seconds",
+		"Recovery point of the last restore test: how old the restored data was.")
 	m.tableBytes = vec("pgkeeper_table_total_bytes", "Table size with indexes and TOAST, at the last status report.", "table")
-	m.tableRows = vec("pgkeeper_table_rows_estimate", "Table row count (exact for small tables, the catalog's estimate for large ones).", "table")
-	m.keysByAge = vec("pgkeeper_keys_by_age", "Rows of the keys table by age bucket (scaled from a sample for large tables).", "bucket")
+	m.tableRows = vec("pgkeeper_table_rows_estimate",
+		"Table row count (exact for small tables, the catalog's estimate for large ones).", "table")
+	m.keysByAge = vec("pgkeeper_keys_by_age",
+		"Rows of the keys table by age bucket (scaled from a sample for large tables).", "bucket")
 	m.reg.MustRegister(m.backup, m.dbBytes, m.jobSuccess, m.jobDuration, m.jobRunAt,
 		m.restoreRTO, m.restoreRPO, m.tableBytes, m.tableRows, m.keysByAge)
 	return m

@@ -44,7 +44,8 @@ func Backup(r jobs.BackupReport, f Format) string {
 		}
 	case r.DryRun:
 		d.line(d.mark(jobs.LevelOK), d.bold("Backup dry run · "+m.Database))
-		d.line(d.esc("would write"), d.code(m.DumpFile()), d.esc("("+m.Kind+", about "+humanize.Bytes(r.Estimate)+", "+humanize.Bytes(r.FreeBytes)+" free)"))
+		d.line(d.esc("would write"), d.code(m.DumpFile()),
+			d.esc("("+m.Kind+", about "+humanize.Bytes(r.Estimate)+", "+humanize.Bytes(r.FreeBytes)+" free)"))
 	default:
 		lvl := jobs.LevelOK
 		if len(r.Warnings) > 0 {
@@ -138,7 +139,8 @@ func backupAdvice(r jobs.BackupReport) string {
 	case "pg_dump":
 		switch {
 		case r.DiskFull && r.ToolSaid != "":
-			return "BACKUP_DIR filled up while the dump was written (pg_dump's own message is above): free space there or lower BACKUP_KEEP_DAILY, then run /backup again."
+			return "BACKUP_DIR filled up while the dump was written (pg_dump's own message is above): " +
+				"free space there or lower BACKUP_KEEP_DAILY, then run /backup again."
 		case r.DiskFull:
 			return "BACKUP_DIR filled up while the dump was written: free space there or lower BACKUP_KEEP_DAILY, then run /backup again."
 		case r.ToolSaid != "":
@@ -180,7 +182,8 @@ func Backups(l jobs.Listing, free int64, now time.Time, f Format) string {
 			}
 		}
 		d.line(d.mark(jobs.LevelOK), d.esc(fmt.Sprintf("%s · %s · %s · %s ago%s",
-			m.Start.UTC().Format("2006-01-02 15:04"), m.Kind, humanize.Bytes(m.CompressedBytes), humanize.Duration(now.Sub(m.Start)), proof)))
+			m.Start.UTC().Format("2006-01-02 15:04"), m.Kind, humanize.Bytes(m.CompressedBytes),
+			humanize.Duration(now.Sub(m.Start)), proof)))
 		// The name --backup NAME and /restore_test NAME take; <code> is
 		// copied with a tap in Telegram.
 		d.line("     " + d.code(m.Name))
@@ -189,7 +192,8 @@ func Backups(l jobs.Listing, free int64, now time.Time, f Format) string {
 	d.b.WriteByte('\n')
 	d.text(fmt.Sprintf("total %s · %s free", humanize.Bytes(total), humanize.Bytes(free)))
 	if l.Others > 0 {
-		d.line(d.esc(fmt.Sprintf("%d backups of other databases or servers share this directory; pgkeeper leaves them alone", l.Others)))
+		d.line(d.esc(fmt.Sprintf("%d backups of other databases or servers share this directory; pgkeeper leaves them alone",
+			l.Others)))
 	}
 	return d.String()
 }

@@ -16,7 +16,8 @@ func CleanupPreview(p jobs.CleanupPreview, f Format) string {
 	d := &doc{f: f}
 	c := p.Counts
 	d.line(d.bold(fmt.Sprintf("Cleanup preview: %s of %s keys would be deleted", humanize.Int(p.ToDelete()), humanize.Int(c.Rows))))
-	rule := fmt.Sprintf("%s older than %d days (before %s)", p.AgeColumn, p.RetentionDays, p.Cutoff.UTC().Format("2006-01-02 15:04 UTC"))
+	rule := fmt.Sprintf("%s older than %d days (before %s)",
+		p.AgeColumn, p.RetentionDays, p.Cutoff.UTC().Format("2006-01-02 15:04 UTC"))
 	if p.ExpiresColumn != "" {
 		rule += ", or " + p.ExpiresColumn + " passed"
 	}
@@ -33,7 +34,8 @@ func CleanupPreview(p jobs.CleanupPreview, f Format) string {
 	if p.ExpiresColumn != "" {
 		d.text(fmt.Sprintf("of them %s only because %s passed", humanize.Int(c.ByExpiresOnly), p.ExpiresColumn))
 	}
-	d.text(fmt.Sprintf("kept although old: %s protected types, %s current pre-keys", humanize.Int(c.KeptProtected), humanize.Int(c.KeptCurrentPreKey)))
+	d.text(fmt.Sprintf("kept although old: %s protected types, %s current pre-keys",
+		humanize.Int(c.KeptProtected), humanize.Int(c.KeptCurrentPreKey)))
 	ages := make([]string, 0, 5)
 	for i, n := range c.Buckets {
 		ages = append(ages, fmt.Sprintf("%-7s %10s", bucketLabels[i], humanize.Int(n)))
@@ -51,7 +53,8 @@ func CleanupPreview(p jobs.CleanupPreview, f Format) string {
 
 // sizes is a table's size line: table, indexes, total.
 func sizes(s store.RelationSizes) string {
-	return fmt.Sprintf("table %s · indexes %s · total %s", humanize.Bytes(s.TableBytes), humanize.Bytes(s.IndexBytes), humanize.Bytes(s.TotalBytes))
+	return fmt.Sprintf("table %s · indexes %s · total %s",
+		humanize.Bytes(s.TableBytes), humanize.Bytes(s.IndexBytes), humanize.Bytes(s.TotalBytes))
 }
 
 // Cleanup renders a cleanup run's outcome: what went by key type, how fast,
@@ -72,7 +75,8 @@ func Cleanup(r jobs.CleanupReport, f Format) string {
 	}
 	switch {
 	case (r.Stopped || r.LimitReached) && r.Preview.Counts.Rows > 0:
-		d.text(fmt.Sprintf("%s of the %s counted at the start; the rest are still there", humanize.Int(r.Deleted), humanize.Int(r.Preview.ToDelete())))
+		d.text(fmt.Sprintf("%s of the %s counted at the start; the rest are still there",
+			humanize.Int(r.Deleted), humanize.Int(r.Preview.ToDelete())))
 	case r.Stopped:
 		d.text("stopped while counting the expired keys")
 	}
@@ -80,7 +84,8 @@ func Cleanup(r jobs.CleanupReport, f Format) string {
 		d.text("stopped at the unconfirmed run's limit: more keys expired while it ran")
 	}
 	if r.Uncertain > 0 {
-		d.text(fmt.Sprintf("up to %s more may be gone (the connection broke while a batch committed; they are in the undo file)", humanize.Int(r.Uncertain)))
+		d.text(fmt.Sprintf("up to %s more may be gone (the connection broke while a batch committed; they are in the undo file)",
+			humanize.Int(r.Uncertain)))
 	}
 	var types []string
 	for _, t := range r.DeletedByType {

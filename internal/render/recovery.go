@@ -40,7 +40,8 @@ func Recovery(r jobs.RestoreReport, backupDir string, f Format) string {
 		}
 	}
 	if r.Backup.Name != "" { // not found: there is no backup to speak of
-		d.text(fmt.Sprintf("backup taken %s (%s before the restore began)", r.Backup.Start.UTC().Format("2006-01-02 15:04:05 UTC"), humanize.Duration(r.RPO)))
+		d.text(fmt.Sprintf("backup taken %s (%s before the restore began)",
+			r.Backup.Start.UTC().Format("2006-01-02 15:04:05 UTC"), humanize.Duration(r.RPO)))
 	}
 	if r.OK() {
 		d.text(fmt.Sprintf("%d tables, %s rows checked · %d fingerprinted · %s restored in %s",
@@ -53,8 +54,10 @@ func Recovery(r jobs.RestoreReport, backupDir string, f Format) string {
 	case r.Kept:
 		d.heading("Next")
 		d.text("1. Stop the service that writes to the old database, so nothing writes to both.")
-		d.text("2. Point it at " + r.Scratch + " (its DATABASE_URL), or rename: ALTER DATABASE <old> RENAME TO <old>_broken; ALTER DATABASE " + r.Scratch + " RENAME TO <old>.")
-		d.text("3. Objects belong to the role that restored them (restored with --no-owner --no-privileges): grant the service's role what it needs.")
+		d.text("2. Point it at " + r.Scratch + " (its DATABASE_URL), or rename: " +
+			"ALTER DATABASE <old> RENAME TO <old>_broken; ALTER DATABASE " + r.Scratch + " RENAME TO <old>.")
+		d.text("3. Objects belong to the role that restored them (restored with --no-owner --no-privileges): " +
+			"grant the service's role what it needs.")
 		if r.Backup.Globals != "" {
 			d.text("   The backup's roles (without passwords) are in " + filepath.Join(backupDir, r.Backup.Globals) + ".")
 		}

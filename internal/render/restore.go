@@ -15,8 +15,10 @@ func RestoreTest(r jobs.RestoreReport, f Format) string {
 	d := &doc{f: f}
 	if r.OK() {
 		d.line(d.mark(jobs.LevelOK), d.bold("Restore test passed · "+r.Backup.Name))
-		d.text(fmt.Sprintf("RTO %s (restore + verification) · RPO %s (backup age)", humanize.Duration(r.RTO), humanize.Duration(r.RPO)))
-		d.text(fmt.Sprintf("%d tables, %s rows checked · %d fingerprinted · restored %s", r.Tables, humanize.Int(r.Rows), r.Fingerprinted, humanize.Bytes(r.RestoredBytes)))
+		d.text(fmt.Sprintf("RTO %s (restore + verification) · RPO %s (backup age)",
+			humanize.Duration(r.RTO), humanize.Duration(r.RPO)))
+		d.text(fmt.Sprintf("%d tables, %s rows checked · %d fingerprinted · restored %s",
+			r.Tables, humanize.Int(r.Rows), r.Fingerprinted, humanize.Bytes(r.RestoredBytes)))
 	} else {
 		d.line(d.mark(jobs.LevelCritical), d.bold(titled("Restore test FAILED", r.Backup.Name)))
 		d.text("failed at " + r.FailedAt + ": " + r.Error)
@@ -61,7 +63,8 @@ func RestoreProgress(p jobs.RestoreProgress, f Format) string {
 func RestorePreview(p jobs.RestorePreview, f Format) string {
 	d := &doc{f: f}
 	d.line(d.bold("Restore test · " + p.Backup.Name))
-	d.text(fmt.Sprintf("backup %s old · %s · %s", humanize.Duration(p.Age), p.Backup.Kind, humanize.Bytes(p.Backup.CompressedBytes)))
+	d.text(fmt.Sprintf("backup %s old · %s · %s",
+		humanize.Duration(p.Age), p.Backup.Kind, humanize.Bytes(p.Backup.CompressedBytes)))
 	d.line(d.esc("into scratch database"), d.code(p.Scratch), d.esc("on "+p.Server))
 	d.text(restoreNeeds(p))
 	d.text("It is dropped afterwards, whatever happens. Nothing runs before the button.")

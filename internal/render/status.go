@@ -51,7 +51,8 @@ func statusDatabase(d *doc, db jobs.DatabaseStatus) {
 	if db.Pool.Max > 0 && float64(db.Pool.InUse)/float64(db.Pool.Max) > db.PoolThreshold {
 		pool = jobs.LevelWarn
 	}
-	d.line(d.mark(pool), d.esc(fmt.Sprintf("pool %d/%d in use (limit %s)", db.Pool.InUse, db.Pool.Max, humanize.Percent(db.PoolThreshold))))
+	d.line(d.mark(pool), d.esc(fmt.Sprintf("pool %d/%d in use (limit %s)",
+		db.Pool.InUse, db.Pool.Max, humanize.Percent(db.PoolThreshold))))
 	d.line(d.mark(jobs.LevelOK), d.esc("size "+humanize.Bytes(db.SizeBytes)))
 }
 
@@ -131,7 +132,8 @@ func statusBackupDir(d *doc, b jobs.DirStatus) {
 	if b.SameDiskAsDatabase {
 		// Not a finding: a one-disk server is common and this is no fault
 		// to page anyone about, but it should be in plain sight.
-		d.line(d.mark(jobs.LevelWarn), d.esc("on the same disk as the database: one disk failure takes both; keep a copy elsewhere (BACKUP_COPY_COMMAND)"))
+		d.line(d.mark(jobs.LevelWarn),
+			d.esc("on the same disk as the database: one disk failure takes both; keep a copy elsewhere (BACKUP_COPY_COMMAND)"))
 	}
 }
 
@@ -146,7 +148,8 @@ func statusLastBackup(d *doc, r jobs.StatusReport) {
 	if r.BackupStale {
 		lvl = jobs.LevelWarn
 	}
-	d.line(d.mark(lvl), d.esc(fmt.Sprintf("newest backup %s ago · %s · %s", humanize.Duration(age), b.Kind, humanize.Bytes(b.CompressedBytes))))
+	d.line(d.mark(lvl), d.esc(fmt.Sprintf("newest backup %s ago · %s · %s",
+		humanize.Duration(age), b.Kind, humanize.Bytes(b.CompressedBytes))))
 }
 
 // statusLastRuns shows how each job last ended, so that /status answers "did

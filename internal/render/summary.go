@@ -21,7 +21,8 @@ func Summary(r jobs.SummaryReport, f Format) string {
 	d.findings(r.Findings)
 	d.heading("Backups")
 	if b := r.LastBackup; b != nil {
-		d.line(d.mark(jobs.LevelOK), d.esc(fmt.Sprintf("last %s ago · %s · %s · verified", humanize.Duration(r.At.Sub(b.Start)), b.Kind, humanize.Bytes(b.CompressedBytes))))
+		d.line(d.mark(jobs.LevelOK), d.esc(fmt.Sprintf("last %s ago · %s · %s · verified",
+			humanize.Duration(r.At.Sub(b.Start)), b.Kind, humanize.Bytes(b.CompressedBytes))))
 		if c := b.Copy; c != nil && !c.OK {
 			d.line(d.mark(jobs.LevelWarn), d.esc("its copy off this machine FAILED: "+c.Detail))
 		}
