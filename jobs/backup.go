@@ -12,6 +12,7 @@ import (
 	"github.com/pgkeeper/pgkeeper/internal/humanize"
 	"github.com/pgkeeper/pgkeeper/internal/pgversion"
 	"github.com/pgkeeper/pgkeeper/store"
+	"github.com/pgkeeper/pgkeeper/vocab"
 )
 
 // Defaults of the backup job.
@@ -36,7 +37,7 @@ type BackupConfig struct {
 	Retention         Retention
 	DropWarn          float64
 	Location          *time.Location // for the calendar month of a monthly backup
-	FingerprintTables []store.Ident
+	FingerprintTables []vocab.Ident
 	// CopyCommand, when set, is run through /bin/sh after each verified
 	// backup to copy it off this machine (BACKUP_COPY_COMMAND).
 	CopyCommand string
@@ -409,7 +410,7 @@ func (b *Backup) countSnapshot(ctx context.Context, snap *store.Snapshot) ([]Tab
 	return counts, fps, nil
 }
 
-func containsIdent(ids []store.Ident, id store.Ident) bool {
+func containsIdent(ids []vocab.Ident, id vocab.Ident) bool {
 	for _, x := range ids {
 		if x == id {
 			return true

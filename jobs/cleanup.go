@@ -7,6 +7,7 @@ import (
 
 	"github.com/pgkeeper/pgkeeper/internal/humanize"
 	"github.com/pgkeeper/pgkeeper/store"
+	"github.com/pgkeeper/pgkeeper/vocab"
 )
 
 // Defaults of the cleanup job (CLEANUP_* settings).
@@ -27,10 +28,10 @@ var DefaultCleanupProtectedTypes = []string{"app-state-sync-key", "app-state-syn
 
 // CleanupConfig is what a cleanup deletes and the guards around it.
 type CleanupConfig struct {
-	KeysTable      store.Ident
+	KeysTable      vocab.Ident
 	AgeColumn      string
 	ExpiresColumn  string      // rows past this column's time are expired too; "" turns it off
-	AuthTable      store.Ident // whatsapp_auth: never deleted from; its creds name the current pre-keys
+	AuthTable      vocab.Ident // whatsapp_auth: never deleted from; its creds name the current pre-keys
 	RetentionDays  int
 	BatchSize      int      // rows per short transaction, at most
 	ProtectedTypes []string // nil: DefaultCleanupProtectedTypes; empty non-nil: none
@@ -46,8 +47,8 @@ type CleanupConfig struct {
 // Baileys tables; undoDir is BACKUP_DIR/undo.
 func DefaultCleanupConfig(undoDir string) CleanupConfig {
 	return CleanupConfig{
-		KeysTable: store.Ident{Name: "whatsapp_keys"}, AgeColumn: DefaultCleanupAgeColumn,
-		ExpiresColumn: DefaultCleanupExpiresColumn, AuthTable: store.Ident{Name: store.CredentialsTable},
+		KeysTable: vocab.Ident{Name: "whatsapp_keys"}, AgeColumn: DefaultCleanupAgeColumn,
+		ExpiresColumn: DefaultCleanupExpiresColumn, AuthTable: vocab.Ident{Name: store.CredentialsTable},
 		RetentionDays: DefaultCleanupRetentionDays, BatchSize: DefaultCleanupBatchSize,
 		ProtectedTypes: DefaultCleanupProtectedTypes, Vacuum: true, UndoDir: undoDir, UndoTTL: DefaultCleanupUndoTTL,
 		WarnRows: DefaultCleanupWarnRows, MaxRows: DefaultCleanupMaxRows, MaxShare: DefaultCleanupMaxShare,
@@ -97,7 +98,7 @@ func (c *Cleanup) spec(now time.Time) (store.CleanupSpec, error) {
 	}
 	auth := cfg.AuthTable
 	if auth.Name == "" {
-		auth = store.Ident{Name: store.CredentialsTable}
+		auth = vocab.Ident{Name: store.CredentialsTable}
 	}
 	s := store.CleanupSpec{
 		Table: cfg.KeysTable, AgeColumn: cfg.AgeColumn, ExpiresColumn: cfg.ExpiresColumn, AuthTable: auth,

@@ -5,13 +5,14 @@ import (
 	"time"
 
 	"github.com/pgkeeper/pgkeeper/store"
+	"github.com/pgkeeper/pgkeeper/vocab"
 )
 
 // CleanupPreview is what a cleanup would delete now, and what it would keep
 // by each rule; exact figures, nothing deleted.
 type CleanupPreview struct {
 	At             time.Time
-	Table          store.Ident
+	Table          vocab.Ident
 	AgeColumn      string
 	ExpiresColumn  string // "" when the expires rule is off
 	RetentionDays  int
@@ -156,7 +157,7 @@ func (r *CleanupReport) fail(step string, err error) error {
 type UndoReport struct {
 	Run      string
 	File     string
-	Table    store.Ident
+	Table    vocab.Ident
 	Rows     int64 // rows in the undo file
 	Restored int64 // put back
 	Skipped  int64 // written again since the cleanup: the live value was kept

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/pgkeeper/pgkeeper/store"
+	"github.com/pgkeeper/pgkeeper/vocab"
 )
 
 // busyRetries is how often a batch that met locked rows is tried again
@@ -20,7 +21,7 @@ var busyFirstWait, busyMaxWait = 50 * time.Millisecond, time.Second
 
 // vacuum runs VACUUM (ANALYZE) after a walk that deleted rows and was not
 // stopped, reporting its progress and what it did.
-func (c *Cleanup) vacuum(ctx context.Context, table store.Ident, r *CleanupReport, p *CleanupProgress, report func()) {
+func (c *Cleanup) vacuum(ctx context.Context, table vocab.Ident, r *CleanupReport, p *CleanupProgress, report func()) {
 	v := &r.Vacuum
 	switch {
 	case !c.Config.Vacuum:

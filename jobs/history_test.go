@@ -15,6 +15,7 @@ import (
 	"github.com/pgkeeper/pgkeeper/internal/redact"
 	"github.com/pgkeeper/pgkeeper/jobs"
 	"github.com/pgkeeper/pgkeeper/store"
+	"github.com/pgkeeper/pgkeeper/vocab"
 )
 
 // historyOn is a History over a fresh, migrated database, with a clock that
@@ -146,12 +147,12 @@ func TestHistorySamples(t *testing.T) {
 	h := historyOn(t)
 	ctx := t.Context()
 	at := time.Date(2026, 11, 28, 6, 0, 0, 0, time.UTC)
-	keys := store.Ident{Name: "whatsapp_keys"}
+	keys := vocab.Ident{Name: "whatsapp_keys"}
 	status := jobs.StatusReport{At: at,
 		Database: jobs.DatabaseStatus{Reachable: true, SizeBytes: 5000},
 		Keys:     jobs.KeysStatus{Table: keys},
 		Tables: []jobs.TableStatus{
-			{TableStats: store.TableStats{Table: store.Ident{Name: "whatsapp_auth"}, Rows: 3, TotalBytes: 100}},
+			{TableStats: store.TableStats{Table: vocab.Ident{Name: "whatsapp_auth"}, Rows: 3, TotalBytes: 100}},
 			{TableStats: store.TableStats{Table: keys, Rows: 77, TotalBytes: 2000}},
 		}}
 	h.SampleStatus(ctx, status)

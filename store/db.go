@@ -13,6 +13,8 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/pgkeeper/pgkeeper/vocab"
 )
 
 // DefaultConnectTimeout bounds a connection attempt when DATABASE_URL sets none:
@@ -155,7 +157,7 @@ func (db *DB) DatabaseSize(ctx context.Context) (int64, error) {
 }
 
 // quote returns a safely quoted, possibly schema-qualified identifier.
-func quote(name Ident) string {
+func quote(name vocab.Ident) string {
 	if name.Schema == "" {
 		return pgx.Identifier{name.Name}.Sanitize()
 	}

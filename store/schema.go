@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/pgkeeper/pgkeeper/vocab"
 )
 
 // DefaultSchema is where pgkeeper keeps its own state (run history, outbox,
@@ -87,7 +89,7 @@ func SchemaVersion() int { return len(migrations) }
 // several pgkeeper processes start at once: each migrates under a
 // transaction-scoped advisory lock, so the later one finds the work done.
 func (db *DB) Migrate(ctx context.Context, schema string) error {
-	if !identRe.MatchString(schema) {
+	if !vocab.Plain(schema) {
 		return fmt.Errorf("migrate: schema %q is not a plain identifier (letters, digits, _ and $)", schema)
 	}
 	s := pgx.Identifier{schema}.Sanitize()

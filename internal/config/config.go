@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/pgkeeper/pgkeeper/store"
+	"github.com/pgkeeper/pgkeeper/vocab"
 )
 
 // Defaults for settings that have one.
@@ -53,8 +54,8 @@ type Config struct {
 	ChatID           int64
 	APIURL           string
 	DatabaseURL      string
-	StatusTables     []store.Ident
-	KeysTable        store.Ident
+	StatusTables     []vocab.Ident
+	KeysTable        vocab.Ident
 	KeysAgeColumn    string
 	LatencyThreshold time.Duration
 	PoolThreshold    float64
@@ -70,7 +71,7 @@ type Config struct {
 	DropWarn          float64
 	BackupMaxAge      time.Duration
 	Location          *time.Location
-	FingerprintTables []store.Ident
+	FingerprintTables []vocab.Ident
 
 	RestoreDatabaseURL string
 	ConfirmTTL         time.Duration
@@ -83,7 +84,7 @@ type Config struct {
 	CleanupWarnRows      int
 	CleanupMaxRows       int
 	CleanupMaxShare      float64
-	AuthTable            store.Ident
+	AuthTable            vocab.Ident
 
 	BackupSchedule  string // empty: off
 	CleanupSchedule string
@@ -144,7 +145,7 @@ func Load(env Lookup) (Config, error) {
 	c.CleanupWarnRows = r.whole("CLEANUP_WARN_ROWS", DefaultCleanupWarnRows)
 	c.CleanupMaxRows = r.whole("CLEANUP_MAX_ROWS", DefaultCleanupMaxRows)
 	c.CleanupMaxShare = r.share("CLEANUP_MAX_SHARE", DefaultCleanupMaxShare)
-	c.AuthTable = store.Ident{Name: DefaultAuthTable}
+	c.AuthTable = vocab.Ident{Name: DefaultAuthTable}
 	c.BackupSchedule = r.schedule("BACKUP_SCHEDULE", DefaultBackupSchedule)
 	c.CleanupSchedule = r.schedule("CLEANUP_SCHEDULE", DefaultCleanupSchedule)
 	c.RestoreSchedule = r.schedule("RESTORE_TEST_SCHEDULE", DefaultRestoreSchedule)

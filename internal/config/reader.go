@@ -14,6 +14,7 @@ import (
 	"github.com/robfig/cron/v3"
 
 	"github.com/pgkeeper/pgkeeper/store"
+	"github.com/pgkeeper/pgkeeper/vocab"
 )
 
 // reader parses variables and collects problems instead of stopping at the first.
@@ -293,21 +294,21 @@ func (r *reader) addr(name string) string {
 	return v
 }
 
-func (r *reader) ident(name, def string) store.Ident {
-	id, err := store.ParseIdent(r.get(name, def))
+func (r *reader) ident(name, def string) vocab.Ident {
+	id, err := vocab.ParseIdent(r.get(name, def))
 	if err != nil {
 		r.bad(name, "%v", err)
 	}
 	return id
 }
 
-func (r *reader) idents(name, def string) []store.Ident {
-	var out []store.Ident
+func (r *reader) idents(name, def string) []vocab.Ident {
+	var out []vocab.Ident
 	for _, part := range strings.Split(r.get(name, def), ",") {
 		if strings.TrimSpace(part) == "" {
 			continue
 		}
-		id, err := store.ParseIdent(part)
+		id, err := vocab.ParseIdent(part)
 		if err != nil {
 			r.bad(name, "%v", err)
 			continue
@@ -318,7 +319,7 @@ func (r *reader) idents(name, def string) []store.Ident {
 }
 
 func (r *reader) column(name, def string) string {
-	c, err := store.ParseColumn(r.get(name, def))
+	c, err := vocab.ParseColumn(r.get(name, def))
 	if err != nil {
 		r.bad(name, "%v", err)
 	}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/pgkeeper/pgkeeper/jobs"
 	"github.com/pgkeeper/pgkeeper/store"
+	"github.com/pgkeeper/pgkeeper/vocab"
 )
 
 func TestCleanupRendering(t *testing.T) {
@@ -33,7 +34,7 @@ func TestCleanupRendering(t *testing.T) {
 		{"failed", Cleanup(jobs.CleanupReport{Error: "boom <x>", FailedAt: "delete"}, HTML), []string{"🔴 <b>Cleanup FAILED at delete</b>", "boom &lt;x&gt;"}},
 		{"guarded", Cleanup(jobs.CleanupReport{Guarded: true, GuardReason: "60,000 keys to delete, over CLEANUP_MAX_ROWS (50,000)"}, Plain),
 			[]string{"held back: 60,000 keys to delete"}},
-		{"preview", CleanupPreview(jobs.CleanupPreview{Table: store.Ident{Name: "whatsapp_keys"}, AgeColumn: "updated_at", RetentionDays: 30,
+		{"preview", CleanupPreview(jobs.CleanupPreview{Table: vocab.Ident{Name: "whatsapp_keys"}, AgeColumn: "updated_at", RetentionDays: 30,
 			Cutoff: at.AddDate(0, 0, -30), Sizes: before, Guard: "over CLEANUP_MAX_SHARE",
 			Counts: store.CleanupCounts{Rows: 10, Expired: 4, ByType: []store.KeyTypeCounts{{Type: "session", Expired: 4}},
 				Buckets: [5]int64{1, 2, 3, 0, 4}, Oldest: at.AddDate(0, 0, -40), Newest: at}}, HTML),
