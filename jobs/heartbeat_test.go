@@ -15,6 +15,7 @@ import (
 	"github.com/pgkeeper/pgkeeper/internal/render"
 	"github.com/pgkeeper/pgkeeper/jobs"
 	"github.com/pgkeeper/pgkeeper/store"
+	"github.com/pgkeeper/pgkeeper/vocab"
 )
 
 // process is a pgkeeper process of its own on a shared database: its own
@@ -174,7 +175,7 @@ func TestRealEndReplacesTheAbandonedMark(t *testing.T) {
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		rec.Finish(ctx, nil, jobs.OutcomeOK, nil)
+		rec.Finish(ctx, nil, vocab.OutcomeOK, nil)
 	}()
 	waitFor(t, "a retry of the end", func() bool { return strings.Contains(logs.String(), "retrying") })
 	gate.Open()

@@ -10,35 +10,18 @@ import (
 
 	"github.com/pgkeeper/pgkeeper/internal/redact"
 	"github.com/pgkeeper/pgkeeper/store"
+	"github.com/pgkeeper/pgkeeper/vocab"
 )
-
-// Outcome is how a job run ended, as its history records it.
-type Outcome string
-
-// Outcomes of a run.
-const (
-	OutcomeOK      Outcome = "ok"
-	OutcomeWarning Outcome = "warning"
-	OutcomeFailed  Outcome = "failed"
-	OutcomeSkipped Outcome = "skipped" // another heavy job held the lock
-	OutcomeRunning Outcome = "running" // not ended yet, as read back
-	// OutcomeAbandoned is a run whose process stopped (killed, crashed, cut
-	// off from the database) before recording its end; a failure.
-	OutcomeAbandoned Outcome = "abandoned"
-)
-
-// Failed reports whether o is a failure: failed, or abandoned.
-func (o Outcome) Failed() bool { return o == OutcomeFailed || o == OutcomeAbandoned }
 
 // OutcomeOf is the outcome of a report graded l.
-func OutcomeOf(l Level) Outcome {
+func OutcomeOf(l Level) vocab.Outcome {
 	switch l {
 	case LevelOK:
-		return OutcomeOK
+		return vocab.OutcomeOK
 	case LevelWarn:
-		return OutcomeWarning
+		return vocab.OutcomeWarning
 	default:
-		return OutcomeFailed
+		return vocab.OutcomeFailed
 	}
 }
 
@@ -93,7 +76,7 @@ type Observer interface {
 
 // RunFunc is a job run as History records it: its figures (stored as JSON;
 // nil for none), its outcome (empty: derived from err) and its error.
-type RunFunc func(ctx context.Context) (figures any, outcome Outcome, err error)
+type RunFunc func(ctx context.Context) (figures any, outcome vocab.Outcome, err error)
 
 // Record runs run and records its job, trigger, start, end, outcome, error
 // and figures, and returns run's error. Without an explicit outcome, a nil
@@ -102,16 +85,16 @@ type RunFunc func(ctx context.Context) (figures any, outcome Outcome, err error)
 func (h *History) Record(ctx context.Context, job, trigger string, run RunFunc) (err error) {
 	rec := h.Start(ctx, job, trigger)
 	var figures any
-	var outcome Outcome
+	var outcome vocab.Outcome
 	panicked := true
 	defer func() {
 		if panicked {
 			r := recover()
 			if r == nil { // runtime.Goexit: nothing to pass on
-				rec.Finish(ctx, nil, OutcomeFailed, errors.New("the run exited without returning"))
+				rec.Finish(ctx, nil, vocab.OutcomeFailed, errors.New("the run exited without returning"))
 				return
 			}
-			rec.Finish(ctx, nil, OutcomeFailed, fmt.Errorf("panic: %v", r))
+			rec.Finish(ctx, nil, vocab.OutcomeFailed, fmt.Errorf("panic: %v", r))
 			panic(r)
 		}
 		rec.Finish(ctx, figures, outcome, err)
@@ -163,7 +146,7 @@ func (h *History) Start(ctx context.Context, job, trigger string) *Recording {
 const finishBudget = 10 * time.Second
 
 // Finish records how the run ended (see Record for an empty outcome).
-func (r *Recording) Finish(ctx context.Context, figures any, outcome Outcome, err error) {
+func (r *Recording) Finish(ctx context.Context, figures any, outcome vocab.Outcome, err error) {
 	if r == nil || r.h == nil {
 		return
 	}
@@ -174,8 +157,8 @@ func (r *Recording) Finish(ctx context.Context, figures any, outcome Outcome, er
 	}
 	end := h.now()
 	// A skipped run did no work: it leaves the last real outcome standing.
-	if h.Observer != nil && outcome != OutcomeSkipped {
-		h.Observer.ObserveJob(r.job, outcome == OutcomeOK || outcome == OutcomeWarning, end.Sub(r.start), end)
+	if h.Observer != nil && outcome != vocab.OutcomeSkipped {
+		h.Observer.ObserveJob(r.job, outcome == vocab.OutcomeOK || outcome == vocab.OutcomeWarning, end.Sub(r.start), end)
 	}
 	if r.id == 0 {
 		return
@@ -213,19 +196,19 @@ func (r *Recording) Finish(ctx context.Context, figures any, outcome Outcome, er
 // run "running", and beating, for as long as it lives.
 func (r *Recording) EndIfPanicking(ctx context.Context) {
 	if p := recover(); p != nil {
-		r.Finish(ctx, nil, OutcomeFailed, fmt.Errorf("panic: %v", p))
+		r.Finish(ctx, nil, vocab.OutcomeFailed, fmt.Errorf("panic: %v", p))
 		panic(p)
 	}
 }
 
-func outcomeOf(err error) Outcome {
+func outcomeOf(err error) vocab.Outcome {
 	switch {
 	case err == nil:
-		return OutcomeOK
+		return vocab.OutcomeOK
 	case errors.Is(err, ErrAlreadyRunning):
-		return OutcomeSkipped
+		return vocab.OutcomeSkipped
 	default:
-		return OutcomeFailed
+		return vocab.OutcomeFailed
 	}
 }
 

@@ -41,19 +41,19 @@ func TestHistoryRecordsEveryTrigger(t *testing.T) {
 	tests := []struct {
 		name, job, trigger string
 		give               jobs.RunFunc
-		wantOutcome        jobs.Outcome
+		wantOutcome        vocab.Outcome
 		wantErr            string
 	}{
 		{"scheduled backup ok", "backup", jobs.TriggerSchedule,
-			func(context.Context) (any, jobs.Outcome, error) { return figures{Bytes: 42}, "", nil }, jobs.OutcomeOK, ""},
+			func(context.Context) (any, vocab.Outcome, error) { return figures{Bytes: 42}, "", nil }, vocab.OutcomeOK, ""},
 		{"chat cleanup with a warning", "cleanup", jobs.TriggerChat(1001),
-			func(context.Context) (any, jobs.Outcome, error) { return nil, jobs.OutcomeOf(jobs.LevelWarn), nil }, jobs.OutcomeWarning, ""},
+			func(context.Context) (any, vocab.Outcome, error) { return nil, jobs.OutcomeOf(jobs.LevelWarn), nil }, vocab.OutcomeWarning, ""},
 		{"shell backup failed", "backup", jobs.TriggerShell,
-			func(context.Context) (any, jobs.Outcome, error) { return figures{}, "", boom }, jobs.OutcomeFailed, "pg_dump: password *** rejected"},
+			func(context.Context) (any, vocab.Outcome, error) { return figures{}, "", boom }, vocab.OutcomeFailed, "pg_dump: password *** rejected"},
 		{"restore test skipped", "restore_test", jobs.TriggerSchedule,
-			func(context.Context) (any, jobs.Outcome, error) {
+			func(context.Context) (any, vocab.Outcome, error) {
 				return nil, "", fmt.Errorf("restore test: %w", jobs.ErrAlreadyRunning)
-			}, jobs.OutcomeSkipped, "restore test: another heavy job is running"},
+			}, vocab.OutcomeSkipped, "restore test: another heavy job is running"},
 	}
 	for _, tt := range tests {
 		err := h.Record(ctx, tt.job, tt.trigger, tt.give)
@@ -72,7 +72,7 @@ func TestHistoryRecordsEveryTrigger(t *testing.T) {
 	for i, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			r := rep.Runs[len(tests)-1-i] // newest first
-			if r.Job != tt.job || r.Trigger != tt.trigger || jobs.Outcome(r.Outcome) != tt.wantOutcome || r.Error != tt.wantErr {
+			if r.Job != tt.job || r.Trigger != tt.trigger || vocab.Outcome(r.Outcome) != tt.wantOutcome || r.Error != tt.wantErr {
 				t.Errorf("recorded %+v", r)
 			}
 			if r.Running() || r.Duration() != time.Minute {
@@ -89,7 +89,7 @@ func TestHistoryRecordsEveryTrigger(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(last) != 3 || last["backup"].Trigger != jobs.TriggerShell || jobs.Outcome(last["backup"].Outcome) != jobs.OutcomeFailed {
+	if len(last) != 3 || last["backup"].Trigger != jobs.TriggerShell || vocab.Outcome(last["backup"].Outcome) != vocab.OutcomeFailed {
 		t.Errorf("last run per job = %+v", last)
 	}
 }
@@ -102,7 +102,7 @@ func TestHistoryRecordsAPanicAndPassesItOn(t *testing.T) {
 				t.Errorf("recovered %v, want the job's own panic", r)
 			}
 		}()
-		_ = h.Record(t.Context(), "cleanup", jobs.TriggerSchedule, func(context.Context) (any, jobs.Outcome, error) {
+		_ = h.Record(t.Context(), "cleanup", jobs.TriggerSchedule, func(context.Context) (any, vocab.Outcome, error) {
 			panic("kaboom")
 		})
 	}()
@@ -118,7 +118,7 @@ func TestHistoryNeverFailsTheJob(t *testing.T) {
 	h := &jobs.History{DB: openDB(t, pgtest.NewDB(t)), Logger: slog.New(slog.NewTextHandler(&logs, nil))}
 	ran := false
 	jobErr := errors.New("dump failed")
-	err := h.Record(t.Context(), "backup", jobs.TriggerShell, func(context.Context) (any, jobs.Outcome, error) {
+	err := h.Record(t.Context(), "backup", jobs.TriggerShell, func(context.Context) (any, vocab.Outcome, error) {
 		ran = true
 		return nil, "", jobErr
 	})
@@ -129,7 +129,7 @@ func TestHistoryNeverFailsTheJob(t *testing.T) {
 		t.Errorf("the failure to record was not logged:\n%s", logs.String())
 	}
 	var none *jobs.History
-	if err := none.Record(t.Context(), "backup", jobs.TriggerShell, func(context.Context) (any, jobs.Outcome, error) {
+	if err := none.Record(t.Context(), "backup", jobs.TriggerShell, func(context.Context) (any, vocab.Outcome, error) {
 		return nil, "", nil
 	}); err != nil {
 		t.Fatal(err)

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"time"
+
+	"github.com/pgkeeper/pgkeeper/vocab"
 )
 
 // RecordedBackup is a Backup whose every run, whatever triggered it, is
@@ -39,9 +41,9 @@ func (b RecordedBackup) Run(ctx context.Context, opts BackupOptions, progress fu
 		rec.Discard(ctx)
 		return r, err
 	}
-	var outcome Outcome
+	var outcome vocab.Outcome
 	if err == nil && len(r.Warnings) > 0 {
-		outcome = OutcomeWarning
+		outcome = vocab.OutcomeWarning
 	}
 	rec.Finish(ctx, fig, outcome, err)
 	b.History.SampleBackup(ctx, r)

@@ -3,6 +3,8 @@ package jobs
 import (
 	"context"
 	"time"
+
+	"github.com/pgkeeper/pgkeeper/vocab"
 )
 
 // RecordedRestore is a RestoreTest whose every run, whatever triggered it, is
@@ -37,9 +39,9 @@ func (r RecordedRestore) Run(ctx context.Context, opts RestoreOptions, progress 
 		rec.Discard(ctx)
 		return rep, err
 	}
-	var outcome Outcome
+	var outcome vocab.Outcome
 	if err == nil && len(rep.Warnings) > 0 {
-		outcome = OutcomeWarning
+		outcome = vocab.OutcomeWarning
 	}
 	rec.Finish(ctx, fig, outcome, err)
 	if err == nil && r.History != nil && r.History.Observer != nil {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/pgkeeper/pgkeeper/internal/humanize"
 	"github.com/pgkeeper/pgkeeper/store"
+	"github.com/pgkeeper/pgkeeper/vocab"
 )
 
 // Change is a size now and how it moved over a window.
@@ -92,7 +93,7 @@ func (s *Summary) Run(ctx context.Context) SummaryReport {
 func failedLastRuns(last map[string]store.Run, at time.Time) []Finding {
 	names := make([]string, 0, len(last))
 	for name, run := range last {
-		if Outcome(run.Outcome).Failed() {
+		if vocab.Outcome(run.Outcome).Failed() {
 			names = append(names, name)
 		}
 	}
@@ -101,7 +102,7 @@ func failedLastRuns(last map[string]store.Run, at time.Time) []Finding {
 	for _, name := range names {
 		run := last[name]
 		what := "failed"
-		if Outcome(run.Outcome) == OutcomeAbandoned {
+		if vocab.Outcome(run.Outcome) == vocab.OutcomeAbandoned {
 			what = "was abandoned (its process stopped before it ended)"
 		}
 		out = append(out, Finding{Level: LevelCritical, Text: fmt.Sprintf("the last %s run, %s ago, %s: /history says more",

@@ -8,6 +8,7 @@ import (
 	"github.com/pgkeeper/pgkeeper/internal/humanize"
 	"github.com/pgkeeper/pgkeeper/jobs"
 	"github.com/pgkeeper/pgkeeper/store"
+	"github.com/pgkeeper/pgkeeper/vocab"
 )
 
 // Summary renders the daily summary.
@@ -83,7 +84,7 @@ func History(r jobs.HistoryReport, f Format) string {
 	for _, run := range r.Runs {
 		took := "running"
 		switch {
-		case jobs.Outcome(run.Outcome) == jobs.OutcomeAbandoned:
+		case vocab.Outcome(run.Outcome) == vocab.OutcomeAbandoned:
 			took = "last alive after " + humanize.Duration(run.Duration())
 		case !run.Running():
 			took = humanize.Duration(run.Duration())
