@@ -68,7 +68,7 @@ func (a *app) ready(ctx context.Context) error {
 func (a *app) seedMetrics(ctx context.Context, m *metrics.Metrics) {
 	if runs, err := a.hist.LastRuns(ctx); err == nil {
 		for _, r := range runs {
-			ok := r.Outcome == string(vocab.OutcomeOK) || r.Outcome == string(vocab.OutcomeWarning)
+			ok := r.Outcome == vocab.OutcomeOK || r.Outcome == vocab.OutcomeWarning
 			m.ObserveJob(r.Job, ok, r.Duration(), r.EndedAt)
 		}
 	} else if !errors.Is(err, jobs.ErrNoHistory) {

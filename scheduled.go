@@ -11,11 +11,11 @@ import (
 	"github.com/pgkeeper/pgkeeper/internal/humanize"
 	"github.com/pgkeeper/pgkeeper/internal/render"
 	"github.com/pgkeeper/pgkeeper/jobs"
-	"github.com/pgkeeper/pgkeeper/store"
+	"github.com/pgkeeper/pgkeeper/vocab"
 )
 
 // storeRun is a recorded run, for /schedule.
-type storeRun = store.Run
+type storeRun = vocab.Run
 
 // scheduledNames are the jobs /schedule lists, scheduled or off.
 var scheduledNames = []string{"backup", "cleanup", "restore_test", "summary"}

@@ -213,13 +213,13 @@ func lastRunID(t *testing.T, url, job string) int64 {
 	return pgtest.QueryInt(t, url, "SELECT max(id) FROM keeper.job_runs WHERE job = $1", job)
 }
 
-func runsByID(t *testing.T, h *jobs.History) map[int64]store.Run {
+func runsByID(t *testing.T, h *jobs.History) map[int64]vocab.Run {
 	t.Helper()
 	rep, err := h.Report(t.Context(), 100)
 	if err != nil {
 		t.Fatal(err)
 	}
-	out := map[int64]store.Run{}
+	out := map[int64]vocab.Run{}
 	for _, r := range rep.Runs {
 		out[r.ID] = r
 	}

@@ -175,7 +175,7 @@ func (r *Recording) Finish(ctx context.Context, figures any, outcome vocab.Outco
 	first, wait := time.Now(), 200*time.Millisecond
 	for {
 		actx, cancel := context.WithTimeout(ctx, 5*time.Second)
-		ferr := h.DB.FinishRun(actx, h.schema(), r.id, end, string(outcome), text, figures)
+		ferr := h.DB.FinishRun(actx, h.schema(), r.id, end, outcome, text, figures)
 		cancel()
 		if ferr == nil {
 			return
@@ -233,7 +233,7 @@ func (r *Recording) Discard(ctx context.Context) {
 // HistoryReport is what /history shows: the last runs, newest first.
 type HistoryReport struct {
 	At   time.Time
-	Runs []store.Run
+	Runs []vocab.Run
 }
 
 // Report returns the newest limit runs.
@@ -252,7 +252,7 @@ func (h *History) Report(ctx context.Context, limit int) (HistoryReport, error) 
 
 // LastRuns returns each job's newest finished run by job name, for /schedule,
 // /status and the metrics.
-func (h *History) LastRuns(ctx context.Context) (map[string]store.Run, error) {
+func (h *History) LastRuns(ctx context.Context) (map[string]vocab.Run, error) {
 	if h == nil || h.DB == nil {
 		return nil, ErrNoHistory
 	}

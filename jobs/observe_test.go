@@ -137,7 +137,7 @@ func TestSchedulerRecordsGivingUpOnce(t *testing.T) {
 		runs = runs[:0]
 		ended := true
 		for _, r := range rep.Runs {
-			runs = append(runs, r.Job+" "+r.Outcome+" "+r.Error)
+			runs = append(runs, r.Job+" "+string(r.Outcome)+" "+r.Error)
 			ended = ended && !r.Running()
 		}
 		// The row exists from the run's start: wait for its end.

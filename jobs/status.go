@@ -66,7 +66,7 @@ type StatusReport struct {
 	BackupStale bool // LastBackup is older than BackupMaxAge
 	// LastRuns is each job's newest finished run, from the history; nil
 	// when there is no history or the database did not answer.
-	LastRuns map[string]store.Run
+	LastRuns map[string]vocab.Run
 	// Leftovers are databases stopped restore tests and recoveries left,
 	// each also a finding.
 	Leftovers []LeftoverDatabase

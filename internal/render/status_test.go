@@ -70,7 +70,7 @@ func TestStatusRenderingUnreachable(t *testing.T) {
 
 func TestStatusShowsLastRuns(t *testing.T) {
 	r := sampleReport()
-	r.LastRuns = map[string]store.Run{
+	r.LastRuns = map[string]vocab.Run{
 		"backup":  {Job: "backup", Trigger: "schedule", StartedAt: r.At.Add(-3 * time.Hour), EndedAt: r.At.Add(-3*time.Hour + 12*time.Second), Outcome: "ok"},
 		"cleanup": {Job: "cleanup", Trigger: "chat:7", StartedAt: r.At.Add(-time.Hour), EndedAt: r.At.Add(-time.Hour + time.Second), Outcome: "failed", Error: "lock <busy>\nsecond line"},
 	}

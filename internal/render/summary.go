@@ -7,7 +7,6 @@ import (
 
 	"github.com/pgkeeper/pgkeeper/internal/humanize"
 	"github.com/pgkeeper/pgkeeper/jobs"
-	"github.com/pgkeeper/pgkeeper/store"
 	"github.com/pgkeeper/pgkeeper/vocab"
 )
 
@@ -103,7 +102,7 @@ type ScheduleEntry struct {
 	Job  string
 	Cron string // empty: off
 	Next time.Time
-	Last *store.Run
+	Last *vocab.Run
 }
 
 // Schedule renders each job, its schedule, next run and last outcome.
