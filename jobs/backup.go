@@ -56,7 +56,7 @@ type Backup struct {
 // BackupOptions are one run's choices.
 type BackupOptions struct {
 	DryRun  bool
-	Trigger string // who or what started it: "shell", "schedule", "chat 123 (@ann)"
+	Trigger vocab.Trigger // who or what started it
 }
 
 // BackupProgress is reported about once a second while the dump streams.
@@ -121,7 +121,7 @@ func (b *Backup) Run(ctx context.Context, opts BackupOptions, progress func(Back
 	}
 	step := func(s string) { progress(BackupProgress{Step: s, StartedAt: start, Elapsed: b.now().Sub(start)}) }
 
-	lock, err := b.DB.TryLock(ctx, "backup", opts.Trigger, start)
+	lock, err := b.DB.TryLock(ctx, "backup", string(opts.Trigger), start)
 	if errors.Is(err, ErrAlreadyRunning) {
 		return r, r.fail("lock", err)
 	}

@@ -31,7 +31,7 @@ func TestCleanupGuardsUnconfirmedRuns(t *testing.T) {
 			job := cleanupJob(t, url, time.Now())
 			job.Config.MaxRows, job.Config.MaxShare = tt.maxRows, tt.maxShare
 			job.Config.Vacuum = false
-			r, err := job.Run(t.Context(), jobs.CleanupOptions{Confirmed: tt.confirmed, Trigger: jobs.TriggerSchedule}, nil)
+			r, err := job.Run(t.Context(), jobs.CleanupOptions{Confirmed: tt.confirmed, Trigger: vocab.TriggerSchedule}, nil)
 			if err != nil || r.Guarded != tt.wantGuarded {
 				t.Fatalf("guarded %v (%q), err %v; want guarded %v", r.Guarded, r.GuardReason, err, tt.wantGuarded)
 			}

@@ -36,7 +36,7 @@ type CleanupOptions struct {
 	// Confirmed is true when a person asked for this run (a chat button, the
 	// shell's --yes): the MaxRows and MaxShare guards then do not apply.
 	Confirmed bool
-	Trigger   string // "shell", "schedule", TriggerChat(id)
+	Trigger   vocab.Trigger
 }
 
 // Phases of a cleanup run, as progress reports them.
@@ -81,7 +81,7 @@ type TypeCount struct {
 // CleanupReport is the outcome of a cleanup run, whatever happened.
 type CleanupReport struct {
 	Run       string // run id, also the undo file's name; "" when nothing was deleted
-	Trigger   string
+	Trigger   vocab.Trigger
 	Confirmed bool
 	StartedAt time.Time
 	Cutoff    time.Time

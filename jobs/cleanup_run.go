@@ -48,7 +48,7 @@ func (c *Cleanup) run(ctx context.Context, r *CleanupReport, opts CleanupOptions
 		return r.fail("config", err)
 	}
 	r.Cutoff = spec.Cutoff
-	lock, err := c.DB.TryLock(ctx, "cleanup", opts.Trigger, r.StartedAt)
+	lock, err := c.DB.TryLock(ctx, "cleanup", string(opts.Trigger), r.StartedAt)
 	if err != nil {
 		return r.fail("lock", err)
 	}

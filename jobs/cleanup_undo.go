@@ -27,16 +27,16 @@ var undoFileName = regexp.MustCompile(`^(cleanup-(\d{8}T\d{6}Z)(?:-\d+)?)\.undo\
 
 // UndoRun is one cleanup that can be undone: its undo file's manifest.
 type UndoRun struct {
-	Run      string      `json:"run"`
-	File     string      `json:"file"` // path of the undo file
-	Table    string      `json:"table"`
-	Trigger  string      `json:"trigger,omitempty"`
-	Cutoff   time.Time   `json:"cutoff"`
-	Started  time.Time   `json:"started"`
-	Finished time.Time   `json:"finished,omitzero"`
-	Expires  time.Time   `json:"expires"`
-	Rows     int64       `json:"rows"` // -1: unknown (the run was interrupted)
-	ByType   []TypeCount `json:"by_type,omitempty"`
+	Run      string        `json:"run"`
+	File     string        `json:"file"` // path of the undo file
+	Table    string        `json:"table"`
+	Trigger  vocab.Trigger `json:"trigger,omitempty"`
+	Cutoff   time.Time     `json:"cutoff"`
+	Started  time.Time     `json:"started"`
+	Finished time.Time     `json:"finished,omitzero"`
+	Expires  time.Time     `json:"expires"`
+	Rows     int64         `json:"rows"` // -1: unknown (the run was interrupted)
+	ByType   []TypeCount   `json:"by_type,omitempty"`
 	// Complete is false for a run that crashed: the file holds the batches
 	// committed before the crash.
 	Complete  bool       `json:"complete"`

@@ -66,12 +66,12 @@ func TestDeadRunIsAbandonedAtTheNextStart(t *testing.T) {
 
 	// Another instance's run, started 30 days ago by its clock, beats.
 	other, _ := process(t, url, "other", now.Add(-30*24*time.Hour))
-	live := other.Start(ctx, "cleanup", jobs.TriggerSchedule)
+	live := other.Start(ctx, "cleanup", vocab.TriggerSchedule)
 	liveID := lastRunID(t, url, "cleanup")
 
 	// The doomed process beats, then dies: its connections are cut.
 	doomed, doomedDB := process(t, url, "doomed", now.Add(-time.Hour))
-	dead := doomed.Start(ctx, "backup", jobs.TriggerSchedule)
+	dead := doomed.Start(ctx, "backup", vocab.TriggerSchedule)
 	deadID := lastRunID(t, url, "backup")
 	beat := func(id int64) int64 {
 		return pgtest.QueryInt(t, url, "SELECT (extract(epoch FROM heartbeat_at) * 1e6)::bigint FROM keeper.job_runs WHERE id = $1", id)
@@ -91,7 +91,7 @@ func TestDeadRunIsAbandonedAtTheNextStart(t *testing.T) {
 	sweeper.Heartbeat = 0
 	obs := &observed{}
 	sweeper.Observer = obs
-	next := sweeper.Start(ctx, "summary", jobs.TriggerSchedule)
+	next := sweeper.Start(ctx, "summary", vocab.TriggerSchedule)
 
 	runs := runsByID(t, sweeper)
 	d, l := runs[deadID], runs[liveID]
@@ -162,7 +162,7 @@ func TestRealEndReplacesTheAbandonedMark(t *testing.T) {
 	logs := &logtest.Buffer{}
 	h, _ := process(t, gate.URL(), "survivor", time.Now())
 	h.Logger = slog.New(slog.NewTextHandler(logs, nil))
-	rec := h.Start(ctx, "backup", jobs.TriggerShell)
+	rec := h.Start(ctx, "backup", vocab.TriggerShell)
 	id := lastRunID(t, url, "backup")
 
 	// The database restarts: connections are cut and refused for a while.
@@ -198,7 +198,7 @@ func TestPanickingRunEndsItsRecording(t *testing.T) {
 				t.Errorf("recovered %v, want the job's own panic", p)
 			}
 		}()
-		rec := h.Start(t.Context(), "backup", jobs.TriggerShell)
+		rec := h.Start(t.Context(), "backup", vocab.TriggerShell)
 		defer rec.EndIfPanicking(t.Context())
 		panic("kaboom")
 	}()

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"strconv"
 	"time"
 
 	"github.com/pgkeeper/pgkeeper/internal/redact"
@@ -24,16 +23,6 @@ func OutcomeOf(l Level) vocab.Outcome {
 		return vocab.OutcomeFailed
 	}
 }
-
-// Triggers of a run: the schedule, the shell, or an admin in the chat
-// (TriggerChat).
-const (
-	TriggerSchedule = "schedule"
-	TriggerShell    = "shell"
-)
-
-// TriggerChat is the trigger of a run an admin started from Telegram.
-func TriggerChat(userID int64) string { return "chat:" + strconv.FormatInt(userID, 10) }
 
 // ErrNoHistory is what a History without a database answers to reads.
 var ErrNoHistory = errors.New("no run history: pgkeeper's schema is not available")
@@ -82,7 +71,7 @@ type RunFunc func(ctx context.Context) (figures any, outcome vocab.Outcome, err 
 // and figures, and returns run's error. Without an explicit outcome, a nil
 // error is ok, ErrAlreadyRunning skipped, and any other error failed. A run
 // that panics is recorded as failed and the panic goes on.
-func (h *History) Record(ctx context.Context, job, trigger string, run RunFunc) (err error) {
+func (h *History) Record(ctx context.Context, job string, trigger vocab.Trigger, run RunFunc) (err error) {
 	rec := h.Start(ctx, job, trigger)
 	var figures any
 	var outcome vocab.Outcome
@@ -119,7 +108,7 @@ type Recording struct {
 // whose process is gone. It never fails: when the run cannot be recorded, it
 // logs why and the Recording's Finish does nothing. Finish or Discard must
 // follow: they stop the heartbeat.
-func (h *History) Start(ctx context.Context, job, trigger string) *Recording {
+func (h *History) Start(ctx context.Context, job string, trigger vocab.Trigger) *Recording {
 	rec := &Recording{h: h, job: job}
 	if h == nil {
 		return rec
@@ -128,7 +117,7 @@ func (h *History) Start(ctx context.Context, job, trigger string) *Recording {
 	if h.DB == nil {
 		return rec
 	}
-	h.AbandonDead(ctx, "the start of a "+job+" run ("+trigger+")")
+	h.AbandonDead(ctx, "the start of a "+job+" run ("+string(trigger)+")")
 	id, err := h.DB.StartRun(ctx, h.schema(), job, trigger, rec.start)
 	if err != nil {
 		h.logger().Warn("could not record a job's start", "job", job, "trigger", trigger, "err", h.Redactor.Error(err))

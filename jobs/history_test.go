@@ -39,18 +39,19 @@ func TestHistoryRecordsEveryTrigger(t *testing.T) {
 	type figures struct{ Bytes int64 }
 	boom := errors.New("pg_dump: password hunter2-secret rejected")
 	tests := []struct {
-		name, job, trigger string
-		give               jobs.RunFunc
-		wantOutcome        vocab.Outcome
-		wantErr            string
+		name, job   string
+		trigger     vocab.Trigger
+		give        jobs.RunFunc
+		wantOutcome vocab.Outcome
+		wantErr     string
 	}{
-		{"scheduled backup ok", "backup", jobs.TriggerSchedule,
+		{"scheduled backup ok", "backup", vocab.TriggerSchedule,
 			func(context.Context) (any, vocab.Outcome, error) { return figures{Bytes: 42}, "", nil }, vocab.OutcomeOK, ""},
-		{"chat cleanup with a warning", "cleanup", jobs.TriggerChat(1001),
+		{"chat cleanup with a warning", "cleanup", vocab.ChatUser(1001, ""),
 			func(context.Context) (any, vocab.Outcome, error) { return nil, jobs.OutcomeOf(jobs.LevelWarn), nil }, vocab.OutcomeWarning, ""},
-		{"shell backup failed", "backup", jobs.TriggerShell,
+		{"shell backup failed", "backup", vocab.TriggerShell,
 			func(context.Context) (any, vocab.Outcome, error) { return figures{}, "", boom }, vocab.OutcomeFailed, "pg_dump: password *** rejected"},
-		{"restore test skipped", "restore_test", jobs.TriggerSchedule,
+		{"restore test skipped", "restore_test", vocab.TriggerSchedule,
 			func(context.Context) (any, vocab.Outcome, error) {
 				return nil, "", fmt.Errorf("restore test: %w", jobs.ErrAlreadyRunning)
 			}, vocab.OutcomeSkipped, "restore test: another heavy job is running"},
@@ -89,7 +90,7 @@ func TestHistoryRecordsEveryTrigger(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(last) != 3 || last["backup"].Trigger != jobs.TriggerShell || vocab.Outcome(last["backup"].Outcome) != vocab.OutcomeFailed {
+	if len(last) != 3 || last["backup"].Trigger != vocab.TriggerShell || vocab.Outcome(last["backup"].Outcome) != vocab.OutcomeFailed {
 		t.Errorf("last run per job = %+v", last)
 	}
 }
@@ -102,7 +103,7 @@ func TestHistoryRecordsAPanicAndPassesItOn(t *testing.T) {
 				t.Errorf("recovered %v, want the job's own panic", r)
 			}
 		}()
-		_ = h.Record(t.Context(), "cleanup", jobs.TriggerSchedule, func(context.Context) (any, vocab.Outcome, error) {
+		_ = h.Record(t.Context(), "cleanup", vocab.TriggerSchedule, func(context.Context) (any, vocab.Outcome, error) {
 			panic("kaboom")
 		})
 	}()
@@ -118,7 +119,7 @@ func TestHistoryNeverFailsTheJob(t *testing.T) {
 	h := &jobs.History{DB: openDB(t, pgtest.NewDB(t)), Logger: slog.New(slog.NewTextHandler(&logs, nil))}
 	ran := false
 	jobErr := errors.New("dump failed")
-	err := h.Record(t.Context(), "backup", jobs.TriggerShell, func(context.Context) (any, vocab.Outcome, error) {
+	err := h.Record(t.Context(), "backup", vocab.TriggerShell, func(context.Context) (any, vocab.Outcome, error) {
 		ran = true
 		return nil, "", jobErr
 	})
@@ -129,7 +130,7 @@ func TestHistoryNeverFailsTheJob(t *testing.T) {
 		t.Errorf("the failure to record was not logged:\n%s", logs.String())
 	}
 	var none *jobs.History
-	if err := none.Record(t.Context(), "backup", jobs.TriggerShell, func(context.Context) (any, vocab.Outcome, error) {
+	if err := none.Record(t.Context(), "backup", vocab.TriggerShell, func(context.Context) (any, vocab.Outcome, error) {
 		return nil, "", nil
 	}); err != nil {
 		t.Fatal(err)

@@ -54,6 +54,6 @@ func (b RecordedBackup) Run(ctx context.Context, opts BackupOptions, progress fu
 // tried again by the scheduler, which records the chain once (see
 // Recording.Discard); the shell and the chat do not retry, so their skipped
 // runs stay in the history.
-func Retried(err error, trigger string) bool {
-	return trigger == TriggerSchedule && errors.Is(err, ErrAlreadyRunning)
+func Retried(err error, trigger vocab.Trigger) bool {
+	return trigger == vocab.TriggerSchedule && errors.Is(err, ErrAlreadyRunning)
 }

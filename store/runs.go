@@ -16,10 +16,10 @@ const runColumns = "id, job, trigger, started_at, ended_at, outcome, error, figu
 func scanRun(row pgx.CollectableRow) (vocab.Run, error) {
 	var r vocab.Run
 	var ended, abandoned *time.Time
-	var outcome string
-	err := row.Scan(&r.ID, &r.Job, &r.Trigger, &r.StartedAt, &ended, &outcome, &r.Error, &r.Figures,
+	var trigger, outcome string
+	err := row.Scan(&r.ID, &r.Job, &trigger, &r.StartedAt, &ended, &outcome, &r.Error, &r.Figures,
 		&r.HeartbeatAt, &abandoned, &r.AbandonedBy)
-	r.Outcome = vocab.Outcome(outcome)
+	r.Trigger, r.Outcome = vocab.Trigger(trigger), vocab.Outcome(outcome)
 	if ended != nil {
 		r.EndedAt = *ended
 	}
@@ -33,11 +33,11 @@ func scanRun(row pgx.CollectableRow) (vocab.Run, error) {
 // the run's id for FinishRun. Until then the run's outcome is "running", and
 // its process must call Heartbeat regularly, or AbandonRuns will take it for
 // dead.
-func (db *DB) StartRun(ctx context.Context, schema, job, trigger string, at time.Time) (int64, error) {
+func (db *DB) StartRun(ctx context.Context, schema, job string, trigger vocab.Trigger, at time.Time) (int64, error) {
 	var id int64
 	err := db.pool.QueryRow(ctx, fmt.Sprintf(
 		"INSERT INTO %s (job, trigger, started_at) VALUES ($1, $2, $3) RETURNING id", table(schema, "job_runs")),
-		job, trigger, at).Scan(&id)
+		job, string(trigger), at).Scan(&id)
 	if err != nil {
 		return 0, fmt.Errorf("record start of %s: %w", job, err)
 	}

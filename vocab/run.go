@@ -9,7 +9,7 @@ import (
 type Run struct {
 	ID        int64
 	Job       string // one of the Job* names
-	Trigger   string // "schedule", "shell", or "chat:<user id>"
+	Trigger   Trigger
 	StartedAt time.Time
 	EndedAt   time.Time // zero while running; the last heartbeat when abandoned
 	Outcome   Outcome
