@@ -51,7 +51,7 @@ func Backup(ctx context.Context, b Backupper, alert Alert) tele.HandlerFunc {
 		}
 		report := render.Backup(r, render.HTML)
 		if err != nil && alert != nil {
-			alert(ctx, "backup", err, report, c.Chat().ID)
+			alert(ctx, vocab.JobBackup, err, report, c.Chat().ID)
 		}
 		return p.finish(report)
 	}

@@ -121,7 +121,7 @@ func (b *Backup) Run(ctx context.Context, opts BackupOptions, progress func(Back
 	}
 	step := func(s string) { progress(BackupProgress{Step: s, StartedAt: start, Elapsed: b.now().Sub(start)}) }
 
-	lock, err := b.DB.TryLock(ctx, "backup", string(opts.Trigger), start)
+	lock, err := b.DB.TryLock(ctx, vocab.JobBackup, string(opts.Trigger), start)
 	if errors.Is(err, ErrAlreadyRunning) {
 		return r, r.fail("lock", err)
 	}

@@ -31,7 +31,7 @@ type backupFigures struct {
 
 // Run runs the backup and records it.
 func (b RecordedBackup) Run(ctx context.Context, opts BackupOptions, progress func(BackupProgress)) (BackupReport, error) {
-	rec := b.History.Start(ctx, "backup", opts.Trigger)
+	rec := b.History.Start(ctx, vocab.JobBackup, opts.Trigger)
 	defer rec.EndIfPanicking(ctx)
 	r, err := b.Backup.Run(ctx, opts, progress)
 	m := r.Manifest

@@ -30,7 +30,7 @@ type restoreFigures struct {
 // Run runs the restore test and records it; a run with warnings (a scratch
 // database that would not drop, a locale fallback) is recorded as a warning.
 func (r RecordedRestore) Run(ctx context.Context, opts RestoreOptions, progress func(RestoreProgress)) (RestoreReport, error) {
-	rec := r.History.Start(ctx, "restore_test", opts.Trigger)
+	rec := r.History.Start(ctx, vocab.JobRestoreTest, opts.Trigger)
 	defer rec.EndIfPanicking(ctx)
 	rep, err := r.RestoreTest.Run(ctx, opts, progress)
 	fig := restoreFigures{Backup: rep.Backup.Name, RTO: rep.RTO, RPO: rep.RPO, RestoredBytes: rep.RestoredBytes,

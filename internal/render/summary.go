@@ -42,7 +42,7 @@ func Summary(r jobs.SummaryReport, f Format) string {
 	} else {
 		d.line(d.mark(jobs.LevelWarn), d.esc("no restore test yet: /restore_test"))
 	}
-	if run, ok := r.LastRuns["cleanup"]; ok {
+	if run, ok := r.LastRuns[vocab.JobCleanup]; ok {
 		d.line(d.outcomeMark(run.Outcome), d.esc(fmt.Sprintf("last cleanup %s ago: %s", humanize.Duration(r.At.Sub(run.StartedAt)), run.Outcome)))
 	}
 	d.heading("Sizes")
