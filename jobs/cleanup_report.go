@@ -21,7 +21,7 @@ type CleanupPreview struct {
 	// Counts: rows to delete by key_type (Expired), kept by rule
 	// (KeptProtected, KeptCurrentPreKey), age buckets, oldest and newest.
 	Counts store.CleanupCounts
-	Sizes  store.RelationSizes // table, index, total size; live and dead tuples
+	Sizes  vocab.RelationSizes // table, index, total size; live and dead tuples
 	// Guard is why a run nobody confirmed would delete nothing (over
 	// CLEANUP_MAX_ROWS or CLEANUP_MAX_SHARE); "" when it would go ahead.
 	Guard string
@@ -69,7 +69,7 @@ type VacuumOutcome struct {
 	Duration time.Duration
 	// Dead tuples and sizes just before and just after the vacuum.
 	DeadBefore, DeadAfter int64
-	Before, After         store.RelationSizes
+	Before, After         vocab.RelationSizes
 }
 
 // TypeCount is a number of rows of one key type.
@@ -113,9 +113,9 @@ type CleanupReport struct {
 	// up to that many more rows may be gone (they are in the undo file).
 	Uncertain int64
 
-	Before     store.RelationSizes // before deleting
-	AfterWalk  store.RelationSizes // after the batches, before vacuum
-	After      store.RelationSizes // at the end
+	Before     vocab.RelationSizes // before deleting
+	AfterWalk  vocab.RelationSizes // after the batches, before vacuum
+	After      vocab.RelationSizes // at the end
 	Vacuum     VacuumOutcome
 	UndoFile   string    // path of the undo file; "" when nothing was deleted
 	UndoExpiry time.Time // the undo button and the file go after this

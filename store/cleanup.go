@@ -225,15 +225,9 @@ func (db *DB) CleanupCounts(ctx context.Context, spec CleanupSpec) (CleanupCount
 	return cc, nil
 }
 
-// RelationSizes are a table's sizes and tuple counts as the server sees them.
-type RelationSizes struct {
-	TableBytes, IndexBytes, TotalBytes int64
-	LiveTuples, DeadTuples             int64 // pg_stat_user_tables: statistics, not counts
-}
-
 // RelationSizes reads table's sizes and its live and dead tuple statistics.
-func (db *DB) RelationSizes(ctx context.Context, table vocab.Ident) (RelationSizes, error) {
-	var s RelationSizes
+func (db *DB) RelationSizes(ctx context.Context, table vocab.Ident) (vocab.RelationSizes, error) {
+	var s vocab.RelationSizes
 	err := db.pool.QueryRow(ctx, `
 		SELECT pg_table_size(c.oid), pg_indexes_size(c.oid), pg_total_relation_size(c.oid),
 		       coalesce(st.n_live_tup, 0), coalesce(st.n_dead_tup, 0)

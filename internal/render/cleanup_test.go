@@ -12,8 +12,8 @@ import (
 
 func TestCleanupRendering(t *testing.T) {
 	at := time.Date(2026, 11, 28, 3, 30, 0, 0, time.UTC)
-	before := store.RelationSizes{TableBytes: 1_000_000_000, IndexBytes: 200_000_000, TotalBytes: 1_200_000_000, DeadTuples: 12}
-	after := store.RelationSizes{TableBytes: 990_000_000, IndexBytes: 190_000_000, TotalBytes: 1_180_000_000, DeadTuples: 0}
+	before := vocab.RelationSizes{TableBytes: 1_000_000_000, IndexBytes: 200_000_000, TotalBytes: 1_200_000_000, DeadTuples: 12}
+	after := vocab.RelationSizes{TableBytes: 990_000_000, IndexBytes: 190_000_000, TotalBytes: 1_180_000_000, DeadTuples: 0}
 	done := jobs.CleanupReport{Run: "20261128T033000Z", StartedAt: at, Deleted: 1500, WarnRows: 1000, Batches: 3, Rate: 750,
 		Duration: 3 * time.Second, DeletedByType: []jobs.TypeCount{{Type: "pre-key", Rows: 1000}, {Type: "session", Rows: 500}},
 		Before: before, After: after, UndoFile: "/b/undo/x", UndoExpiry: at.Add(24 * time.Hour),
