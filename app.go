@@ -65,7 +65,7 @@ func readConfig(env func(string) (string, bool), require func(config.Config) err
 		v, ok := dotenv[k]
 		return v, ok
 	}
-	cfg, err := config.Load(lookup)
+	cfg, err := config.Load(lookup, store.ParseURL)
 	if require != nil {
 		err = config.Join(err, require(cfg))
 	}

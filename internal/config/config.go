@@ -6,7 +6,6 @@ import (
 	"log/slog"
 	"time"
 
-	"github.com/pgkeeper/pgkeeper/store"
 	"github.com/pgkeeper/pgkeeper/vocab"
 )
 
@@ -96,6 +95,8 @@ type Config struct {
 	ThreadID        int64
 	NotifySuccess   string // brief, full or off
 	HTTPAddr        string // empty: no health or metrics endpoint
+
+	passwords []string // of DatabaseURL and RestoreDatabaseURL, for Secrets
 }
 
 // SecretVariables are the variables that carry a secret, kept out of any
@@ -105,10 +106,17 @@ var SecretVariables = []string{"TELEGRAM_BOT_TOKEN", "DATABASE_URL", "RESTORE_DA
 // Lookup reads one variable, as os.LookupEnv does.
 type Lookup func(name string) (string, bool)
 
-// Load reads and checks every variable. The error, when not nil, is a
-// Problems value naming each bad variable; it never contains a secret.
-func Load(env Lookup) (Config, error) {
-	r := reader{env: env}
+// URLParser checks a database connection string without connecting and
+// returns its password (empty: none); its error must not repeat the string.
+// main passes store.ParseURL: only store knows the driver's syntax, and
+// config sits below store.
+type URLParser func(dsn string) (password string, err error)
+
+// Load reads and checks every variable, the connection strings with
+// parseURL. The error, when not nil, is a Problems value naming each bad
+// variable; it never contains a secret.
+func Load(env Lookup, parseURL URLParser) (Config, error) {
+	r := reader{env: env, parseURL: parseURL}
 	var c Config
 	c.BotToken = r.token("TELEGRAM_BOT_TOKEN")
 	c.AdminIDs = r.ids("TELEGRAM_ADMIN_IDS")
@@ -156,6 +164,7 @@ func Load(env Lookup) (Config, error) {
 	c.ThreadID = r.optionalWhole("TELEGRAM_THREAD_ID")
 	c.NotifySuccess = r.oneOf("NOTIFY_SUCCESS", DefaultNotifySuccess, "brief", "full", "off")
 	c.HTTPAddr = r.addr("HTTP_ADDR")
+	c.passwords = r.passwords
 	return c, r.err()
 }
 
@@ -176,11 +185,5 @@ func (c Config) RequireBot() error {
 
 // Secrets are the values that must never be printed, for a redactor.
 func (c Config) Secrets() []string {
-	s := []string{c.BotToken, c.SentryDSN}
-	for _, dsn := range []string{c.DatabaseURL, c.RestoreDatabaseURL} {
-		if pw := store.URLPassword(dsn); pw != "" {
-			s = append(s, pw)
-		}
-	}
-	return s
+	return append([]string{c.BotToken, c.SentryDSN}, c.passwords...)
 }

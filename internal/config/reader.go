@@ -13,14 +13,15 @@ import (
 
 	"github.com/robfig/cron/v3"
 
-	"github.com/pgkeeper/pgkeeper/store"
 	"github.com/pgkeeper/pgkeeper/vocab"
 )
 
 // reader parses variables and collects problems instead of stopping at the first.
 type reader struct {
-	env      Lookup
-	problems Problems
+	env       Lookup
+	parseURL  URLParser
+	problems  Problems
+	passwords []string // of the connection strings read
 }
 
 func (r *reader) err() error {
@@ -168,11 +169,7 @@ func (r *reader) databaseURL(name string) string {
 		r.bad(name, "required: the database to guard, like postgres://user:password@host:5432/dbname")
 		return ""
 	}
-	if err := store.ParseURL(v); err != nil {
-		r.bad(name, "%v", err)
-		return ""
-	}
-	return v
+	return r.connString(name, v)
 }
 
 // optionalDatabaseURL is like databaseURL but may be empty.
@@ -181,9 +178,19 @@ func (r *reader) optionalDatabaseURL(name string) string {
 	if v == "" {
 		return ""
 	}
-	if err := store.ParseURL(v); err != nil {
+	return r.connString(name, v)
+}
+
+// connString checks connection string v of variable name and keeps its
+// password for Secrets; empty when v does not parse.
+func (r *reader) connString(name, v string) string {
+	pw, err := r.parseURL(v)
+	if err != nil {
 		r.bad(name, "%v", err)
 		return ""
+	}
+	if pw != "" {
+		r.passwords = append(r.passwords, pw)
 	}
 	return v
 }
