@@ -17,10 +17,7 @@ import (
 
 // Defaults of the backup job.
 const (
-	DefaultKeepDaily   = 7
-	DefaultKeepMonthly = 4
-	DefaultDropWarn    = 0.2
-	keepFailed         = 3
+	keepFailed = 3
 	// defaultRatio guesses compressed size / database size before the first
 	// backup gives a real one.
 	defaultRatio = 0.6

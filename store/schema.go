@@ -7,12 +7,14 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/pgkeeper/pgkeeper/internal/config"
 	"github.com/pgkeeper/pgkeeper/vocab"
 )
 
 // DefaultSchema is where pgkeeper keeps its own state (run history, outbox,
-// size samples) inside the database it guards.
-const DefaultSchema = "pgkeeper"
+// size samples) inside the database it guards: PGKEEPER_SCHEMA's default,
+// which config owns.
+const DefaultSchema = config.DefaultSchema
 
 // migrations are applied in order, each once; migration i brings the schema
 // to version i+1. Never edit one that has shipped: append a new one. "%[1]s"
