@@ -17,6 +17,7 @@ import (
 	"github.com/pgkeeper/pgkeeper/internal/redact"
 	"github.com/pgkeeper/pgkeeper/jobs"
 	"github.com/pgkeeper/pgkeeper/store"
+	"github.com/pgkeeper/pgkeeper/vocab"
 )
 
 // app is what every command shares: configuration, logger, redactor, Sentry
@@ -64,7 +65,7 @@ func readConfig(env func(string) (string, bool), require func(config.Config) err
 		v, ok := dotenv[k]
 		return v, ok
 	}
-	cfg, err := config.Load(lookup)
+	cfg, err := config.Load(lookup, store.ParseURL)
 	if require != nil {
 		err = config.Join(err, require(cfg))
 	}
@@ -192,7 +193,7 @@ func (a *app) plainBackupJob() *jobs.Backup {
 }
 
 // capture sends a job's failure to Sentry, tagged so alerts can route on it.
-func (a *app) capture(trigger string) func(component string, err error) {
+func (a *app) capture(trigger vocab.Trigger) func(component string, err error) {
 	return func(component string, err error) {
 		if a.hub == nil {
 			return
@@ -201,7 +202,7 @@ func (a *app) capture(trigger string) func(component string, err error) {
 		hub.ConfigureScope(func(s *sentry.Scope) {
 			s.SetTag("component", component)
 			s.SetTag("operation", component)
-			s.SetTag("trigger", trigger)
+			s.SetTag("trigger", string(trigger))
 		})
 		hub.CaptureException(a.red.Error(err))
 	}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/pgkeeper/pgkeeper/handlers"
 	"github.com/pgkeeper/pgkeeper/jobs"
+	"github.com/pgkeeper/pgkeeper/vocab"
 )
 
 // observedCleanup is the cleanup job as every trigger runs it: each run and
@@ -18,13 +19,13 @@ import (
 type observedCleanup struct {
 	*jobs.Cleanup
 	a   *app
-	via string // trigger recorded for undos, which carry none: "chat", "shell"
+	via vocab.Trigger // trigger recorded for undos, which carry none: "chat", "shell"
 }
 
 var _ handlers.Cleaner = observedCleanup{}
 
 // cleanupJob is the cleanup job configured from the environment.
-func (a *app) cleanupJob(batch int, via string) observedCleanup {
+func (a *app) cleanupJob(batch int, via vocab.Trigger) observedCleanup {
 	return observedCleanup{Cleanup: &jobs.Cleanup{DB: a.db, Config: a.cleanupConfig(batch)}, a: a, via: via}
 }
 
@@ -71,20 +72,11 @@ func (c observedCleanup) Undo(ctx context.Context, run string) (jobs.UndoReport,
 	return r, err
 }
 
-// triggerKind is a trigger without the person: a tag with few values.
-func triggerKind(trigger string) string {
-	switch trigger {
-	case jobs.TriggerSchedule, jobs.TriggerShell:
-		return trigger
-	}
-	return "chat"
-}
-
 // cleanupEvent sends a cleanup that deleted keys (or was held back by its
 // guards) to Sentry as a message: a warning above CLEANUP_WARN_ROWS or when
 // guarded, info otherwise, with the figures as context. Failed runs go as
 // exceptions through capture instead; runs that deleted nothing say nothing.
-func (a *app) cleanupEvent(trigger string, r jobs.CleanupReport) {
+func (a *app) cleanupEvent(trigger vocab.Trigger, r jobs.CleanupReport) {
 	if a.hub == nil || !r.OK() || (r.Deleted == 0 && !r.Guarded && !r.Stopped) {
 		return
 	}
@@ -105,12 +97,12 @@ func (a *app) cleanupEvent(trigger string, r jobs.CleanupReport) {
 		s.SetLevel(level)
 		s.SetTag("component", "cleanup")
 		s.SetTag("operation", "cleanup")
-		s.SetTag("trigger", triggerKind(trigger))
+		s.SetTag("trigger", trigger.Kind())
 		// One issue per kind of run, not one per count of deleted keys.
 		s.SetFingerprint([]string{"pgkeeper-cleanup", string(level), fmt.Sprint("guarded=", r.Guarded)})
 		s.SetContext("cleanup", sentry.Context{
 			// The trigger's kind only: who, by name, stays in /history.
-			"run": r.Run, "trigger": triggerKind(trigger), "table": r.Preview.Table.String(), "deleted": r.Deleted, "expected": r.Preview.ToDelete(),
+			"run": r.Run, "trigger": trigger.Kind(), "table": r.Preview.Table.String(), "deleted": r.Deleted, "expected": r.Preview.ToDelete(),
 			"warn_rows": r.WarnRows, "guarded": r.GuardReason, "stopped": r.Stopped, "batches": r.Batches,
 			"duration_s": r.Duration.Seconds(), "rate_rows_per_s": r.Rate, "cutoff": r.Cutoff.UTC().Format(time.RFC3339),
 			"table_bytes_before": r.Before.TableBytes, "table_bytes_after": r.After.TableBytes,

@@ -13,6 +13,7 @@ import (
 
 	"github.com/pgkeeper/pgkeeper/internal/pgtest"
 	"github.com/pgkeeper/pgkeeper/jobs"
+	"github.com/pgkeeper/pgkeeper/vocab"
 )
 
 // sentEvents is a Sentry transport that keeps what would have been sent.
@@ -123,7 +124,7 @@ func TestScheduledCleanup(t *testing.T) {
 		wantOffer  bool
 		wantNotify string // in the notice, when one is due
 		wantLevel  sentry.Level
-		wantRun    string // outcome in the history
+		wantRun    vocab.Outcome // outcome in the history
 	}{
 		{name: "over the guard posts the preview with buttons and deletes nothing", env: map[string]string{"CLEANUP_MAX_ROWS": "10"},
 			wantOffer: true, wantLevel: sentry.LevelWarning, wantRun: "warning"},

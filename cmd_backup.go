@@ -10,6 +10,7 @@ import (
 
 	"github.com/pgkeeper/pgkeeper/internal/render"
 	"github.com/pgkeeper/pgkeeper/jobs"
+	"github.com/pgkeeper/pgkeeper/vocab"
 )
 
 // flags parses a subcommand's flags; a bad one prints usage and exits 2.
@@ -72,7 +73,7 @@ func backups(ctx context.Context, a *app, args []string) int {
 		return exitUsage
 	}
 	if prune {
-		r, err := a.catalog().PruneBroken(ctx, !yes, jobs.TriggerShell, time.Now())
+		r, err := a.catalog().PruneBroken(ctx, !yes, vocab.TriggerShell, time.Now())
 		fmt.Fprintln(a.stdout, render.PruneBroken(r, render.Plain))
 		if err != nil {
 			fmt.Fprintln(a.stderr, "pgkeeper backups:", a.red.String(err.Error()))

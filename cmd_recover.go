@@ -7,6 +7,7 @@ import (
 
 	"github.com/pgkeeper/pgkeeper/internal/render"
 	"github.com/pgkeeper/pgkeeper/jobs"
+	"github.com/pgkeeper/pgkeeper/vocab"
 )
 
 // restoreInto is disaster recovery from the shell: a backup restored into a
@@ -41,7 +42,7 @@ func restoreInto(ctx context.Context, a *app, args []string) int {
 		fmt.Fprintln(a.stdout, "Nothing was done. Run again with --yes to restore.")
 		return exitOK
 	}
-	r, err := job.Run(ctx, jobs.RestoreOptions{Backup: name, Into: into, Trigger: jobs.TriggerShell},
+	r, err := job.Run(ctx, jobs.RestoreOptions{Backup: name, Into: into, Trigger: vocab.TriggerShell},
 		shellProgress(a.stderr, func(p jobs.RestoreProgress) string { return render.RecoveryProgress(p, into, render.Plain) }))
 	fmt.Fprintln(a.stdout, a.red.String(render.Recovery(r, a.cfg.BackupDir, render.Plain)))
 	if err != nil {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/pgkeeper/pgkeeper/internal/render"
 	"github.com/pgkeeper/pgkeeper/jobs"
+	"github.com/pgkeeper/pgkeeper/vocab"
 )
 
 // restoreTest restores a backup into a scratch database and proves it; the
@@ -22,7 +23,7 @@ func restoreTest(ctx context.Context, a *app, args []string) int {
 		return exitUsage
 	}
 	a.history(ctx)
-	r, err := a.restoreJob().Run(ctx, jobs.RestoreOptions{Backup: name, Trigger: jobs.TriggerShell},
+	r, err := a.restoreJob().Run(ctx, jobs.RestoreOptions{Backup: name, Trigger: vocab.TriggerShell},
 		shellProgress(a.stderr, func(p jobs.RestoreProgress) string { return render.RestoreProgress(p, render.Plain) }))
 	fmt.Fprintln(a.stdout, a.red.String(render.RestoreTest(r, render.Plain)))
 	if err != nil {
@@ -55,7 +56,7 @@ func cleanup(ctx context.Context, a *app, args []string) int {
 		return exitUsage
 	}
 	a.history(ctx)
-	c := a.cleanupJob(batch, jobs.TriggerShell)
+	c := a.cleanupJob(batch, vocab.TriggerShell)
 	if undo {
 		r, err := c.Undo(ctx, fs.Arg(0))
 		fmt.Fprintln(a.stdout, render.CleanupUndo(r, render.Plain))
@@ -76,7 +77,7 @@ func cleanup(ctx context.Context, a *app, args []string) int {
 		return exitOK
 	}
 	// Recorded in the history and reported to Sentry by the job's wrapper.
-	r, err := c.Run(ctx, jobs.CleanupOptions{Confirmed: true, Trigger: jobs.TriggerShell},
+	r, err := c.Run(ctx, jobs.CleanupOptions{Confirmed: true, Trigger: vocab.TriggerShell},
 		shellProgress(a.stderr, func(p jobs.CleanupProgress) string { return render.CleanupProgress(p, render.Plain) }))
 	fmt.Fprintln(a.stdout, render.Cleanup(r, render.Plain))
 	if err != nil {

@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+
 	// Time zones for SCHEDULE_TZ even in images without /usr/share/zoneinfo.
 	_ "time/tzdata"
 

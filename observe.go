@@ -8,6 +8,7 @@ import (
 
 	"github.com/pgkeeper/pgkeeper/internal/metrics"
 	"github.com/pgkeeper/pgkeeper/jobs"
+	"github.com/pgkeeper/pgkeeper/vocab"
 )
 
 // The metrics' gauges take jobs' reports as they are recorded.
@@ -67,7 +68,7 @@ func (a *app) ready(ctx context.Context) error {
 func (a *app) seedMetrics(ctx context.Context, m *metrics.Metrics) {
 	if runs, err := a.hist.LastRuns(ctx); err == nil {
 		for _, r := range runs {
-			ok := r.Outcome == string(jobs.OutcomeOK) || r.Outcome == string(jobs.OutcomeWarning)
+			ok := r.Outcome == vocab.OutcomeOK || r.Outcome == vocab.OutcomeWarning
 			m.ObserveJob(r.Job, ok, r.Duration(), r.EndedAt)
 		}
 	} else if !errors.Is(err, jobs.ErrNoHistory) {

@@ -12,6 +12,7 @@ import (
 	"github.com/pgkeeper/pgkeeper/internal/metricstest"
 	"github.com/pgkeeper/pgkeeper/internal/pgtest"
 	"github.com/pgkeeper/pgkeeper/jobs"
+	"github.com/pgkeeper/pgkeeper/vocab"
 )
 
 func TestMetricsEndpointAfterARealBackup(t *testing.T) {
@@ -43,7 +44,7 @@ func TestMetricsEndpointAfterARealBackup(t *testing.T) {
 		t.Fatalf("/readyz %d %q with the database up", code, body)
 	}
 
-	r, err := a.backupJob().Run(ctx, jobs.BackupOptions{Trigger: jobs.TriggerShell}, nil)
+	r, err := a.backupJob().Run(ctx, jobs.BackupOptions{Trigger: vocab.TriggerShell}, nil)
 	if err != nil {
 		t.Fatalf("backup: %v", err)
 	}

@@ -11,11 +11,11 @@ import (
 	"github.com/pgkeeper/pgkeeper/internal/humanize"
 	"github.com/pgkeeper/pgkeeper/internal/render"
 	"github.com/pgkeeper/pgkeeper/jobs"
-	"github.com/pgkeeper/pgkeeper/store"
+	"github.com/pgkeeper/pgkeeper/vocab"
 )
 
 // storeRun is a recorded run, for /schedule.
-type storeRun = store.Run
+type storeRun = vocab.Run
 
 // scheduledNames are the jobs /schedule lists, scheduled or off.
 var scheduledNames = []string{"backup", "cleanup", "restore_test", "summary"}
@@ -32,7 +32,7 @@ func (a *app) scheduler(ctx context.Context, notify func(context.Context, string
 		cfg.CheckIns = sentryCheckIns{hub: a.hub}
 	}
 	cfg.GaveUp = func(ctx context.Context, job string, err error) {
-		a.capture(jobs.TriggerSchedule)(job, err)
+		a.capture(vocab.TriggerSchedule)(job, err)
 		a.deliver(ctx, notify, "🔴 <b>Scheduled "+html.EscapeString(job)+" did not run</b>: "+html.EscapeString(a.red.String(err.Error())))
 	}
 	return jobs.NewScheduler(ctx, cfg, []jobs.Scheduled{
@@ -71,11 +71,11 @@ func waitedNote(waited time.Duration) string {
 // NOTIFY_SUCCESS says.
 func (a *app) scheduledBackup(notify func(context.Context, string) error, note string) func(context.Context, time.Duration) error {
 	return func(ctx context.Context, waited time.Duration) error {
-		r, err := a.backupJob().Run(ctx, jobs.BackupOptions{Trigger: jobs.TriggerSchedule}, nil)
+		r, err := a.backupJob().Run(ctx, jobs.BackupOptions{Trigger: vocab.TriggerSchedule}, nil)
 		if cerr := r.CopyError(); cerr != nil {
 			// A good backup whose copy off the machine failed: the report
 			// says so in the chat; Sentry hears of it as a failure too.
-			a.capture(jobs.TriggerSchedule)("backup copy", cerr)
+			a.capture(vocab.TriggerSchedule)("backup copy", cerr)
 		}
 		return a.reportScheduled(ctx, notify, "backup", note+waitedNote(waited), err,
 			render.Backup(r, render.HTML), render.BackupBrief(r), len(r.Warnings) > 0)
@@ -91,7 +91,7 @@ func (a *app) reportScheduled(ctx context.Context, notify func(context.Context, 
 		return err
 	}
 	if err != nil {
-		a.capture(jobs.TriggerSchedule)(job, err)
+		a.capture(vocab.TriggerSchedule)(job, err)
 		a.deliver(ctx, notify, prefix+full)
 		return err
 	}
@@ -104,7 +104,7 @@ func (a *app) scheduledSummary(notify func(context.Context, string) error) func(
 	return func(ctx context.Context, _ time.Duration) error {
 		s := &jobs.Summary{Status: a.statusJob(), History: a.hist, BackupDir: a.cfg.BackupDir,
 			Retention: jobs.Retention{KeepDaily: a.cfg.KeepDaily, KeepMonthly: a.cfg.KeepMonthly}}
-		rec := a.hist.Start(ctx, "summary", jobs.TriggerSchedule)
+		rec := a.hist.Start(ctx, "summary", vocab.TriggerSchedule)
 		defer rec.EndIfPanicking(ctx)
 		r := s.Run(ctx)
 		a.deliver(ctx, notify, render.Summary(r, render.HTML))

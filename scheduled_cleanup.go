@@ -8,6 +8,7 @@ import (
 	"github.com/pgkeeper/pgkeeper/internal/humanize"
 	"github.com/pgkeeper/pgkeeper/internal/render"
 	"github.com/pgkeeper/pgkeeper/jobs"
+	"github.com/pgkeeper/pgkeeper/vocab"
 )
 
 // cleanupOffer posts a held-back cleanup's preview with [Delete N keys]
@@ -21,7 +22,7 @@ type cleanupOffer func(ctx context.Context, html string, toDelete int64) error
 // failures always, successes as NOTIFY_SUCCESS says.
 func (a *app) scheduledCleanup(notify func(context.Context, string) error, offer cleanupOffer) func(context.Context, time.Duration) error {
 	return func(ctx context.Context, waited time.Duration) error {
-		r, err := a.cleanupJob(a.cfg.CleanupBatchSize, jobs.TriggerSchedule).Run(ctx, jobs.CleanupOptions{Trigger: jobs.TriggerSchedule}, nil)
+		r, err := a.cleanupJob(a.cfg.CleanupBatchSize, vocab.TriggerSchedule).Run(ctx, jobs.CleanupOptions{Trigger: vocab.TriggerSchedule}, nil)
 		prefix := waitedNote(waited)
 		if err == nil && r.Guarded {
 			a.askCleanup(ctx, notify, offer, prefix, r)

@@ -6,6 +6,7 @@ import (
 
 	"github.com/pgkeeper/pgkeeper/internal/render"
 	"github.com/pgkeeper/pgkeeper/jobs"
+	"github.com/pgkeeper/pgkeeper/vocab"
 )
 
 // restoreJob is the restore test every trigger runs, recorded in the history
@@ -21,7 +22,7 @@ func (a *app) restoreJob() jobs.RecordedRestore {
 // only ever writes to a scratch database it drops. Failures always speak.
 func (a *app) scheduledRestoreTest(notify func(context.Context, string) error) func(context.Context, time.Duration) error {
 	return func(ctx context.Context, waited time.Duration) error {
-		r, err := a.restoreJob().Run(ctx, jobs.RestoreOptions{Trigger: jobs.TriggerSchedule}, nil)
+		r, err := a.restoreJob().Run(ctx, jobs.RestoreOptions{Trigger: vocab.TriggerSchedule}, nil)
 		return a.reportScheduled(ctx, notify, "restore_test", waitedNote(waited), err,
 			render.RestoreTest(r, render.HTML), render.RestoreBrief(r), len(r.Warnings) > 0)
 	}

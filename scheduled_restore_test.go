@@ -9,6 +9,7 @@ import (
 	"github.com/pgkeeper/pgkeeper/internal/pgtest"
 	"github.com/pgkeeper/pgkeeper/jobs"
 	"github.com/pgkeeper/pgkeeper/store"
+	"github.com/pgkeeper/pgkeeper/vocab"
 )
 
 // scratchCount counts the scratch databases of the database at url.
@@ -37,7 +38,7 @@ func TestScheduledRestoreTest(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			a, api, notify := serveApp(t, map[string]string{"NOTIFY_SUCCESS": "brief"})
 			ctx := t.Context()
-			b, err := a.backupJob().Run(ctx, jobs.BackupOptions{Trigger: jobs.TriggerShell}, nil)
+			b, err := a.backupJob().Run(ctx, jobs.BackupOptions{Trigger: vocab.TriggerShell}, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -65,7 +66,7 @@ func TestScheduledRestoreTest(t *testing.T) {
 			for _, r := range runs.Runs {
 				if r.Job == "restore_test" {
 					found = true
-					if r.Trigger != jobs.TriggerSchedule || string(r.Outcome) != tt.outcome {
+					if r.Trigger != vocab.TriggerSchedule || string(r.Outcome) != tt.outcome {
 						t.Errorf("history: %+v, want trigger schedule, outcome %s", r, tt.outcome)
 					}
 				}

@@ -14,7 +14,7 @@ import (
 	"github.com/pgkeeper/pgkeeper/internal/pgtest"
 	"github.com/pgkeeper/pgkeeper/internal/render"
 	"github.com/pgkeeper/pgkeeper/internal/telegramtest"
-	"github.com/pgkeeper/pgkeeper/jobs"
+	"github.com/pgkeeper/pgkeeper/vocab"
 )
 
 const alertChat = "4242"
@@ -124,7 +124,7 @@ func TestScheduledFailureAlertsChatAndSentryThroughAnOutage(t *testing.T) {
 
 	var sentry []string
 	for _, e := range events.all() {
-		if e.Tags["trigger"] == jobs.TriggerSchedule && e.Tags["component"] == "backup" {
+		if e.Tags["trigger"] == string(vocab.TriggerSchedule) && e.Tags["component"] == "backup" {
 			// The chain's outermost error comes last.
 			sentry = append(sentry, e.Exception[len(e.Exception)-1].Value)
 		}
@@ -177,7 +177,7 @@ func TestCatchUpBackup(t *testing.T) {
 		t.Fatalf("a second catch-up with a fresh backup made %d backups", len(l.Backups))
 	}
 	runs, _ := a.hist.Report(ctx, 10)
-	if len(runs.Runs) != 1 || runs.Runs[0].Job != "backup" || runs.Runs[0].Trigger != jobs.TriggerSchedule || runs.Runs[0].Outcome != "ok" {
+	if len(runs.Runs) != 1 || runs.Runs[0].Job != "backup" || runs.Runs[0].Trigger != vocab.TriggerSchedule || runs.Runs[0].Outcome != "ok" {
 		t.Fatalf("history after the catch-up: %+v", runs.Runs)
 	}
 }
@@ -198,7 +198,7 @@ func TestScheduledBackupCopyFailureSpeaks(t *testing.T) {
 	}
 	var copyEvents int
 	for _, e := range events.all() {
-		if e.Tags["component"] == "backup copy" && e.Tags["trigger"] == jobs.TriggerSchedule {
+		if e.Tags["component"] == "backup copy" && e.Tags["trigger"] == string(vocab.TriggerSchedule) {
 			copyEvents++
 		}
 	}

@@ -14,6 +14,7 @@ import (
 	"github.com/pgkeeper/pgkeeper/internal/telegramtest"
 	"github.com/pgkeeper/pgkeeper/jobs"
 	"github.com/pgkeeper/pgkeeper/store"
+	"github.com/pgkeeper/pgkeeper/vocab"
 )
 
 func TestMain(m *testing.M) { pgtest.Main(m) }
@@ -29,7 +30,7 @@ func realJobs(t *testing.T, seed pgtest.Seed) (bot.Jobs, string) {
 	t.Cleanup(db.Close)
 	dir := filepath.Join(t.TempDir(), "backups")
 	status := &jobs.Status{DB: db, Config: jobs.StatusConfig{
-		Tables: []store.Ident{{Name: "whatsapp_auth"}, {Name: "whatsapp_keys"}}, KeysTable: store.Ident{Name: "whatsapp_keys"},
+		Tables: []vocab.Ident{{Name: "whatsapp_auth"}, {Name: "whatsapp_keys"}}, KeysTable: vocab.Ident{Name: "whatsapp_keys"},
 		KeysAgeColumn: "updated_at", RetentionDays: 30, LatencyThreshold: time.Second, PoolThreshold: 0.8,
 		BackupDir: dir, BackupMaxAge: 26 * time.Hour, PGBinDir: pgtest.BinDir(t),
 	}}

@@ -16,7 +16,7 @@ func (b *Bot) routes(j Jobs) {
 	b.command("backups", "the verified backups, newest first, and free space", handlers.Backups(b.ctx, j.Backups))
 	store := j.Confirm
 	if store == nil {
-		store = confirm.New(confirm.DefaultTTL, nil)
+		store = confirm.New(0, nil)
 	}
 	cf := handlers.NewConfirmer(store)
 	b.confirmer = cf

@@ -17,6 +17,7 @@ import (
 	"github.com/pgkeeper/pgkeeper/internal/telegramtest"
 	"github.com/pgkeeper/pgkeeper/jobs"
 	"github.com/pgkeeper/pgkeeper/store"
+	"github.com/pgkeeper/pgkeeper/vocab"
 )
 
 // trendsJobs are realJobs with a run history that has seen a status report
@@ -36,7 +37,7 @@ func trendsJobs(t *testing.T) (*bottest.Harness, jobs.BackupReport) {
 	status := j.Status.(*jobs.Status)
 	status.History = h
 	status.Run(t.Context())
-	r, err := jobs.RecordedBackup{Backup: j.Backup.(*jobs.Backup), History: h}.Run(t.Context(), jobs.BackupOptions{Trigger: jobs.TriggerShell}, nil)
+	r, err := jobs.RecordedBackup{Backup: j.Backup.(*jobs.Backup), History: h}.Run(t.Context(), jobs.BackupOptions{Trigger: vocab.TriggerShell}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

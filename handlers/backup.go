@@ -12,6 +12,7 @@ import (
 
 	"github.com/pgkeeper/pgkeeper/internal/render"
 	"github.com/pgkeeper/pgkeeper/jobs"
+	"github.com/pgkeeper/pgkeeper/vocab"
 )
 
 // Backupper makes a backup and reports on it; the error is non-nil exactly
@@ -50,7 +51,7 @@ func Backup(ctx context.Context, b Backupper, alert Alert) tele.HandlerFunc {
 		}
 		report := render.Backup(r, render.HTML)
 		if err != nil && alert != nil {
-			alert(ctx, "backup", err, report, c.Chat().ID)
+			alert(ctx, vocab.JobBackup, err, report, c.Chat().ID)
 		}
 		return p.finish(report)
 	}
@@ -75,13 +76,10 @@ func Backups(ctx context.Context, b BackupLister) tele.HandlerFunc {
 }
 
 // who names the person behind an update, for lock holders and job history.
-func who(c tele.Context) string {
+func who(c tele.Context) vocab.Trigger {
 	u := c.Sender()
 	if u == nil {
-		return "chat"
+		return vocab.TriggerChat
 	}
-	if u.Username != "" {
-		return fmt.Sprintf("@%s (%d)", u.Username, u.ID)
-	}
-	return fmt.Sprintf("user %d", u.ID)
+	return vocab.ChatUser(u.ID, u.Username)
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/pgkeeper/pgkeeper/internal/humanize"
 	"github.com/pgkeeper/pgkeeper/internal/render"
 	"github.com/pgkeeper/pgkeeper/jobs"
+	"github.com/pgkeeper/pgkeeper/vocab"
 )
 
 // Cleaner previews, runs and undoes cleanups of expired keys. Run's error is
@@ -86,7 +87,7 @@ func undoCleanup(ctx context.Context, c tele.Context, p confirm.Pending, cl Clea
 	}
 	report := render.CleanupUndo(r, render.HTML)
 	if err != nil && !errors.Is(err, jobs.ErrAlreadyRunning) && alert != nil {
-		alert(ctx, "cleanup", err, report, c.Chat().ID)
+		alert(ctx, vocab.JobCleanup, err, report, c.Chat().ID)
 	}
 	return prog.finish(report)
 }
@@ -125,7 +126,7 @@ func runCleanup(ctx context.Context, c tele.Context, cl Cleaner, cf *Confirmer, 
 	}
 	report := render.Cleanup(r, render.HTML)
 	if err != nil && alert != nil {
-		alert(ctx, "cleanup", err, report, c.Chat().ID)
+		alert(ctx, vocab.JobCleanup, err, report, c.Chat().ID)
 	}
 	ttl := time.Until(r.UndoExpiry)
 	if r.Run == "" || ttl <= 0 {

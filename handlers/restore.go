@@ -9,6 +9,7 @@ import (
 	"github.com/pgkeeper/pgkeeper/internal/confirm"
 	"github.com/pgkeeper/pgkeeper/internal/render"
 	"github.com/pgkeeper/pgkeeper/jobs"
+	"github.com/pgkeeper/pgkeeper/vocab"
 )
 
 // RestoreTester previews and runs restore tests.
@@ -32,7 +33,7 @@ func RestoreTest(ctx context.Context, t RestoreTester, cf *Confirmer, alert Aler
 		})
 		report := render.RestoreTest(r, render.HTML)
 		if err != nil && alert != nil {
-			alert(ctx, "restore_test", err, report, c.Chat().ID)
+			alert(ctx, vocab.JobRestoreTest, err, report, c.Chat().ID)
 		}
 		return prog.finish(report)
 	})

@@ -12,14 +12,12 @@ import (
 	"github.com/pgkeeper/pgkeeper/internal/humanize"
 	"github.com/pgkeeper/pgkeeper/internal/pgversion"
 	"github.com/pgkeeper/pgkeeper/store"
+	"github.com/pgkeeper/pgkeeper/vocab"
 )
 
 // Defaults of the backup job.
 const (
-	DefaultKeepDaily   = 7
-	DefaultKeepMonthly = 4
-	DefaultDropWarn    = 0.2
-	keepFailed         = 3
+	keepFailed = 3
 	// defaultRatio guesses compressed size / database size before the first
 	// backup gives a real one.
 	defaultRatio = 0.6
@@ -36,7 +34,7 @@ type BackupConfig struct {
 	Retention         Retention
 	DropWarn          float64
 	Location          *time.Location // for the calendar month of a monthly backup
-	FingerprintTables []store.Ident
+	FingerprintTables []vocab.Ident
 	// CopyCommand, when set, is run through /bin/sh after each verified
 	// backup to copy it off this machine (BACKUP_COPY_COMMAND).
 	CopyCommand string
@@ -55,7 +53,7 @@ type Backup struct {
 // BackupOptions are one run's choices.
 type BackupOptions struct {
 	DryRun  bool
-	Trigger string // who or what started it: "shell", "schedule", "chat 123 (@ann)"
+	Trigger vocab.Trigger // who or what started it
 }
 
 // BackupProgress is reported about once a second while the dump streams.
@@ -120,7 +118,7 @@ func (b *Backup) Run(ctx context.Context, opts BackupOptions, progress func(Back
 	}
 	step := func(s string) { progress(BackupProgress{Step: s, StartedAt: start, Elapsed: b.now().Sub(start)}) }
 
-	lock, err := b.DB.TryLock(ctx, "backup", opts.Trigger, start)
+	lock, err := b.DB.TryLock(ctx, vocab.JobBackup, string(opts.Trigger), start)
 	if errors.Is(err, ErrAlreadyRunning) {
 		return r, r.fail("lock", err)
 	}
@@ -411,7 +409,7 @@ func (b *Backup) countSnapshot(ctx context.Context, snap *store.Snapshot) ([]Tab
 	return counts, fps, nil
 }
 
-func containsIdent(ids []store.Ident, id store.Ident) bool {
+func containsIdent(ids []vocab.Ident, id vocab.Ident) bool {
 	for _, x := range ids {
 		if x == id {
 			return true

@@ -14,6 +14,7 @@ import (
 	"github.com/pgkeeper/pgkeeper/internal/render"
 	"github.com/pgkeeper/pgkeeper/jobs"
 	"github.com/pgkeeper/pgkeeper/store"
+	"github.com/pgkeeper/pgkeeper/vocab"
 )
 
 func backupJob(t *testing.T, url, dir, binDir string) *jobs.Backup {
@@ -21,7 +22,7 @@ func backupJob(t *testing.T, url, dir, binDir string) *jobs.Backup {
 	return &jobs.Backup{DB: openDB(t, url), Config: jobs.BackupConfig{
 		DatabaseURL: url, Dir: dir, PGBinDir: binDir,
 		Retention: jobs.Retention{KeepDaily: 7, KeepMonthly: 4}, DropWarn: 0.2,
-		FingerprintTables: []store.Ident{{Name: "whatsapp_auth"}},
+		FingerprintTables: []vocab.Ident{{Name: "whatsapp_auth"}},
 	}}
 }
 

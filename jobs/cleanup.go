@@ -3,37 +3,30 @@ package jobs
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
+	"github.com/pgkeeper/pgkeeper/internal/config"
 	"github.com/pgkeeper/pgkeeper/internal/humanize"
 	"github.com/pgkeeper/pgkeeper/store"
+	"github.com/pgkeeper/pgkeeper/vocab"
 )
 
-// Defaults of the cleanup job (CLEANUP_* settings).
-const (
-	DefaultCleanupRetentionDays = 30
-	DefaultCleanupAgeColumn     = "updated_at"
-	DefaultCleanupExpiresColumn = "expires_at"
-	DefaultCleanupBatchSize     = 500 // bench/cleanup: the writer's p99 stays within 2× idle only at 500
-	DefaultCleanupUndoTTL       = 24 * time.Hour
-	DefaultCleanupWarnRows      = 1000
-	DefaultCleanupMaxRows       = 50000
-	DefaultCleanupMaxShare      = 0.5
-)
+// The cleanup's defaults are its settings' (CLEANUP_*), owned by config.
+const defaultCleanupUndoTTL = config.DefaultUndoHours * time.Hour
 
-// DefaultCleanupProtectedTypes are the key types WhatsApp's app-state sync
-// needs whatever their age.
-var DefaultCleanupProtectedTypes = []string{"app-state-sync-key", "app-state-sync-version"}
+// defaultProtectedTypes are config.DefaultProtectedTypes as a list.
+func defaultProtectedTypes() []string { return strings.Split(config.DefaultProtectedTypes, ",") }
 
 // CleanupConfig is what a cleanup deletes and the guards around it.
 type CleanupConfig struct {
-	KeysTable      store.Ident
+	KeysTable      vocab.Ident
 	AgeColumn      string
 	ExpiresColumn  string      // rows past this column's time are expired too; "" turns it off
-	AuthTable      store.Ident // whatsapp_auth: never deleted from; its creds name the current pre-keys
+	AuthTable      vocab.Ident // whatsapp_auth: never deleted from; its creds name the current pre-keys
 	RetentionDays  int
 	BatchSize      int      // rows per short transaction, at most
-	ProtectedTypes []string // nil: DefaultCleanupProtectedTypes; empty non-nil: none
+	ProtectedTypes []string // nil: config.DefaultProtectedTypes; empty non-nil: none
 	Vacuum         bool     // VACUUM (ANALYZE) after deleting
 	UndoDir        string   // BACKUP_DIR/undo
 	UndoTTL        time.Duration
@@ -46,11 +39,11 @@ type CleanupConfig struct {
 // Baileys tables; undoDir is BACKUP_DIR/undo.
 func DefaultCleanupConfig(undoDir string) CleanupConfig {
 	return CleanupConfig{
-		KeysTable: store.Ident{Name: "whatsapp_keys"}, AgeColumn: DefaultCleanupAgeColumn,
-		ExpiresColumn: DefaultCleanupExpiresColumn, AuthTable: store.Ident{Name: store.CredentialsTable},
-		RetentionDays: DefaultCleanupRetentionDays, BatchSize: DefaultCleanupBatchSize,
-		ProtectedTypes: DefaultCleanupProtectedTypes, Vacuum: true, UndoDir: undoDir, UndoTTL: DefaultCleanupUndoTTL,
-		WarnRows: DefaultCleanupWarnRows, MaxRows: DefaultCleanupMaxRows, MaxShare: DefaultCleanupMaxShare,
+		KeysTable: vocab.Ident{Name: config.DefaultKeysTable}, AgeColumn: config.DefaultKeysAgeColumn,
+		ExpiresColumn: config.DefaultExpiresColumn, AuthTable: vocab.Ident{Name: store.CredentialsTable},
+		RetentionDays: config.DefaultRetentionDays, BatchSize: config.DefaultCleanupBatch,
+		ProtectedTypes: defaultProtectedTypes(), Vacuum: true, UndoDir: undoDir, UndoTTL: defaultCleanupUndoTTL,
+		WarnRows: config.DefaultCleanupWarnRows, MaxRows: config.DefaultCleanupMaxRows, MaxShare: config.DefaultCleanupMaxShare,
 	}
 }
 
@@ -74,14 +67,14 @@ func (c *Cleanup) batchSize() int {
 	if c.Config.BatchSize > 0 {
 		return c.Config.BatchSize
 	}
-	return DefaultCleanupBatchSize
+	return config.DefaultCleanupBatch
 }
 
 func (c *Cleanup) undoTTL() time.Duration {
 	if c.Config.UndoTTL > 0 {
 		return c.Config.UndoTTL
 	}
-	return DefaultCleanupUndoTTL
+	return defaultCleanupUndoTTL
 }
 
 // spec is the store's description of what to delete, as of now. A missing
@@ -93,11 +86,11 @@ func (c *Cleanup) spec(now time.Time) (store.CleanupSpec, error) {
 	}
 	protected := cfg.ProtectedTypes
 	if protected == nil {
-		protected = DefaultCleanupProtectedTypes
+		protected = defaultProtectedTypes()
 	}
 	auth := cfg.AuthTable
 	if auth.Name == "" {
-		auth = store.Ident{Name: store.CredentialsTable}
+		auth = vocab.Ident{Name: store.CredentialsTable}
 	}
 	s := store.CleanupSpec{
 		Table: cfg.KeysTable, AgeColumn: cfg.AgeColumn, ExpiresColumn: cfg.ExpiresColumn, AuthTable: auth,

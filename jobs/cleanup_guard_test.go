@@ -9,6 +9,7 @@ import (
 	"github.com/pgkeeper/pgkeeper/internal/pgtest"
 	"github.com/pgkeeper/pgkeeper/jobs"
 	"github.com/pgkeeper/pgkeeper/store"
+	"github.com/pgkeeper/pgkeeper/vocab"
 )
 
 func TestCleanupGuardsUnconfirmedRuns(t *testing.T) {
@@ -30,7 +31,7 @@ func TestCleanupGuardsUnconfirmedRuns(t *testing.T) {
 			job := cleanupJob(t, url, time.Now())
 			job.Config.MaxRows, job.Config.MaxShare = tt.maxRows, tt.maxShare
 			job.Config.Vacuum = false
-			r, err := job.Run(t.Context(), jobs.CleanupOptions{Confirmed: tt.confirmed, Trigger: jobs.TriggerSchedule}, nil)
+			r, err := job.Run(t.Context(), jobs.CleanupOptions{Confirmed: tt.confirmed, Trigger: vocab.TriggerSchedule}, nil)
 			if err != nil || r.Guarded != tt.wantGuarded {
 				t.Fatalf("guarded %v (%q), err %v; want guarded %v", r.Guarded, r.GuardReason, err, tt.wantGuarded)
 			}
@@ -51,12 +52,12 @@ func TestCleanupNeverTouchesTheCredentialsTable(t *testing.T) {
 	auth := checksum(t, url, "SELECT * FROM whatsapp_auth")
 	tests := []struct {
 		name       string
-		keys, auth store.Ident
+		keys, auth vocab.Ident
 	}{
-		{"named whatsapp_auth", store.Ident{Name: "whatsapp_auth"}, store.Ident{Name: "whatsapp_auth"}},
-		{"schema-qualified", store.Ident{Schema: "public", Name: "whatsapp_auth"}, store.Ident{Name: "creds"}},
-		{"the configured auth table", store.Ident{Name: "creds"}, store.Ident{Name: "creds"}},
-		{"the auth table by another spelling", store.Ident{Schema: "public", Name: "creds"}, store.Ident{Name: "creds"}},
+		{"named whatsapp_auth", vocab.Ident{Name: "whatsapp_auth"}, vocab.Ident{Name: "whatsapp_auth"}},
+		{"schema-qualified", vocab.Ident{Schema: "public", Name: "whatsapp_auth"}, vocab.Ident{Name: "creds"}},
+		{"the configured auth table", vocab.Ident{Name: "creds"}, vocab.Ident{Name: "creds"}},
+		{"the auth table by another spelling", vocab.Ident{Schema: "public", Name: "creds"}, vocab.Ident{Name: "creds"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -5,13 +5,14 @@ import (
 	"time"
 
 	"github.com/pgkeeper/pgkeeper/store"
+	"github.com/pgkeeper/pgkeeper/vocab"
 )
 
 // CleanupPreview is what a cleanup would delete now, and what it would keep
 // by each rule; exact figures, nothing deleted.
 type CleanupPreview struct {
 	At             time.Time
-	Table          store.Ident
+	Table          vocab.Ident
 	AgeColumn      string
 	ExpiresColumn  string // "" when the expires rule is off
 	RetentionDays  int
@@ -20,7 +21,7 @@ type CleanupPreview struct {
 	// Counts: rows to delete by key_type (Expired), kept by rule
 	// (KeptProtected, KeptCurrentPreKey), age buckets, oldest and newest.
 	Counts store.CleanupCounts
-	Sizes  store.RelationSizes // table, index, total size; live and dead tuples
+	Sizes  vocab.RelationSizes // table, index, total size; live and dead tuples
 	// Guard is why a run nobody confirmed would delete nothing (over
 	// CLEANUP_MAX_ROWS or CLEANUP_MAX_SHARE); "" when it would go ahead.
 	Guard string
@@ -35,7 +36,7 @@ type CleanupOptions struct {
 	// Confirmed is true when a person asked for this run (a chat button, the
 	// shell's --yes): the MaxRows and MaxShare guards then do not apply.
 	Confirmed bool
-	Trigger   string // "shell", "schedule", TriggerChat(id)
+	Trigger   vocab.Trigger
 }
 
 // Phases of a cleanup run, as progress reports them.
@@ -68,7 +69,7 @@ type VacuumOutcome struct {
 	Duration time.Duration
 	// Dead tuples and sizes just before and just after the vacuum.
 	DeadBefore, DeadAfter int64
-	Before, After         store.RelationSizes
+	Before, After         vocab.RelationSizes
 }
 
 // TypeCount is a number of rows of one key type.
@@ -80,7 +81,7 @@ type TypeCount struct {
 // CleanupReport is the outcome of a cleanup run, whatever happened.
 type CleanupReport struct {
 	Run       string // run id, also the undo file's name; "" when nothing was deleted
-	Trigger   string
+	Trigger   vocab.Trigger
 	Confirmed bool
 	StartedAt time.Time
 	Cutoff    time.Time
@@ -112,9 +113,9 @@ type CleanupReport struct {
 	// up to that many more rows may be gone (they are in the undo file).
 	Uncertain int64
 
-	Before     store.RelationSizes // before deleting
-	AfterWalk  store.RelationSizes // after the batches, before vacuum
-	After      store.RelationSizes // at the end
+	Before     vocab.RelationSizes // before deleting
+	AfterWalk  vocab.RelationSizes // after the batches, before vacuum
+	After      vocab.RelationSizes // at the end
 	Vacuum     VacuumOutcome
 	UndoFile   string    // path of the undo file; "" when nothing was deleted
 	UndoExpiry time.Time // the undo button and the file go after this
@@ -156,7 +157,7 @@ func (r *CleanupReport) fail(step string, err error) error {
 type UndoReport struct {
 	Run      string
 	File     string
-	Table    store.Ident
+	Table    vocab.Ident
 	Rows     int64 // rows in the undo file
 	Restored int64 // put back
 	Skipped  int64 // written again since the cleanup: the live value was kept

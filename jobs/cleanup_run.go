@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/pgkeeper/pgkeeper/store"
+	"github.com/pgkeeper/pgkeeper/vocab"
 )
 
 // progressEvery is how often a run reports progress, at least: the chat
@@ -48,7 +49,7 @@ func (c *Cleanup) run(ctx context.Context, r *CleanupReport, opts CleanupOptions
 		return r.fail("config", err)
 	}
 	r.Cutoff = spec.Cutoff
-	lock, err := c.DB.TryLock(ctx, "cleanup", opts.Trigger, r.StartedAt)
+	lock, err := c.DB.TryLock(ctx, vocab.JobCleanup, string(opts.Trigger), r.StartedAt)
 	if err != nil {
 		return r.fail("lock", err)
 	}

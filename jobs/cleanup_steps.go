@@ -8,6 +8,7 @@ import (
 
 	"github.com/pgkeeper/pgkeeper/internal/backoff"
 	"github.com/pgkeeper/pgkeeper/store"
+	"github.com/pgkeeper/pgkeeper/vocab"
 )
 
 // busyRetries is how often a batch that met locked rows is tried again
@@ -21,7 +22,7 @@ var busyFirstWait, busyMaxWait = 50 * time.Millisecond, time.Second
 
 // vacuum runs VACUUM (ANALYZE) after a walk that deleted rows and was not
 // stopped, reporting its progress and what it did.
-func (c *Cleanup) vacuum(ctx context.Context, table store.Ident, r *CleanupReport, p *CleanupProgress, report func()) {
+func (c *Cleanup) vacuum(ctx context.Context, table vocab.Ident, r *CleanupReport, p *CleanupProgress, report func()) {
 	v := &r.Vacuum
 	switch {
 	case !c.Config.Vacuum:

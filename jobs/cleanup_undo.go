@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/pgkeeper/pgkeeper/store"
+	"github.com/pgkeeper/pgkeeper/vocab"
 )
 
 // ErrNoUndo means there is no cleanup to undo by that name (none at all, or
@@ -26,16 +27,16 @@ var undoFileName = regexp.MustCompile(`^(cleanup-(\d{8}T\d{6}Z)(?:-\d+)?)\.undo\
 
 // UndoRun is one cleanup that can be undone: its undo file's manifest.
 type UndoRun struct {
-	Run      string      `json:"run"`
-	File     string      `json:"file"` // path of the undo file
-	Table    string      `json:"table"`
-	Trigger  string      `json:"trigger,omitempty"`
-	Cutoff   time.Time   `json:"cutoff"`
-	Started  time.Time   `json:"started"`
-	Finished time.Time   `json:"finished,omitzero"`
-	Expires  time.Time   `json:"expires"`
-	Rows     int64       `json:"rows"` // -1: unknown (the run was interrupted)
-	ByType   []TypeCount `json:"by_type,omitempty"`
+	Run      string        `json:"run"`
+	File     string        `json:"file"` // path of the undo file
+	Table    string        `json:"table"`
+	Trigger  vocab.Trigger `json:"trigger,omitempty"`
+	Cutoff   time.Time     `json:"cutoff"`
+	Started  time.Time     `json:"started"`
+	Finished time.Time     `json:"finished,omitzero"`
+	Expires  time.Time     `json:"expires"`
+	Rows     int64         `json:"rows"` // -1: unknown (the run was interrupted)
+	ByType   []TypeCount   `json:"by_type,omitempty"`
 	// Complete is false for a run that crashed: the file holds the batches
 	// committed before the crash.
 	Complete  bool       `json:"complete"`
@@ -176,7 +177,7 @@ func (c *Cleanup) undo(ctx context.Context, run string, r *UndoReport) error {
 		return r.fail("read", err)
 	}
 	defer f.Close()
-	r.Table, err = store.ParseIdent(f.Header.Table)
+	r.Table, err = vocab.ParseIdent(f.Header.Table)
 	if err != nil || r.Table != c.Config.KeysTable {
 		return r.fail("check", fmt.Errorf("undo file is for table %q, not the keys table %s", f.Header.Table, c.Config.KeysTable))
 	}
@@ -240,7 +241,7 @@ func (c *Cleanup) findRun(ctx context.Context, run string) (UndoRun, error) {
 }
 
 // undoColumns checks the undo file's columns against the table as it is now.
-func (c *Cleanup) undoColumns(ctx context.Context, table store.Ident, saved []store.Column) ([]store.Column, error) {
+func (c *Cleanup) undoColumns(ctx context.Context, table vocab.Ident, saved []store.Column) ([]store.Column, error) {
 	now, err := c.DB.TableColumns(ctx, table)
 	if err != nil {
 		return nil, err
@@ -259,11 +260,11 @@ func (c *Cleanup) undoColumns(ctx context.Context, table store.Ident, saved []st
 
 // restore inserts one batch, retrying while rows are busy: how many went in,
 // and how many were there already as the file holds them.
-func (c *Cleanup) restore(ctx context.Context, table store.Ident, cols []store.Column,
+func (c *Cleanup) restore(ctx context.Context, table vocab.Ident, cols []store.Column,
 	rows [][]*string) (in, same int64, _ error) {
 	auth := c.Config.AuthTable
 	if auth.Name == "" {
-		auth = store.Ident{Name: store.CredentialsTable}
+		auth = vocab.Ident{Name: store.CredentialsTable}
 	}
 	err := retryBusy(ctx, func() error {
 		var err error

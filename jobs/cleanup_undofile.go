@@ -14,6 +14,7 @@ import (
 	"github.com/klauspost/compress/zstd"
 
 	"github.com/pgkeeper/pgkeeper/store"
+	"github.com/pgkeeper/pgkeeper/vocab"
 )
 
 // An undo file, BACKUP_DIR/undo/<run>.undo.zst (0600), is zstd-compressed
@@ -37,7 +38,7 @@ type undoHeader struct {
 	Columns []store.Column `json:"columns"`
 	Cutoff  time.Time      `json:"cutoff"`
 	Started time.Time      `json:"started"`
-	Trigger string         `json:"trigger,omitempty"`
+	Trigger vocab.Trigger  `json:"trigger,omitempty"`
 	// The database whose rows these are: BACKUP_DIR/undo may be shared.
 	Database string `json:"database,omitempty"`
 	SystemID string `json:"system_identifier,omitempty"`

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/pgkeeper/pgkeeper/store"
+	"github.com/pgkeeper/pgkeeper/vocab"
 )
 
 // walk runs the batches until the table's end, a stop, the unconfirmed limit
@@ -37,7 +38,7 @@ func (c *Cleanup) walk(ctx context.Context, spec store.CleanupSpec, r *CleanupRe
 type walker struct {
 	c      *Cleanup
 	ctx    context.Context
-	table  store.Ident
+	table  vocab.Ident
 	r      *CleanupReport
 	p      *CleanupProgress
 	report func()

@@ -6,7 +6,7 @@ import (
 	"os"
 	"time"
 
-	"github.com/pgkeeper/pgkeeper/store"
+	"github.com/pgkeeper/pgkeeper/vocab"
 )
 
 // DefaultHeartbeat is how often a running run tells the history it is alive.
@@ -84,7 +84,7 @@ func (b *heartbeat) stop() {
 // calls it at start, and Start before every run. A live run of another
 // instance is never touched, however long it has run. It never fails: what
 // goes wrong is logged. It returns the runs it marked.
-func (h *History) AbandonDead(ctx context.Context, when string) []store.Run {
+func (h *History) AbandonDead(ctx context.Context, when string) []vocab.Run {
 	if h == nil || h.DB == nil {
 		return nil
 	}
@@ -104,7 +104,7 @@ func (h *History) AbandonDead(ctx context.Context, when string) []store.Run {
 
 // observeAbandoned tells the Observer of each abandoned run that is its
 // job's newest ended run: the job's last outcome is now a failure.
-func (h *History) observeAbandoned(ctx context.Context, runs []store.Run) {
+func (h *History) observeAbandoned(ctx context.Context, runs []vocab.Run) {
 	if h.Observer == nil || len(runs) == 0 {
 		return
 	}

@@ -15,6 +15,7 @@ import (
 	"github.com/pgkeeper/pgkeeper/internal/render"
 	"github.com/pgkeeper/pgkeeper/jobs"
 	"github.com/pgkeeper/pgkeeper/store"
+	"github.com/pgkeeper/pgkeeper/vocab"
 )
 
 // process is a pgkeeper process of its own on a shared database: its own
@@ -65,12 +66,12 @@ func TestDeadRunIsAbandonedAtTheNextStart(t *testing.T) {
 
 	// Another instance's run, started 30 days ago by its clock, beats.
 	other, _ := process(t, url, "other", now.Add(-30*24*time.Hour))
-	live := other.Start(ctx, "cleanup", jobs.TriggerSchedule)
+	live := other.Start(ctx, "cleanup", vocab.TriggerSchedule)
 	liveID := lastRunID(t, url, "cleanup")
 
 	// The doomed process beats, then dies: its connections are cut.
 	doomed, doomedDB := process(t, url, "doomed", now.Add(-time.Hour))
-	dead := doomed.Start(ctx, "backup", jobs.TriggerSchedule)
+	dead := doomed.Start(ctx, "backup", vocab.TriggerSchedule)
 	deadID := lastRunID(t, url, "backup")
 	beat := func(id int64) int64 {
 		return pgtest.QueryInt(t, url, "SELECT (extract(epoch FROM heartbeat_at) * 1e6)::bigint FROM keeper.job_runs WHERE id = $1", id)
@@ -90,7 +91,7 @@ func TestDeadRunIsAbandonedAtTheNextStart(t *testing.T) {
 	sweeper.Heartbeat = 0
 	obs := &observed{}
 	sweeper.Observer = obs
-	next := sweeper.Start(ctx, "summary", jobs.TriggerSchedule)
+	next := sweeper.Start(ctx, "summary", vocab.TriggerSchedule)
 
 	runs := runsByID(t, sweeper)
 	d, l := runs[deadID], runs[liveID]
@@ -161,7 +162,7 @@ func TestRealEndReplacesTheAbandonedMark(t *testing.T) {
 	logs := &logtest.Buffer{}
 	h, _ := process(t, gate.URL(), "survivor", time.Now())
 	h.Logger = slog.New(slog.NewTextHandler(logs, nil))
-	rec := h.Start(ctx, "backup", jobs.TriggerShell)
+	rec := h.Start(ctx, "backup", vocab.TriggerShell)
 	id := lastRunID(t, url, "backup")
 
 	// The database restarts: connections are cut and refused for a while.
@@ -174,7 +175,7 @@ func TestRealEndReplacesTheAbandonedMark(t *testing.T) {
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		rec.Finish(ctx, nil, jobs.OutcomeOK, nil)
+		rec.Finish(ctx, nil, vocab.OutcomeOK, nil)
 	}()
 	waitFor(t, "a retry of the end", func() bool { return strings.Contains(logs.String(), "retrying") })
 	gate.Open()
@@ -197,7 +198,7 @@ func TestPanickingRunEndsItsRecording(t *testing.T) {
 				t.Errorf("recovered %v, want the job's own panic", p)
 			}
 		}()
-		rec := h.Start(t.Context(), "backup", jobs.TriggerShell)
+		rec := h.Start(t.Context(), "backup", vocab.TriggerShell)
 		defer rec.EndIfPanicking(t.Context())
 		panic("kaboom")
 	}()
@@ -212,13 +213,13 @@ func lastRunID(t *testing.T, url, job string) int64 {
 	return pgtest.QueryInt(t, url, "SELECT max(id) FROM keeper.job_runs WHERE job = $1", job)
 }
 
-func runsByID(t *testing.T, h *jobs.History) map[int64]store.Run {
+func runsByID(t *testing.T, h *jobs.History) map[int64]vocab.Run {
 	t.Helper()
 	rep, err := h.Report(t.Context(), 100)
 	if err != nil {
 		t.Fatal(err)
 	}
-	out := map[int64]store.Run{}
+	out := map[int64]vocab.Run{}
 	for _, r := range rep.Runs {
 		out[r.ID] = r
 	}

@@ -5,53 +5,25 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"strconv"
 	"time"
 
 	"github.com/pgkeeper/pgkeeper/internal/backoff"
 	"github.com/pgkeeper/pgkeeper/internal/redact"
 	"github.com/pgkeeper/pgkeeper/store"
+	"github.com/pgkeeper/pgkeeper/vocab"
 )
-
-// Outcome is how a job run ended, as its history records it.
-type Outcome string
-
-// Outcomes of a run.
-const (
-	OutcomeOK      Outcome = "ok"
-	OutcomeWarning Outcome = "warning"
-	OutcomeFailed  Outcome = "failed"
-	OutcomeSkipped Outcome = "skipped" // another heavy job held the lock
-	OutcomeRunning Outcome = "running" // not ended yet, as read back
-	// OutcomeAbandoned is a run whose process stopped (killed, crashed, cut
-	// off from the database) before recording its end; a failure.
-	OutcomeAbandoned Outcome = "abandoned"
-)
-
-// Failed reports whether o is a failure: failed, or abandoned.
-func (o Outcome) Failed() bool { return o == OutcomeFailed || o == OutcomeAbandoned }
 
 // OutcomeOf is the outcome of a report graded l.
-func OutcomeOf(l Level) Outcome {
+func OutcomeOf(l Level) vocab.Outcome {
 	switch l {
 	case LevelOK:
-		return OutcomeOK
+		return vocab.OutcomeOK
 	case LevelWarn:
-		return OutcomeWarning
+		return vocab.OutcomeWarning
 	default:
-		return OutcomeFailed
+		return vocab.OutcomeFailed
 	}
 }
-
-// Triggers of a run: the schedule, the shell, or an admin in the chat
-// (TriggerChat).
-const (
-	TriggerSchedule = "schedule"
-	TriggerShell    = "shell"
-)
-
-// TriggerChat is the trigger of a run an admin started from Telegram.
-func TriggerChat(userID int64) string { return "chat:" + strconv.FormatInt(userID, 10) }
 
 // ErrNoHistory is what a History without a database answers to reads.
 var ErrNoHistory = errors.New("no run history: pgkeeper's schema is not available")
@@ -94,25 +66,25 @@ type Observer interface {
 
 // RunFunc is a job run as History records it: its figures (stored as JSON;
 // nil for none), its outcome (empty: derived from err) and its error.
-type RunFunc func(ctx context.Context) (figures any, outcome Outcome, err error)
+type RunFunc func(ctx context.Context) (figures any, outcome vocab.Outcome, err error)
 
 // Record runs run and records its job, trigger, start, end, outcome, error
 // and figures, and returns run's error. Without an explicit outcome, a nil
 // error is ok, ErrAlreadyRunning skipped, and any other error failed. A run
 // that panics is recorded as failed and the panic goes on.
-func (h *History) Record(ctx context.Context, job, trigger string, run RunFunc) (err error) {
+func (h *History) Record(ctx context.Context, job string, trigger vocab.Trigger, run RunFunc) (err error) {
 	rec := h.Start(ctx, job, trigger)
 	var figures any
-	var outcome Outcome
+	var outcome vocab.Outcome
 	panicked := true
 	defer func() {
 		if panicked {
 			r := recover()
 			if r == nil { // runtime.Goexit: nothing to pass on
-				rec.Finish(ctx, nil, OutcomeFailed, errors.New("the run exited without returning"))
+				rec.Finish(ctx, nil, vocab.OutcomeFailed, errors.New("the run exited without returning"))
 				return
 			}
-			rec.Finish(ctx, nil, OutcomeFailed, fmt.Errorf("panic: %v", r))
+			rec.Finish(ctx, nil, vocab.OutcomeFailed, fmt.Errorf("panic: %v", r))
 			panic(r)
 		}
 		rec.Finish(ctx, figures, outcome, err)
@@ -137,7 +109,7 @@ type Recording struct {
 // whose process is gone. It never fails: when the run cannot be recorded, it
 // logs why and the Recording's Finish does nothing. Finish or Discard must
 // follow: they stop the heartbeat.
-func (h *History) Start(ctx context.Context, job, trigger string) *Recording {
+func (h *History) Start(ctx context.Context, job string, trigger vocab.Trigger) *Recording {
 	rec := &Recording{h: h, job: job}
 	if h == nil {
 		return rec
@@ -146,7 +118,7 @@ func (h *History) Start(ctx context.Context, job, trigger string) *Recording {
 	if h.DB == nil {
 		return rec
 	}
-	h.AbandonDead(ctx, "the start of a "+job+" run ("+trigger+")")
+	h.AbandonDead(ctx, "the start of a "+job+" run ("+string(trigger)+")")
 	id, err := h.DB.StartRun(ctx, h.schema(), job, trigger, rec.start)
 	if err != nil {
 		h.logger().Warn("could not record a job's start", "job", job, "trigger", trigger, "err", h.Redactor.Error(err))
@@ -164,7 +136,7 @@ func (h *History) Start(ctx context.Context, job, trigger string) *Recording {
 const finishBudget = 10 * time.Second
 
 // Finish records how the run ended (see Record for an empty outcome).
-func (r *Recording) Finish(ctx context.Context, figures any, outcome Outcome, err error) {
+func (r *Recording) Finish(ctx context.Context, figures any, outcome vocab.Outcome, err error) {
 	if r == nil || r.h == nil {
 		return
 	}
@@ -175,8 +147,8 @@ func (r *Recording) Finish(ctx context.Context, figures any, outcome Outcome, er
 	}
 	end := h.now()
 	// A skipped run did no work: it leaves the last real outcome standing.
-	if h.Observer != nil && outcome != OutcomeSkipped {
-		h.Observer.ObserveJob(r.job, outcome == OutcomeOK || outcome == OutcomeWarning, end.Sub(r.start), end)
+	if h.Observer != nil && outcome != vocab.OutcomeSkipped {
+		h.Observer.ObserveJob(r.job, outcome == vocab.OutcomeOK || outcome == vocab.OutcomeWarning, end.Sub(r.start), end)
 	}
 	if r.id == 0 {
 		return
@@ -193,7 +165,7 @@ func (r *Recording) Finish(ctx context.Context, figures any, outcome Outcome, er
 	first, retry := time.Now(), backoff.Backoff{Min: 200 * time.Millisecond, Max: 2 * time.Second}
 	for {
 		actx, cancel := context.WithTimeout(ctx, 5*time.Second)
-		ferr := h.DB.FinishRun(actx, h.schema(), r.id, end, string(outcome), text, figures)
+		ferr := h.DB.FinishRun(actx, h.schema(), r.id, end, outcome, text, figures)
 		cancel()
 		if ferr == nil {
 			return
@@ -216,19 +188,19 @@ func (r *Recording) Finish(ctx context.Context, figures any, outcome Outcome, er
 // run "running", and beating, for as long as it lives.
 func (r *Recording) EndIfPanicking(ctx context.Context) {
 	if p := recover(); p != nil {
-		r.Finish(ctx, nil, OutcomeFailed, fmt.Errorf("panic: %v", p))
+		r.Finish(ctx, nil, vocab.OutcomeFailed, fmt.Errorf("panic: %v", p))
 		panic(p)
 	}
 }
 
-func outcomeOf(err error) Outcome {
+func outcomeOf(err error) vocab.Outcome {
 	switch {
 	case err == nil:
-		return OutcomeOK
+		return vocab.OutcomeOK
 	case errors.Is(err, ErrAlreadyRunning):
-		return OutcomeSkipped
+		return vocab.OutcomeSkipped
 	default:
-		return OutcomeFailed
+		return vocab.OutcomeFailed
 	}
 }
 
@@ -253,7 +225,7 @@ func (r *Recording) Discard(ctx context.Context) {
 // HistoryReport is what /history shows: the last runs, newest first.
 type HistoryReport struct {
 	At   time.Time
-	Runs []store.Run
+	Runs []vocab.Run
 }
 
 // Report returns the newest limit runs.
@@ -272,7 +244,7 @@ func (h *History) Report(ctx context.Context, limit int) (HistoryReport, error) 
 
 // LastRuns returns each job's newest finished run by job name, for /schedule,
 // /status and the metrics.
-func (h *History) LastRuns(ctx context.Context) (map[string]store.Run, error) {
+func (h *History) LastRuns(ctx context.Context) (map[string]vocab.Run, error) {
 	if h == nil || h.DB == nil {
 		return nil, ErrNoHistory
 	}

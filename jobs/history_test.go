@@ -15,6 +15,7 @@ import (
 	"github.com/pgkeeper/pgkeeper/internal/redact"
 	"github.com/pgkeeper/pgkeeper/jobs"
 	"github.com/pgkeeper/pgkeeper/store"
+	"github.com/pgkeeper/pgkeeper/vocab"
 )
 
 // historyOn is a History over a fresh, migrated database, with a clock that
@@ -38,21 +39,22 @@ func TestHistoryRecordsEveryTrigger(t *testing.T) {
 	type figures struct{ Bytes int64 }
 	boom := errors.New("pg_dump: password hunter2-secret rejected")
 	tests := []struct {
-		name, job, trigger string
-		give               jobs.RunFunc
-		wantOutcome        jobs.Outcome
-		wantErr            string
+		name, job   string
+		trigger     vocab.Trigger
+		give        jobs.RunFunc
+		wantOutcome vocab.Outcome
+		wantErr     string
 	}{
-		{"scheduled backup ok", "backup", jobs.TriggerSchedule,
-			func(context.Context) (any, jobs.Outcome, error) { return figures{Bytes: 42}, "", nil }, jobs.OutcomeOK, ""},
-		{"chat cleanup with a warning", "cleanup", jobs.TriggerChat(1001),
-			func(context.Context) (any, jobs.Outcome, error) { return nil, jobs.OutcomeOf(jobs.LevelWarn), nil }, jobs.OutcomeWarning, ""},
-		{"shell backup failed", "backup", jobs.TriggerShell,
-			func(context.Context) (any, jobs.Outcome, error) { return figures{}, "", boom }, jobs.OutcomeFailed, "pg_dump: password *** rejected"},
-		{"restore test skipped", "restore_test", jobs.TriggerSchedule,
-			func(context.Context) (any, jobs.Outcome, error) {
+		{"scheduled backup ok", "backup", vocab.TriggerSchedule,
+			func(context.Context) (any, vocab.Outcome, error) { return figures{Bytes: 42}, "", nil }, vocab.OutcomeOK, ""},
+		{"chat cleanup with a warning", "cleanup", vocab.ChatUser(1001, ""),
+			func(context.Context) (any, vocab.Outcome, error) { return nil, jobs.OutcomeOf(jobs.LevelWarn), nil }, vocab.OutcomeWarning, ""},
+		{"shell backup failed", "backup", vocab.TriggerShell,
+			func(context.Context) (any, vocab.Outcome, error) { return figures{}, "", boom }, vocab.OutcomeFailed, "pg_dump: password *** rejected"},
+		{"restore test skipped", "restore_test", vocab.TriggerSchedule,
+			func(context.Context) (any, vocab.Outcome, error) {
 				return nil, "", fmt.Errorf("restore test: %w", jobs.ErrAlreadyRunning)
-			}, jobs.OutcomeSkipped, "restore test: another heavy job is running"},
+			}, vocab.OutcomeSkipped, "restore test: another heavy job is running"},
 	}
 	for _, tt := range tests {
 		err := h.Record(ctx, tt.job, tt.trigger, tt.give)
@@ -71,7 +73,7 @@ func TestHistoryRecordsEveryTrigger(t *testing.T) {
 	for i, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			r := rep.Runs[len(tests)-1-i] // newest first
-			if r.Job != tt.job || r.Trigger != tt.trigger || jobs.Outcome(r.Outcome) != tt.wantOutcome || r.Error != tt.wantErr {
+			if r.Job != tt.job || r.Trigger != tt.trigger || vocab.Outcome(r.Outcome) != tt.wantOutcome || r.Error != tt.wantErr {
 				t.Errorf("recorded %+v", r)
 			}
 			if r.Running() || r.Duration() != time.Minute {
@@ -88,7 +90,7 @@ func TestHistoryRecordsEveryTrigger(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(last) != 3 || last["backup"].Trigger != jobs.TriggerShell || jobs.Outcome(last["backup"].Outcome) != jobs.OutcomeFailed {
+	if len(last) != 3 || last["backup"].Trigger != vocab.TriggerShell || vocab.Outcome(last["backup"].Outcome) != vocab.OutcomeFailed {
 		t.Errorf("last run per job = %+v", last)
 	}
 }
@@ -101,7 +103,7 @@ func TestHistoryRecordsAPanicAndPassesItOn(t *testing.T) {
 				t.Errorf("recovered %v, want the job's own panic", r)
 			}
 		}()
-		_ = h.Record(t.Context(), "cleanup", jobs.TriggerSchedule, func(context.Context) (any, jobs.Outcome, error) {
+		_ = h.Record(t.Context(), "cleanup", vocab.TriggerSchedule, func(context.Context) (any, vocab.Outcome, error) {
 			panic("kaboom")
 		})
 	}()
@@ -117,7 +119,7 @@ func TestHistoryNeverFailsTheJob(t *testing.T) {
 	h := &jobs.History{DB: openDB(t, pgtest.NewDB(t)), Logger: slog.New(slog.NewTextHandler(&logs, nil))}
 	ran := false
 	jobErr := errors.New("dump failed")
-	err := h.Record(t.Context(), "backup", jobs.TriggerShell, func(context.Context) (any, jobs.Outcome, error) {
+	err := h.Record(t.Context(), "backup", vocab.TriggerShell, func(context.Context) (any, vocab.Outcome, error) {
 		ran = true
 		return nil, "", jobErr
 	})
@@ -128,7 +130,7 @@ func TestHistoryNeverFailsTheJob(t *testing.T) {
 		t.Errorf("the failure to record was not logged:\n%s", logs.String())
 	}
 	var none *jobs.History
-	if err := none.Record(t.Context(), "backup", jobs.TriggerShell, func(context.Context) (any, jobs.Outcome, error) {
+	if err := none.Record(t.Context(), "backup", vocab.TriggerShell, func(context.Context) (any, vocab.Outcome, error) {
 		return nil, "", nil
 	}); err != nil {
 		t.Fatal(err)
@@ -146,12 +148,12 @@ func TestHistorySamples(t *testing.T) {
 	h := historyOn(t)
 	ctx := t.Context()
 	at := time.Date(2026, 11, 28, 6, 0, 0, 0, time.UTC)
-	keys := store.Ident{Name: "whatsapp_keys"}
+	keys := vocab.Ident{Name: "whatsapp_keys"}
 	status := jobs.StatusReport{At: at,
 		Database: jobs.DatabaseStatus{Reachable: true, SizeBytes: 5000},
 		Keys:     jobs.KeysStatus{Table: keys},
 		Tables: []jobs.TableStatus{
-			{TableStats: store.TableStats{Table: store.Ident{Name: "whatsapp_auth"}, Rows: 3, TotalBytes: 100}},
+			{TableStats: store.TableStats{Table: vocab.Ident{Name: "whatsapp_auth"}, Rows: 3, TotalBytes: 100}},
 			{TableStats: store.TableStats{Table: keys, Rows: 77, TotalBytes: 2000}},
 		}}
 	h.SampleStatus(ctx, status)

@@ -6,6 +6,8 @@ import (
 	"os"
 	"path/filepath"
 	"time"
+
+	"github.com/pgkeeper/pgkeeper/vocab"
 )
 
 // Backup file naming (see backup_name.go). Only names of this form, for the
@@ -66,7 +68,7 @@ type Manifest struct {
 	Compression      string            `json:"compression"`
 	SHA256           string            `json:"sha256"`
 	Kind             string            `json:"kind"`
-	Trigger          string            `json:"trigger,omitempty"`
+	Trigger          vocab.Trigger     `json:"trigger,omitempty"`
 	Snapshot         string            `json:"snapshot"`
 	Tables           []TableCount      `json:"tables"`
 	Fingerprints     map[string]string `json:"fingerprints,omitempty"`

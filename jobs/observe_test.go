@@ -12,6 +12,7 @@ import (
 
 	"github.com/pgkeeper/pgkeeper/internal/pgtest"
 	"github.com/pgkeeper/pgkeeper/jobs"
+	"github.com/pgkeeper/pgkeeper/vocab"
 )
 
 // observed records what a History's Observer hears.
@@ -54,7 +55,7 @@ func TestObserverHearsEveryRecordedRun(t *testing.T) {
 	obs := &observed{}
 	h.Observer = obs
 	b := jobs.RecordedBackup{Backup: backupJob(t, url, t.TempDir(), pgtest.BinDir(t)), History: h}
-	r, err := b.Run(t.Context(), jobs.BackupOptions{Trigger: jobs.TriggerShell}, nil)
+	r, err := b.Run(t.Context(), jobs.BackupOptions{Trigger: vocab.TriggerShell}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -64,8 +65,8 @@ func TestObserverHearsEveryRecordedRun(t *testing.T) {
 	if obs.backup.Name != r.Manifest.Name || obs.backup.CompressedBytes != r.Manifest.CompressedBytes {
 		t.Errorf("observer's backup %+v, want %s", obs.backup.Name, r.Manifest.Name)
 	}
-	h.Start(t.Context(), "cleanup", jobs.TriggerShell).Finish(t.Context(), nil, "", errors.New("boom"))
-	h.Start(t.Context(), "cleanup", jobs.TriggerShell).Finish(t.Context(), nil, "", jobs.ErrAlreadyRunning)
+	h.Start(t.Context(), "cleanup", vocab.TriggerShell).Finish(t.Context(), nil, "", errors.New("boom"))
+	h.Start(t.Context(), "cleanup", vocab.TriggerShell).Finish(t.Context(), nil, "", jobs.ErrAlreadyRunning)
 	if got := obs.String(); got != "backup ok, cleanup failed" {
 		t.Errorf("observer heard %q; a skipped run must leave the last outcome standing", got)
 	}
@@ -90,14 +91,14 @@ func TestScheduledRetriesRecordOneRun(t *testing.T) {
 	defer lock.Unlock(context.Background())
 	b := jobs.RecordedBackup{Backup: backupJob(t, url, t.TempDir(), pgtest.BinDir(t)), History: h}
 	for i := 0; i < 3; i++ {
-		if _, err := b.Run(t.Context(), jobs.BackupOptions{Trigger: jobs.TriggerSchedule}, nil); !errors.Is(err, jobs.ErrAlreadyRunning) {
+		if _, err := b.Run(t.Context(), jobs.BackupOptions{Trigger: vocab.TriggerSchedule}, nil); !errors.Is(err, jobs.ErrAlreadyRunning) {
 			t.Fatalf("scheduled backup under another job's lock: %v", err)
 		}
 	}
 	if rep, _ := h.Report(t.Context(), 10); len(rep.Runs) != 0 {
 		t.Fatalf("scheduled retries left %d rows, want none: %+v", len(rep.Runs), rep.Runs)
 	}
-	if _, err := b.Run(t.Context(), jobs.BackupOptions{Trigger: jobs.TriggerShell}, nil); !errors.Is(err, jobs.ErrAlreadyRunning) {
+	if _, err := b.Run(t.Context(), jobs.BackupOptions{Trigger: vocab.TriggerShell}, nil); !errors.Is(err, jobs.ErrAlreadyRunning) {
 		t.Fatalf("shell backup under another job's lock: %v", err)
 	}
 	if rep, _ := h.Report(t.Context(), 10); len(rep.Runs) != 1 || rep.Runs[0].Outcome != "skipped" {
@@ -137,7 +138,7 @@ func TestSchedulerRecordsGivingUpOnce(t *testing.T) {
 		runs = runs[:0]
 		ended := true
 		for _, r := range rep.Runs {
-			runs = append(runs, r.Job+" "+r.Outcome+" "+r.Error)
+			runs = append(runs, r.Job+" "+string(r.Outcome)+" "+r.Error)
 			ended = ended && !r.Running()
 		}
 		// The row exists from the run's start: wait for its end.

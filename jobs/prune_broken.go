@@ -7,6 +7,8 @@ import (
 	"os"
 	"path/filepath"
 	"time"
+
+	"github.com/pgkeeper/pgkeeper/vocab"
 )
 
 // PruneReport is what `pgkeeper backups --prune-broken` found and removed.
@@ -20,9 +22,9 @@ type PruneReport struct {
 // PruneBroken removes the files of this database's broken backups; with
 // dryRun it only lists them. It holds the heavy-job lock, so no backup is
 // writing the files it judges, and judges them again under it.
-func (c Catalog) PruneBroken(ctx context.Context, dryRun bool, trigger string, now time.Time) (PruneReport, error) {
+func (c Catalog) PruneBroken(ctx context.Context, dryRun bool, trigger vocab.Trigger, now time.Time) (PruneReport, error) {
 	r := PruneReport{DryRun: dryRun}
-	lock, err := c.DB.TryLock(ctx, "prune broken backups", trigger, now)
+	lock, err := c.DB.TryLock(ctx, "prune broken backups", string(trigger), now)
 	if err != nil {
 		if errors.Is(err, ErrAlreadyRunning) {
 			return r, err

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"time"
+
+	"github.com/pgkeeper/pgkeeper/vocab"
 )
 
 // RecordedBackup is a Backup whose every run, whatever triggered it, is
@@ -29,7 +31,7 @@ type backupFigures struct {
 
 // Run runs the backup and records it.
 func (b RecordedBackup) Run(ctx context.Context, opts BackupOptions, progress func(BackupProgress)) (BackupReport, error) {
-	rec := b.History.Start(ctx, "backup", opts.Trigger)
+	rec := b.History.Start(ctx, vocab.JobBackup, opts.Trigger)
 	defer rec.EndIfPanicking(ctx)
 	r, err := b.Backup.Run(ctx, opts, progress)
 	m := r.Manifest
@@ -40,9 +42,9 @@ func (b RecordedBackup) Run(ctx context.Context, opts BackupOptions, progress fu
 		rec.Discard(ctx)
 		return r, err
 	}
-	var outcome Outcome
+	var outcome vocab.Outcome
 	if err == nil && len(r.Warnings) > 0 {
-		outcome = OutcomeWarning
+		outcome = vocab.OutcomeWarning
 	}
 	rec.Finish(ctx, fig, outcome, err)
 	b.History.SampleBackup(ctx, r)
@@ -53,6 +55,6 @@ func (b RecordedBackup) Run(ctx context.Context, opts BackupOptions, progress fu
 // tried again by the scheduler, which records the chain once (see
 // Recording.Discard); the shell and the chat do not retry, so their skipped
 // runs stay in the history.
-func Retried(err error, trigger string) bool {
-	return trigger == TriggerSchedule && errors.Is(err, ErrAlreadyRunning)
+func Retried(err error, trigger vocab.Trigger) bool {
+	return trigger == vocab.TriggerSchedule && errors.Is(err, ErrAlreadyRunning)
 }

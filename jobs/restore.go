@@ -9,6 +9,7 @@ import (
 
 	"github.com/pgkeeper/pgkeeper/internal/humanize"
 	"github.com/pgkeeper/pgkeeper/store"
+	"github.com/pgkeeper/pgkeeper/vocab"
 )
 
 // Defaults of the restore test.
@@ -57,8 +58,8 @@ func (t *RestoreTest) catalog() Catalog { return Catalog{Dir: t.Config.BackupDir
 
 // RestoreOptions are one run's choices.
 type RestoreOptions struct {
-	Backup  string // backup name, with or without suffix; empty: the newest
-	Trigger string // who or what started it: "shell", "schedule", "chat 123 (@ann)"
+	Backup  string        // backup name, with or without suffix; empty: the newest
+	Trigger vocab.Trigger // who or what started it
 	// Into turns the test into a recovery (`pgkeeper restore`): restore into
 	// this new database and keep it once verified. It must not exist yet,
 	// and the live database need not answer. Empty: a scratch database,
@@ -96,7 +97,7 @@ func (d RestoreDifference) String() string {
 // RestoreReport is the outcome of a restore test, pass or fail.
 type RestoreReport struct {
 	Backup        Manifest // the backup tested, as it was before this test
-	Trigger       string
+	Trigger       vocab.Trigger
 	StartedAt     time.Time
 	Server        string // host:port of the scratch database's server
 	Scratch       string // the scratch database's name
@@ -155,7 +156,7 @@ func (t *RestoreTest) Run(ctx context.Context, opts RestoreOptions, progress fun
 
 	recovering := opts.Into != ""
 	tk.set("waiting for the lock", 0)
-	lock, err := t.DB.TryLock(ctx, jobName(opts), opts.Trigger, start)
+	lock, err := t.DB.TryLock(ctx, jobName(opts), string(opts.Trigger), start)
 	switch {
 	case errors.Is(err, ErrAlreadyRunning):
 		return fail("lock", err)

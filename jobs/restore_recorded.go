@@ -3,6 +3,8 @@ package jobs
 import (
 	"context"
 	"time"
+
+	"github.com/pgkeeper/pgkeeper/vocab"
 )
 
 // RecordedRestore is a RestoreTest whose every run, whatever triggered it, is
@@ -28,7 +30,7 @@ type restoreFigures struct {
 // Run runs the restore test and records it; a run with warnings (a scratch
 // database that would not drop, a locale fallback) is recorded as a warning.
 func (r RecordedRestore) Run(ctx context.Context, opts RestoreOptions, progress func(RestoreProgress)) (RestoreReport, error) {
-	rec := r.History.Start(ctx, "restore_test", opts.Trigger)
+	rec := r.History.Start(ctx, vocab.JobRestoreTest, opts.Trigger)
 	defer rec.EndIfPanicking(ctx)
 	rep, err := r.RestoreTest.Run(ctx, opts, progress)
 	fig := restoreFigures{Backup: rep.Backup.Name, RTO: rep.RTO, RPO: rep.RPO, RestoredBytes: rep.RestoredBytes,
@@ -37,9 +39,9 @@ func (r RecordedRestore) Run(ctx context.Context, opts RestoreOptions, progress 
 		rec.Discard(ctx)
 		return rep, err
 	}
-	var outcome Outcome
+	var outcome vocab.Outcome
 	if err == nil && len(rep.Warnings) > 0 {
-		outcome = OutcomeWarning
+		outcome = vocab.OutcomeWarning
 	}
 	rec.Finish(ctx, fig, outcome, err)
 	if err == nil && r.History != nil && r.History.Observer != nil {

@@ -11,6 +11,7 @@ import (
 	"github.com/pgkeeper/pgkeeper/internal/humanize"
 	"github.com/pgkeeper/pgkeeper/internal/pgversion"
 	"github.com/pgkeeper/pgkeeper/store"
+	"github.com/pgkeeper/pgkeeper/vocab"
 )
 
 // target is where a restore test restores, checked before anything is made.
@@ -87,8 +88,8 @@ func (t *RestoreTest) preview(ctx context.Context, opts RestoreOptions) (Restore
 
 // Sweep drops leftover scratch databases under the heavy-job lock, as a
 // restore test does first; ErrAlreadyRunning when a job holds it.
-func (t *RestoreTest) Sweep(ctx context.Context, trigger string) ([]string, error) {
-	lock, err := t.DB.TryLock(ctx, "restore sweep", trigger, t.now())
+func (t *RestoreTest) Sweep(ctx context.Context, trigger vocab.Trigger) ([]string, error) {
+	lock, err := t.DB.TryLock(ctx, "restore sweep", string(trigger), t.now())
 	if err != nil {
 		return nil, fmt.Errorf("restore sweep: %w", err)
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/robfig/cron/v3"
 
 	"github.com/pgkeeper/pgkeeper/store"
+	"github.com/pgkeeper/pgkeeper/vocab"
 )
 
 // Scheduled is a job on a cron schedule. Run gets how long it waited for
@@ -188,7 +189,7 @@ func (s *Scheduler) runWaiting(ctx context.Context, j Scheduled, start time.Time
 			err = fmt.Errorf("gave up after waiting %s for another job: %w", waited.Round(time.Second), err)
 			// A scheduled run that never happened is a failure, not a skip:
 			// a backup is missing because of it.
-			s.cfg.History.Start(ctx, j.Name, TriggerSchedule).Finish(ctx, nil, OutcomeFailed, err)
+			s.cfg.History.Start(ctx, j.Name, vocab.TriggerSchedule).Finish(ctx, nil, vocab.OutcomeFailed, err)
 			if s.cfg.GaveUp != nil {
 				s.cfg.GaveUp(ctx, j.Name, err)
 			}

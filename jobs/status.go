@@ -11,6 +11,7 @@ import (
 	"github.com/pgkeeper/pgkeeper/internal/humanize"
 	"github.com/pgkeeper/pgkeeper/internal/pgversion"
 	"github.com/pgkeeper/pgkeeper/store"
+	"github.com/pgkeeper/pgkeeper/vocab"
 )
 
 // statusDeadline bounds the database part of a status report, so that a down
@@ -19,8 +20,8 @@ const statusDeadline = 4500 * time.Millisecond
 
 // StatusConfig is what a status report looks at and its thresholds.
 type StatusConfig struct {
-	Tables           []store.Ident
-	KeysTable        store.Ident
+	Tables           []vocab.Ident
+	KeysTable        vocab.Ident
 	KeysAgeColumn    string
 	RetentionDays    int
 	LatencyThreshold time.Duration
@@ -65,7 +66,7 @@ type StatusReport struct {
 	BackupStale bool // LastBackup is older than BackupMaxAge
 	// LastRuns is each job's newest finished run, from the history; nil
 	// when there is no history or the database did not answer.
-	LastRuns map[string]store.Run
+	LastRuns map[string]vocab.Run
 	// Leftovers are databases stopped restore tests and recoveries left,
 	// each also a finding.
 	Leftovers []LeftoverDatabase
@@ -94,7 +95,7 @@ type TableStatus struct {
 
 // KeysStatus is the keys table's age distribution.
 type KeysStatus struct {
-	Table         store.Ident
+	Table         vocab.Ident
 	Column        string
 	RetentionDays int
 	Checked       bool

@@ -13,6 +13,7 @@ import (
 	"github.com/pgkeeper/pgkeeper/internal/render"
 	"github.com/pgkeeper/pgkeeper/jobs"
 	"github.com/pgkeeper/pgkeeper/store"
+	"github.com/pgkeeper/pgkeeper/vocab"
 )
 
 func TestMain(m *testing.M) { pgtest.Main(m) }
@@ -29,8 +30,8 @@ func openDB(t *testing.T, url string) *store.DB {
 
 func statusJob(db *store.DB, binDir string, now time.Time) *jobs.Status {
 	return &jobs.Status{DB: db, Now: func() time.Time { return now }, Config: jobs.StatusConfig{
-		Tables:           []store.Ident{{Name: "whatsapp_auth"}, {Name: "whatsapp_keys"}},
-		KeysTable:        store.Ident{Name: "whatsapp_keys"},
+		Tables:           []vocab.Ident{{Name: "whatsapp_auth"}, {Name: "whatsapp_keys"}},
+		KeysTable:        vocab.Ident{Name: "whatsapp_keys"},
 		KeysAgeColumn:    "updated_at",
 		RetentionDays:    30,
 		LatencyThreshold: 500 * time.Millisecond,

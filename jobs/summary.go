@@ -8,6 +8,7 @@ import (
 
 	"github.com/pgkeeper/pgkeeper/internal/humanize"
 	"github.com/pgkeeper/pgkeeper/store"
+	"github.com/pgkeeper/pgkeeper/vocab"
 )
 
 // Change is a size now and how it moved over a window.
@@ -28,7 +29,7 @@ type SummaryReport struct {
 	Policy        Retention
 	LastRestore   *RestoreProof
 	RestoredFrom  string // backup the last restore test used
-	LastRuns      map[string]store.Run
+	LastRuns      map[string]vocab.Run
 	DatabaseBytes Change
 	KeysBytes     Change
 	Findings      []Finding
@@ -90,10 +91,10 @@ func (s *Summary) Run(ctx context.Context) SummaryReport {
 
 // failedLastRuns is a critical finding for each job whose last run failed or
 // was abandoned: the summary counts them as what they are.
-func failedLastRuns(last map[string]store.Run, at time.Time) []Finding {
+func failedLastRuns(last map[string]vocab.Run, at time.Time) []Finding {
 	names := make([]string, 0, len(last))
 	for name, run := range last {
-		if Outcome(run.Outcome).Failed() {
+		if run.Outcome.Failed() {
 			names = append(names, name)
 		}
 	}
@@ -102,7 +103,7 @@ func failedLastRuns(last map[string]store.Run, at time.Time) []Finding {
 	for _, name := range names {
 		run := last[name]
 		what := "failed"
-		if Outcome(run.Outcome) == OutcomeAbandoned {
+		if run.Outcome == vocab.OutcomeAbandoned {
 			what = "was abandoned (its process stopped before it ended)"
 		}
 		out = append(out, Finding{Level: LevelCritical, Text: fmt.Sprintf("the last %s run, %s ago, %s: /history says more",

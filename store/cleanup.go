@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/pgkeeper/pgkeeper/vocab"
 )
 
 // Column names of the Baileys schema that the cleanup's protection rules rely
@@ -32,10 +34,10 @@ var ErrCredentialsTable = errors.New("refusing to delete from the credentials ta
 // age column is before Cutoff or whose expires column is before Now, except
 // rows of a protected key_type and each company's current pre-key.
 type CleanupSpec struct {
-	Table         Ident
+	Table         vocab.Ident
 	AgeColumn     string
-	ExpiresColumn string // "" turns the expires rule off
-	AuthTable     Ident  // where each company's creds (nextPreKeyId) live
+	ExpiresColumn string      // "" turns the expires rule off
+	AuthTable     vocab.Ident // where each company's creds (nextPreKeyId) live
 	Protected     []string
 	Cutoff        time.Time
 	Now           time.Time
@@ -53,7 +55,7 @@ func (s CleanupSpec) Check() error {
 		return errors.New("cleanup: keys table and auth table must be named")
 	}
 	for _, c := range []string{s.AgeColumn, s.ExpiresColumn} {
-		if c != "" && !identRe.MatchString(c) {
+		if c != "" && !vocab.Plain(c) {
 			return fmt.Errorf("cleanup: %q is not a plain column name", c)
 		}
 	}
@@ -224,15 +226,9 @@ func (db *DB) CleanupCounts(ctx context.Context, spec CleanupSpec) (CleanupCount
 	return cc, nil
 }
 
-// RelationSizes are a table's sizes and tuple counts as the server sees them.
-type RelationSizes struct {
-	TableBytes, IndexBytes, TotalBytes int64
-	LiveTuples, DeadTuples             int64 // pg_stat_user_tables: statistics, not counts
-}
-
 // RelationSizes reads table's sizes and its live and dead tuple statistics.
-func (db *DB) RelationSizes(ctx context.Context, table Ident) (RelationSizes, error) {
-	var s RelationSizes
+func (db *DB) RelationSizes(ctx context.Context, table vocab.Ident) (vocab.RelationSizes, error) {
+	var s vocab.RelationSizes
 	err := db.pool.QueryRow(ctx, `
 		SELECT pg_table_size(c.oid), pg_indexes_size(c.oid), pg_total_relation_size(c.oid),
 		       coalesce(st.n_live_tup, 0), coalesce(st.n_dead_tup, 0)

@@ -7,12 +7,13 @@ import (
 
 	"github.com/pgkeeper/pgkeeper/internal/pgtest"
 	"github.com/pgkeeper/pgkeeper/store"
+	"github.com/pgkeeper/pgkeeper/vocab"
 )
 
 func cleanupSpec(now time.Time) store.CleanupSpec {
 	return store.CleanupSpec{
-		Table: store.Ident{Name: "whatsapp_keys"}, AgeColumn: "updated_at", ExpiresColumn: "expires_at",
-		AuthTable: store.Ident{Name: "whatsapp_auth"}, Protected: []string{"app-state-sync-key"},
+		Table: vocab.Ident{Name: "whatsapp_keys"}, AgeColumn: "updated_at", ExpiresColumn: "expires_at",
+		AuthTable: vocab.Ident{Name: "whatsapp_auth"}, Protected: []string{"app-state-sync-key"},
 		Cutoff: now.Add(-30 * 24 * time.Hour), Now: now,
 	}
 }
@@ -126,7 +127,7 @@ func TestDeleterRollsBackWhenTheUndoFails(t *testing.T) {
 func TestCleanupRefusesTheCredentialsTable(t *testing.T) {
 	url := pgtest.NewBaileysDB(t, pgtest.Seed{Companies: 1, Keys: 10, Days: 60})
 	db := openDB(t, url)
-	for _, table := range []store.Ident{{Name: "whatsapp_auth"}, {Schema: "public", Name: "whatsapp_auth"}} {
+	for _, table := range []vocab.Ident{{Name: "whatsapp_auth"}, {Schema: "public", Name: "whatsapp_auth"}} {
 		spec := cleanupSpec(time.Now())
 		spec.Table = table
 		if _, err := db.NewDeleter(t.Context(), spec, 100); !errors.Is(err, store.ErrCredentialsTable) {
@@ -135,7 +136,7 @@ func TestCleanupRefusesTheCredentialsTable(t *testing.T) {
 		if _, err := db.CleanupCounts(t.Context(), spec); !errors.Is(err, store.ErrCredentialsTable) {
 			t.Errorf("counts on %s: %v", table, err)
 		}
-		if _, _, err := db.RestoreRows(t.Context(), table, store.Ident{Name: "whatsapp_auth"}, nil, [][]*string{{}}); !errors.Is(err, store.ErrCredentialsTable) {
+		if _, _, err := db.RestoreRows(t.Context(), table, vocab.Ident{Name: "whatsapp_auth"}, nil, [][]*string{{}}); !errors.Is(err, store.ErrCredentialsTable) {
 			t.Errorf("restore into %s: %v", table, err)
 		}
 		if err := db.Vacuum(t.Context(), table); !errors.Is(err, store.ErrCredentialsTable) {

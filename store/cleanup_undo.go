@@ -6,6 +6,8 @@ import (
 	"strings"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/pgkeeper/pgkeeper/vocab"
 )
 
 // Column is one column of a table, with its type as format_type prints it.
@@ -20,7 +22,7 @@ type queryer interface {
 
 // tableShape reads a table's insertable columns (generated ones left out) in
 // order, and which of them make its primary key, in key order.
-func tableShape(ctx context.Context, q queryer, table Ident) ([]Column, []int, error) {
+func tableShape(ctx context.Context, q queryer, table vocab.Ident) ([]Column, []int, error) {
 	rows, err := q.Query(ctx, `
 		SELECT a.attname, format_type(a.atttypid, a.atttypmod), a.attgenerated <> '',
 		       coalesce(array_position(i.indkey::int2[], a.attnum), 0)
@@ -62,7 +64,7 @@ func tableShape(ctx context.Context, q queryer, table Ident) ([]Column, []int, e
 }
 
 // TableColumns are a table's insertable columns, in order.
-func (db *DB) TableColumns(ctx context.Context, table Ident) ([]Column, error) {
+func (db *DB) TableColumns(ctx context.Context, table vocab.Ident) ([]Column, error) {
 	cols, _, err := tableShape(ctx, db.pool, table)
 	return cols, err
 }
@@ -75,7 +77,7 @@ func (db *DB) TableColumns(ctx context.Context, table Ident) ([]Column, error) {
 // the live service wrote since wins. Like the delete, it refuses the
 // credentials table, and waits for row locks at most BatchLockTimeout
 // (ErrBusy: nothing changed, retry).
-func (db *DB) RestoreRows(ctx context.Context, table, auth Ident, cols []Column,
+func (db *DB) RestoreRows(ctx context.Context, table, auth vocab.Ident, cols []Column,
 	rows [][]*string) (inserted, unchanged int64, _ error) {
 	if strings.EqualFold(table.Name, CredentialsTable) || table == auth {
 		return 0, 0, fmt.Errorf("%w %s", ErrCredentialsTable, table)

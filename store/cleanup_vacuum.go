@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"strings"
+
+	"github.com/pgkeeper/pgkeeper/vocab"
 )
 
 // Vacuum runs VACUUM (ANALYZE) on table, so the space of deleted rows is
@@ -13,7 +15,7 @@ import (
 // empty pages back to the OS also needs an ACCESS EXCLUSIVE lock, however
 // briefly, and a cleanup's freed space is scattered through the table anyway.
 // It refuses the credentials table like every cleanup statement.
-func (db *DB) Vacuum(ctx context.Context, table Ident) error {
+func (db *DB) Vacuum(ctx context.Context, table vocab.Ident) error {
 	if strings.EqualFold(table.Name, CredentialsTable) {
 		return fmt.Errorf("%w %s", ErrCredentialsTable, table)
 	}
@@ -41,7 +43,7 @@ type VacuumProgress struct {
 
 // VacuumProgress reads the progress of a VACUUM running on table; ok is false
 // when none is (it has not started yet, or is analyzing).
-func (db *DB) VacuumProgress(ctx context.Context, table Ident) (p VacuumProgress, ok bool, err error) {
+func (db *DB) VacuumProgress(ctx context.Context, table vocab.Ident) (p VacuumProgress, ok bool, err error) {
 	rows, err := db.pool.Query(ctx, `
 		SELECT phase, heap_blks_total, heap_blks_scanned, heap_blks_vacuumed, index_vacuum_count
 		FROM pg_stat_progress_vacuum WHERE relid = $1::regclass LIMIT 1`, quote(table))

@@ -13,6 +13,8 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/pgkeeper/pgkeeper/vocab"
 )
 
 // DefaultConnectTimeout bounds a connection attempt when DATABASE_URL sets none:
@@ -26,10 +28,14 @@ type DB struct {
 	sysID atomic.Pointer[string] // cached by SystemIdentifier
 }
 
-// ParseURL checks a DATABASE_URL (URL or key=value form) without connecting.
-func ParseURL(dsn string) error {
-	_, err := parse(dsn)
-	return err
+// ParseURL checks a DATABASE_URL (URL or key=value form) without connecting,
+// and returns its password, for redaction (empty: none).
+func ParseURL(dsn string) (password string, err error) {
+	cfg, err := parse(dsn)
+	if err != nil {
+		return "", err
+	}
+	return cfg.ConnConfig.Password, nil
 }
 
 func parse(dsn string) (*pgxpool.Config, error) {
@@ -155,19 +161,9 @@ func (db *DB) DatabaseSize(ctx context.Context) (int64, error) {
 }
 
 // quote returns a safely quoted, possibly schema-qualified identifier.
-func quote(name Ident) string {
+func quote(name vocab.Ident) string {
 	if name.Schema == "" {
 		return pgx.Identifier{name.Name}.Sanitize()
 	}
 	return pgx.Identifier{name.Schema, name.Name}.Sanitize()
-}
-
-// URLPassword is the password in a DATABASE_URL, for redaction; empty when
-// there is none or the URL does not parse.
-func URLPassword(dsn string) string {
-	cfg, err := pgconn.ParseConfig(dsn)
-	if err != nil {
-		return ""
-	}
-	return cfg.Password
 }

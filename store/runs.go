@@ -7,45 +7,19 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/pgkeeper/pgkeeper/vocab"
 )
-
-// Run is one recorded job run.
-type Run struct {
-	ID        int64
-	Job       string
-	Trigger   string // "schedule", "shell", or "chat:<user id>"
-	StartedAt time.Time
-	EndedAt   time.Time // zero while running; the last heartbeat when abandoned
-	Outcome   string    // ok, failed, warning, skipped, running, or abandoned
-	Error     string
-	Figures   json.RawMessage // the job's figures as JSON; nil when none
-	// HeartbeatAt is the run's last sign of life, by the database's clock.
-	HeartbeatAt time.Time
-	// AbandonedAt and AbandonedBy say when, and by what, a run whose
-	// process had stopped was found (outcome "abandoned"); zero otherwise.
-	AbandonedAt time.Time
-	AbandonedBy string
-}
-
-// Running reports whether the run has not ended.
-func (r Run) Running() bool { return r.EndedAt.IsZero() }
-
-// Duration is how long the run took (an abandoned run: until its last sign
-// of life); zero while it runs.
-func (r Run) Duration() time.Duration {
-	if r.Running() {
-		return 0
-	}
-	return r.EndedAt.Sub(r.StartedAt)
-}
 
 const runColumns = "id, job, trigger, started_at, ended_at, outcome, error, figures, heartbeat_at, abandoned_at, abandoned_by"
 
-func scanRun(row pgx.CollectableRow) (Run, error) {
-	var r Run
+func scanRun(row pgx.CollectableRow) (vocab.Run, error) {
+	var r vocab.Run
 	var ended, abandoned *time.Time
-	err := row.Scan(&r.ID, &r.Job, &r.Trigger, &r.StartedAt, &ended, &r.Outcome, &r.Error, &r.Figures,
+	var trigger, outcome string
+	err := row.Scan(&r.ID, &r.Job, &trigger, &r.StartedAt, &ended, &outcome, &r.Error, &r.Figures,
 		&r.HeartbeatAt, &abandoned, &r.AbandonedBy)
+	r.Trigger, r.Outcome = vocab.Trigger(trigger), vocab.Outcome(outcome)
 	if ended != nil {
 		r.EndedAt = *ended
 	}
@@ -59,11 +33,11 @@ func scanRun(row pgx.CollectableRow) (Run, error) {
 // the run's id for FinishRun. Until then the run's outcome is "running", and
 // its process must call Heartbeat regularly, or AbandonRuns will take it for
 // dead.
-func (db *DB) StartRun(ctx context.Context, schema, job, trigger string, at time.Time) (int64, error) {
+func (db *DB) StartRun(ctx context.Context, schema, job string, trigger vocab.Trigger, at time.Time) (int64, error) {
 	var id int64
 	err := db.pool.QueryRow(ctx, fmt.Sprintf(
 		"INSERT INTO %s (job, trigger, started_at) VALUES ($1, $2, $3) RETURNING id", table(schema, "job_runs")),
-		job, trigger, at).Scan(&id)
+		job, string(trigger), at).Scan(&id)
 	if err != nil {
 		return 0, fmt.Errorf("record start of %s: %w", job, err)
 	}
@@ -74,7 +48,7 @@ func (db *DB) StartRun(ctx context.Context, schema, job, trigger string, at time
 // skipped), error text (empty for none) and figures, stored as JSON (nil:
 // none). It replaces an abandoned mark: a run that went silent (its database
 // restarted, say) and still reached its end knows best how it ended.
-func (db *DB) FinishRun(ctx context.Context, schema string, id int64, at time.Time, outcome, errText string, figures any) error {
+func (db *DB) FinishRun(ctx context.Context, schema string, id int64, at time.Time, outcome vocab.Outcome, errText string, figures any) error {
 	var raw []byte
 	if figures != nil {
 		var err error
@@ -85,7 +59,7 @@ func (db *DB) FinishRun(ctx context.Context, schema string, id int64, at time.Ti
 	tag, err := db.pool.Exec(ctx, fmt.Sprintf(
 		`UPDATE %s SET ended_at = $2, outcome = $3, error = $4, figures = $5::jsonb,
 		abandoned_at = NULL, abandoned_by = '' WHERE id = $1`, table(schema, "job_runs")),
-		id, at, outcome, errText, raw)
+		id, at, string(outcome), errText, raw)
 	if err != nil {
 		return fmt.Errorf("record end of run %d: %w", id, err)
 	}
@@ -114,7 +88,7 @@ func (db *DB) Heartbeat(ctx context.Context, schema string, id int64) (bool, err
 // Each mark keeps the last heartbeat as the run's end, and when and by what
 // (by, e.g. "serve start on host h pid 1") it was found. It returns the runs
 // it marked.
-func (db *DB) AbandonRuns(ctx context.Context, schema string, silence time.Duration, by string) ([]Run, error) {
+func (db *DB) AbandonRuns(ctx context.Context, schema string, silence time.Duration, by string) ([]vocab.Run, error) {
 	// greatest(): started_at is the process's clock, heartbeat_at the
 	// server's; a run never ends before it started.
 	rows, err := db.pool.Query(ctx, fmt.Sprintf(`
@@ -137,7 +111,7 @@ func (db *DB) AbandonRuns(ctx context.Context, schema string, silence time.Durat
 }
 
 // LastRuns returns the newest limit runs, newest first, running ones included.
-func (db *DB) LastRuns(ctx context.Context, schema string, limit int) ([]Run, error) {
+func (db *DB) LastRuns(ctx context.Context, schema string, limit int) ([]vocab.Run, error) {
 	rows, err := db.pool.Query(ctx, fmt.Sprintf(
 		"SELECT %s FROM %s ORDER BY started_at DESC, id DESC LIMIT $1", runColumns, table(schema, "job_runs")), limit)
 	if err != nil {
@@ -153,7 +127,7 @@ func (db *DB) LastRuns(ctx context.Context, schema string, limit int) ([]Run, er
 // LastRunPerJob returns each job's newest finished run, by job name. A run
 // still going is left out: the last outcome is what /schedule and /status
 // show, and a running row has none yet.
-func (db *DB) LastRunPerJob(ctx context.Context, schema string) (map[string]Run, error) {
+func (db *DB) LastRunPerJob(ctx context.Context, schema string) (map[string]vocab.Run, error) {
 	rows, err := db.pool.Query(ctx, fmt.Sprintf(`
 		SELECT DISTINCT ON (job) %s FROM %s WHERE outcome <> 'running'
 		ORDER BY job, started_at DESC, id DESC`, runColumns, table(schema, "job_runs")))
@@ -164,7 +138,7 @@ func (db *DB) LastRunPerJob(ctx context.Context, schema string) (map[string]Run,
 	if err != nil {
 		return nil, fmt.Errorf("last run per job: %w", err)
 	}
-	out := make(map[string]Run, len(runs))
+	out := make(map[string]vocab.Run, len(runs))
 	for _, r := range runs {
 		out[r.Job] = r
 	}

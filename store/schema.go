@@ -6,11 +6,15 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/pgkeeper/pgkeeper/internal/config"
+	"github.com/pgkeeper/pgkeeper/vocab"
 )
 
 // DefaultSchema is where pgkeeper keeps its own state (run history, outbox,
-// size samples) inside the database it guards.
-const DefaultSchema = "pgkeeper"
+// size samples) inside the database it guards: PGKEEPER_SCHEMA's default,
+// which config owns.
+const DefaultSchema = config.DefaultSchema
 
 // migrations are applied in order, each once; migration i brings the schema
 // to version i+1. Never edit one that has shipped: append a new one. "%[1]s"
@@ -87,7 +91,7 @@ func SchemaVersion() int { return len(migrations) }
 // several pgkeeper processes start at once: each migrates under a
 // transaction-scoped advisory lock, so the later one finds the work done.
 func (db *DB) Migrate(ctx context.Context, schema string) error {
-	if !identRe.MatchString(schema) {
+	if !vocab.Plain(schema) {
 		return fmt.Errorf("migrate: schema %q is not a plain identifier (letters, digits, _ and $)", schema)
 	}
 	s := pgx.Identifier{schema}.Sanitize()

@@ -10,6 +10,8 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/pgkeeper/pgkeeper/vocab"
 )
 
 // Scratch database naming: <db>_pgkeeper_restore_<UTC yyyymmdd_hhmmss>. The
@@ -270,7 +272,7 @@ func (s *Server) OpenDatabase(ctx context.Context, name string) (*DB, error) {
 
 // Tables lists the tables of the current database whose rows a dump holds,
 // as "schema.name" like a backup's manifest names them.
-func (db *DB) Tables(ctx context.Context) (map[string]Ident, error) {
+func (db *DB) Tables(ctx context.Context) (map[string]vocab.Ident, error) {
 	rows, err := db.pool.Query(ctx, `
 		SELECT n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
 		WHERE c.relkind IN ('r', 'p') AND n.nspname NOT IN ('pg_catalog', 'information_schema')
@@ -278,15 +280,15 @@ func (db *DB) Tables(ctx context.Context) (map[string]Ident, error) {
 	if err != nil {
 		return nil, fmt.Errorf("list tables: %w", err)
 	}
-	ids, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Ident, error) {
-		var id Ident
+	ids, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (vocab.Ident, error) {
+		var id vocab.Ident
 		err := r.Scan(&id.Schema, &id.Name)
 		return id, err
 	})
 	if err != nil {
 		return nil, fmt.Errorf("list tables: %w", err)
 	}
-	out := make(map[string]Ident, len(ids))
+	out := make(map[string]vocab.Ident, len(ids))
 	for _, id := range ids {
 		out[id.Schema+"."+id.Name] = id
 	}

@@ -7,6 +7,8 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/pgkeeper/pgkeeper/vocab"
 )
 
 // Snapshot is an open REPEATABLE READ transaction whose snapshot is exported,
@@ -51,7 +53,7 @@ func (s *Snapshot) Close(ctx context.Context) {
 
 // Tables lists the tables whose rows pg_dump dumps: ordinary and partition
 // tables outside the system schemas, not owned by an extension.
-func (s *Snapshot) Tables(ctx context.Context) ([]Ident, error) {
+func (s *Snapshot) Tables(ctx context.Context) ([]vocab.Ident, error) {
 	rows, err := s.tx.Query(ctx, `
 		SELECT n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
 		WHERE c.relkind = 'r' AND n.nspname NOT IN ('pg_catalog', 'information_schema')
@@ -61,15 +63,15 @@ func (s *Snapshot) Tables(ctx context.Context) ([]Ident, error) {
 	if err != nil {
 		return nil, fmt.Errorf("list tables: %w", err)
 	}
-	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (Ident, error) {
-		var id Ident
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (vocab.Ident, error) {
+		var id vocab.Ident
 		err := r.Scan(&id.Schema, &id.Name)
 		return id, err
 	})
 }
 
 // CountRows is the exact row count of table in the snapshot.
-func (s *Snapshot) CountRows(ctx context.Context, table Ident) (int64, error) {
+func (s *Snapshot) CountRows(ctx context.Context, table vocab.Ident) (int64, error) {
 	var n int64
 	if err := s.tx.QueryRow(ctx, "SELECT count(*) FROM "+quote(table)).Scan(&n); err != nil {
 		return 0, fmt.Errorf("count %s: %w", table, err)
@@ -78,13 +80,13 @@ func (s *Snapshot) CountRows(ctx context.Context, table Ident) (int64, error) {
 }
 
 // Fingerprint hashes every row of table in the snapshot (see fingerprint).
-func (s *Snapshot) Fingerprint(ctx context.Context, table Ident) (string, error) {
+func (s *Snapshot) Fingerprint(ctx context.Context, table vocab.Ident) (string, error) {
 	return fingerprint(ctx, s.tx, table)
 }
 
 // Fingerprint hashes every row of table in the current database, for
 // comparison with a snapshot's.
-func (db *DB) Fingerprint(ctx context.Context, table Ident) (string, error) {
+func (db *DB) Fingerprint(ctx context.Context, table vocab.Ident) (string, error) {
 	return fingerprint(ctx, db.pool, table)
 }
 
@@ -95,7 +97,7 @@ type queryRower interface {
 // fingerprint is the md5 of all rows' text form in primary-key order (every
 // column when there is no primary key), so two copies of a small table compare
 // by content, not only by count.
-func fingerprint(ctx context.Context, q queryRower, table Ident) (string, error) {
+func fingerprint(ctx context.Context, q queryRower, table vocab.Ident) (string, error) {
 	var order string
 	err := q.QueryRow(ctx, `
 		SELECT coalesce(string_agg(quote_ident(a.attname), ', ' ORDER BY k.ord), '')

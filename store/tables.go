@@ -3,6 +3,8 @@ package store
 import (
 	"context"
 	"fmt"
+
+	"github.com/pgkeeper/pgkeeper/vocab"
 )
 
 // exactCountBytes is the table size under which an exact count(*) is cheap
@@ -11,7 +13,7 @@ const exactCountBytes = 64 << 20
 
 // TableStats describes one table's size.
 type TableStats struct {
-	Table      Ident
+	Table      vocab.Ident
 	Rows       int64
 	RowsExact  bool // false: Rows is the planner's estimate (pg_class.reltuples)
 	TableBytes int64
@@ -21,7 +23,7 @@ type TableStats struct {
 
 // TableStats returns a table's sizes and its row count: exact for small tables,
 // the catalog's estimate for large ones, so that /status stays fast at any size.
-func (db *DB) TableStats(ctx context.Context, table Ident) (TableStats, error) {
+func (db *DB) TableStats(ctx context.Context, table vocab.Ident) (TableStats, error) {
 	st := TableStats{Table: table}
 	var reltuples float64
 	err := db.pool.QueryRow(ctx, `
@@ -45,7 +47,7 @@ func (db *DB) TableStats(ctx context.Context, table Ident) (TableStats, error) {
 }
 
 // CountRows is the exact number of rows in table.
-func (db *DB) CountRows(ctx context.Context, table Ident) (int64, error) {
+func (db *DB) CountRows(ctx context.Context, table vocab.Ident) (int64, error) {
 	var n int64
 	if err := db.pool.QueryRow(ctx, "SELECT count(*) FROM "+quote(table)).Scan(&n); err != nil {
 		return 0, fmt.Errorf("count %s: %w", table, err)

@@ -30,6 +30,7 @@ import (
 	"github.com/pgkeeper/pgkeeper/internal/humanize"
 	"github.com/pgkeeper/pgkeeper/jobs"
 	"github.com/pgkeeper/pgkeeper/store"
+	"github.com/pgkeeper/pgkeeper/vocab"
 )
 
 func main() {
@@ -121,7 +122,7 @@ func (b *bench) prepare(ctx context.Context, db *store.DB) error {
 	b.backups = filepath.Join(b.work, "backups")
 	fmt.Fprintln(os.Stderr, "making pgkeeper's backup of", b.live)
 	bk := &jobs.Backup{DB: db, Config: jobs.BackupConfig{DatabaseURL: b.url, Dir: b.backups, PGBinDir: b.pgBin,
-		Retention: jobs.Retention{KeepDaily: 1, KeepMonthly: 1}, FingerprintTables: []store.Ident{{Name: "whatsapp_auth"}}}}
+		Retention: jobs.Retention{KeepDaily: 1, KeepMonthly: 1}, FingerprintTables: []vocab.Ident{{Name: "whatsapp_auth"}}}}
 	r, err := bk.Run(ctx, jobs.BackupOptions{Trigger: "bench"}, nil)
 	if err != nil {
 		return err

@@ -17,6 +17,7 @@ import (
 	"github.com/pgkeeper/pgkeeper/internal/humanize"
 	"github.com/pgkeeper/pgkeeper/jobs"
 	"github.com/pgkeeper/pgkeeper/store"
+	"github.com/pgkeeper/pgkeeper/vocab"
 )
 
 const runs = 5
@@ -53,7 +54,7 @@ func bench(ctx context.Context, url string) error {
 	}
 	defer db.Close()
 	job := &jobs.Status{DB: db, Config: jobs.StatusConfig{
-		Tables: []store.Ident{{Name: "whatsapp_auth"}, {Name: "whatsapp_keys"}}, KeysTable: store.Ident{Name: "whatsapp_keys"},
+		Tables: []vocab.Ident{{Name: "whatsapp_auth"}, {Name: "whatsapp_keys"}}, KeysTable: vocab.Ident{Name: "whatsapp_keys"},
 		KeysAgeColumn: "updated_at", RetentionDays: 30, LatencyThreshold: time.Second, PoolThreshold: 0.8, BackupDir: os.TempDir(),
 	}}
 	conn, err := pgx.Connect(ctx, url)

@@ -7,25 +7,18 @@ import (
 	"gonum.org/v1/plot/plotter"
 
 	"github.com/pgkeeper/pgkeeper/internal/humanize"
+	"github.com/pgkeeper/pgkeeper/jobs"
 )
-
-// BackupPoint is one verified backup run: when it ran, its compressed size
-// and how long it took.
-type BackupPoint struct {
-	At       time.Time
-	Bytes    int64
-	Duration time.Duration
-}
 
 // Backups draws each run's size (top panel) and duration (bottom panel), a
 // dot per run, as a Width×Height PNG; runs need not be sorted. With no runs
 // it returns ErrNoData.
-func Backups(runs []BackupPoint) ([]byte, error) {
+func Backups(runs []jobs.BackupPoint) ([]byte, error) {
 	return render(backupPanels(runs), location(len(runs), func(i int) time.Time { return runs[i].At }))
 }
 
 // backupPanels are the panels Backups draws.
-func backupPanels(runs []BackupPoint) []panel {
+func backupPanels(runs []jobs.BackupPoint) []panel {
 	if len(runs) == 0 {
 		return nil
 	}
@@ -48,15 +41,15 @@ func backupPanels(runs []BackupPoint) []panel {
 	}
 }
 
-func sortedRuns(runs []BackupPoint) []BackupPoint {
-	rs := append([]BackupPoint(nil), runs...)
+func sortedRuns(runs []jobs.BackupPoint) []jobs.BackupPoint {
+	rs := append([]jobs.BackupPoint(nil), runs...)
 	sort.SliceStable(rs, func(i, j int) bool { return rs[i].At.Before(rs[j].At) })
 	return rs
 }
 
 // durationUnit is the unit (in seconds) the duration axis is drawn in, chosen
 // by the longest run so that the ticks fall on round numbers of it.
-func durationUnit(runs []BackupPoint) unit {
+func durationUnit(runs []jobs.BackupPoint) unit {
 	var longest time.Duration
 	for _, r := range runs {
 		longest = max(longest, r.Duration)

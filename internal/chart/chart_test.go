@@ -9,6 +9,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/pgkeeper/pgkeeper/jobs"
 )
 
 // decode checks that data is a PNG of Width×Height and returns it.
@@ -57,9 +59,9 @@ func TestSizesDrawsEverySeries(t *testing.T) {
 }
 
 func TestSizesLeavesOutWhatWasNotMeasured(t *testing.T) {
-	var ps []SizePoint
+	var ps []jobs.SizePoint
 	for _, p := range sampleSizes() {
-		ps = append(ps, SizePoint{At: p.At, DatabaseBytes: p.DatabaseBytes})
+		ps = append(ps, jobs.SizePoint{At: p.At, DatabaseBytes: p.DatabaseBytes})
 	}
 	data, err := Sizes(ps)
 	if err != nil {
@@ -79,12 +81,12 @@ func TestSizesLeavesOutWhatWasNotMeasured(t *testing.T) {
 func TestSizePanels(t *testing.T) {
 	tests := []struct {
 		name string
-		give []SizePoint
+		give []jobs.SizePoint
 		want [][]string // series names per panel
 	}{
 		{
 			name: "everything measured",
-			give: []SizePoint{
+			give: []jobs.SizePoint{
 				{At: t0, DatabaseBytes: 2_000_000, KeysTableBytes: 1_000_000, KeysRows: 1500},
 				{At: t0.Add(-time.Hour), DatabaseBytes: 1_000_000, KeysTableBytes: 900_000, KeysRows: 1200},
 			},
@@ -92,12 +94,12 @@ func TestSizePanels(t *testing.T) {
 		},
 		{
 			name: "database only",
-			give: []SizePoint{{At: t0, DatabaseBytes: 5_000_000}},
+			give: []jobs.SizePoint{{At: t0, DatabaseBytes: 5_000_000}},
 			want: [][]string{{"database, now 5.00 MB"}},
 		},
 		{
 			name: "nothing measured",
-			give: []SizePoint{{At: t0}},
+			give: []jobs.SizePoint{{At: t0}},
 		},
 	}
 	for _, tt := range tests {
@@ -138,7 +140,7 @@ func TestBackupsDrawsSizeAndDuration(t *testing.T) {
 }
 
 func TestOneSampleStillDraws(t *testing.T) {
-	data, err := Backups([]BackupPoint{{At: t0, Bytes: 2_500_000, Duration: 3 * time.Minute}})
+	data, err := Backups([]jobs.BackupPoint{{At: t0, Bytes: 2_500_000, Duration: 3 * time.Minute}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -153,7 +155,7 @@ func TestNoData(t *testing.T) {
 		draw func() ([]byte, error)
 	}{
 		{name: "no sizes", draw: func() ([]byte, error) { return Sizes(nil) }},
-		{name: "sizes never measured", draw: func() ([]byte, error) { return Sizes([]SizePoint{{At: t0}}) }},
+		{name: "sizes never measured", draw: func() ([]byte, error) { return Sizes([]jobs.SizePoint{{At: t0}}) }},
 		{name: "no backups", draw: func() ([]byte, error) { return Backups(nil) }},
 	}
 	for _, tt := range tests {

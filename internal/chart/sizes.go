@@ -7,30 +7,20 @@ import (
 	"gonum.org/v1/plot/plotter"
 
 	"github.com/pgkeeper/pgkeeper/internal/humanize"
+	"github.com/pgkeeper/pgkeeper/jobs"
 )
-
-// SizePoint is one sample of the database's size and the keys table's. A
-// zero DatabaseBytes, or a zero KeysTableBytes, means that figure was not
-// measured at At (KeysRows goes with KeysTableBytes: they are sampled
-// together); such figures are left out, not drawn as zero.
-type SizePoint struct {
-	At             time.Time
-	DatabaseBytes  int64
-	KeysTableBytes int64
-	KeysRows       int64
-}
 
 // Sizes draws the database's and the keys table's size (top panel, bytes)
 // and the keys table's row count (bottom panel) over the points' span, as a
 // Width×Height PNG. The caller chooses the span (the last 30 days for
 // /trends); points need not be sorted. With no figure to draw it returns
 // ErrNoData.
-func Sizes(points []SizePoint) ([]byte, error) {
+func Sizes(points []jobs.SizePoint) ([]byte, error) {
 	return render(sizePanels(points), location(len(points), func(i int) time.Time { return points[i].At }))
 }
 
 // sizePanels are the panels Sizes draws; a panel with no series is left out.
-func sizePanels(points []SizePoint) []panel {
+func sizePanels(points []jobs.SizePoint) []panel {
 	ps := sortedSizes(points)
 	var db, kt, rows plotter.XYs
 	for _, p := range ps {
@@ -63,8 +53,8 @@ func sizePanels(points []SizePoint) []panel {
 	return panels
 }
 
-func sortedSizes(points []SizePoint) []SizePoint {
-	ps := append([]SizePoint(nil), points...)
+func sortedSizes(points []jobs.SizePoint) []jobs.SizePoint {
+	ps := append([]jobs.SizePoint(nil), points...)
 	sort.SliceStable(ps, func(i, j int) bool { return ps[i].At.Before(ps[j].At) })
 	return ps
 }

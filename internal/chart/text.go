@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/pgkeeper/pgkeeper/internal/humanize"
+	"github.com/pgkeeper/pgkeeper/jobs"
 )
 
 // maxTextRows bounds the rows of a text fallback: it stands in for a picture
@@ -24,7 +25,7 @@ const (
 // first to the last. Columns are aligned for a monospace font (a <pre> block
 // in Telegram). A figure not measured shows as "–". With no points it
 // returns NoSizesText.
-func SizesText(points []SizePoint) string {
+func SizesText(points []jobs.SizePoint) string {
 	days := dailySizes(sortedSizes(points))
 	if len(days) == 0 {
 		return NoSizesText
@@ -50,8 +51,8 @@ func SizesText(points []SizePoint) string {
 
 // dailySizes keeps each day's last measurement of each figure, so that a day
 // whose last sample lacks the keys table still shows it from earlier that day.
-func dailySizes(ps []SizePoint) []SizePoint {
-	var days []SizePoint
+func dailySizes(ps []jobs.SizePoint) []jobs.SizePoint {
+	var days []jobs.SizePoint
 	for _, p := range ps {
 		if p.DatabaseBytes <= 0 && p.KeysTableBytes <= 0 {
 			continue
@@ -73,8 +74,8 @@ func dailySizes(ps []SizePoint) []SizePoint {
 }
 
 // firstMeasured is the first day with each figure, for the change column.
-func firstMeasured(days []SizePoint) SizePoint {
-	var f SizePoint
+func firstMeasured(days []jobs.SizePoint) jobs.SizePoint {
+	var f jobs.SizePoint
 	for _, d := range days {
 		if f.DatabaseBytes <= 0 {
 			f.DatabaseBytes = d.DatabaseBytes
@@ -92,7 +93,7 @@ func sameDay(a, b time.Time) bool {
 	return ay == by && am == bm && ad == bd
 }
 
-func keysRows(p SizePoint) string {
+func keysRows(p jobs.SizePoint) string {
 	if p.KeysTableBytes <= 0 {
 		return "–"
 	}
@@ -137,7 +138,7 @@ func spread(n, limit int) []int {
 // BackupsText is Backups' figures as a short plain-text table, newest run
 // first, at most maxTextRows runs (with a count of the rest), aligned for a
 // monospace font. With no runs it returns NoBackupsText.
-func BackupsText(runs []BackupPoint) string {
+func BackupsText(runs []jobs.BackupPoint) string {
 	if len(runs) == 0 {
 		return NoBackupsText
 	}

@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/pgkeeper/pgkeeper/jobs"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files under testdata/")
@@ -32,10 +34,10 @@ func golden(t *testing.T, name, got string) {
 func TestSizesText(t *testing.T) {
 	tests := []struct {
 		name string
-		give []SizePoint
+		give []jobs.SizePoint
 	}{
 		{name: "sizes-month.txt", give: sampleSizes()},
-		{name: "sizes-first-day.txt", give: []SizePoint{
+		{name: "sizes-first-day.txt", give: []jobs.SizePoint{
 			{At: t0, DatabaseBytes: 52_000_000},
 			{At: t0.Add(5 * time.Hour), KeysTableBytes: 20_000_000, KeysRows: 41_000},
 			{At: t0.Add(26 * time.Hour), DatabaseBytes: 54_000_000, KeysTableBytes: 19_000_000, KeysRows: 40_000},
@@ -50,10 +52,10 @@ func TestSizesText(t *testing.T) {
 func TestBackupsText(t *testing.T) {
 	tests := []struct {
 		name string
-		give []BackupPoint
+		give []jobs.BackupPoint
 	}{
 		{name: "backups-month.txt", give: sampleBackups()},
-		{name: "backups-one.txt", give: []BackupPoint{{At: t0, Bytes: 2_500_000, Duration: 3*time.Minute + 5*time.Second}}},
+		{name: "backups-one.txt", give: []jobs.BackupPoint{{At: t0, Bytes: 2_500_000, Duration: 3*time.Minute + 5*time.Second}}},
 		{name: "backups-none.txt"},
 	}
 	for _, tt := range tests {

@@ -6,10 +6,11 @@ import (
 	"log/slog"
 	"time"
 
-	"github.com/pgkeeper/pgkeeper/store"
+	"github.com/pgkeeper/pgkeeper/vocab"
 )
 
-// Defaults for settings that have one.
+// Defaults for settings that have one. config owns them: jobs, store and
+// confirm fall back on these same constants.
 const (
 	DefaultAPIURL           = "https://api.telegram.org"
 	DefaultStatusTables     = "whatsapp_auth,whatsapp_keys"
@@ -27,14 +28,13 @@ const (
 	DefaultScheduleTZ       = "UTC"
 	DefaultFingerprint      = "whatsapp_auth"
 	DefaultConfirmTTL       = 10 * time.Minute
-	DefaultCleanupBatch     = 500
+	DefaultCleanupBatch     = 500 // bench/cleanup: the writer's p99 stays within 2× idle only at 500
 	DefaultExpiresColumn    = "expires_at"
-	DefaultProtectedTypes   = "app-state-sync-key,app-state-sync-version"
+	DefaultProtectedTypes   = "app-state-sync-key,app-state-sync-version" // WhatsApp's app-state sync needs them whatever their age
 	DefaultUndoHours        = 24
 	DefaultCleanupWarnRows  = 1000
 	DefaultCleanupMaxRows   = 50000
 	DefaultCleanupMaxShare  = 0.5
-	DefaultAuthTable        = "whatsapp_auth"
 	DefaultBackupSchedule   = "0 3 * * *"
 	DefaultCleanupSchedule  = "30 3 * * *"
 	DefaultRestoreSchedule  = "0 4 1 * *"
@@ -53,8 +53,8 @@ type Config struct {
 	ChatID           int64
 	APIURL           string
 	DatabaseURL      string
-	StatusTables     []store.Ident
-	KeysTable        store.Ident
+	StatusTables     []vocab.Ident
+	KeysTable        vocab.Ident
 	KeysAgeColumn    string
 	LatencyThreshold time.Duration
 	PoolThreshold    float64
@@ -70,7 +70,7 @@ type Config struct {
 	DropWarn          float64
 	BackupMaxAge      time.Duration
 	Location          *time.Location
-	FingerprintTables []store.Ident
+	FingerprintTables []vocab.Ident
 
 	RestoreDatabaseURL string
 	ConfirmTTL         time.Duration
@@ -83,7 +83,6 @@ type Config struct {
 	CleanupWarnRows      int
 	CleanupMaxRows       int
 	CleanupMaxShare      float64
-	AuthTable            store.Ident
 
 	BackupSchedule  string // empty: off
 	CleanupSchedule string
@@ -95,6 +94,8 @@ type Config struct {
 	ThreadID        int64
 	NotifySuccess   string // brief, full or off
 	HTTPAddr        string // empty: no health or metrics endpoint
+
+	passwords []string // of DatabaseURL and RestoreDatabaseURL, for Secrets
 }
 
 // SecretVariables are the variables that carry a secret, kept out of any
@@ -104,10 +105,17 @@ var SecretVariables = []string{"TELEGRAM_BOT_TOKEN", "DATABASE_URL", "RESTORE_DA
 // Lookup reads one variable, as os.LookupEnv does.
 type Lookup func(name string) (string, bool)
 
-// Load reads and checks every variable. The error, when not nil, is a
-// Problems value naming each bad variable; it never contains a secret.
-func Load(env Lookup) (Config, error) {
-	r := reader{env: env}
+// URLParser checks a database connection string without connecting and
+// returns its password (empty: none); its error must not repeat the string.
+// main passes store.ParseURL: only store knows the driver's syntax, and
+// config sits below store.
+type URLParser func(dsn string) (password string, err error)
+
+// Load reads and checks every variable, the connection strings with
+// parseURL. The error, when not nil, is a Problems value naming each bad
+// variable; it never contains a secret.
+func Load(env Lookup, parseURL URLParser) (Config, error) {
+	r := reader{env: env, parseURL: parseURL}
 	var c Config
 	c.BotToken = r.token("TELEGRAM_BOT_TOKEN")
 	c.AdminIDs = r.ids("TELEGRAM_ADMIN_IDS")
@@ -144,7 +152,6 @@ func Load(env Lookup) (Config, error) {
 	c.CleanupWarnRows = r.whole("CLEANUP_WARN_ROWS", DefaultCleanupWarnRows)
 	c.CleanupMaxRows = r.whole("CLEANUP_MAX_ROWS", DefaultCleanupMaxRows)
 	c.CleanupMaxShare = r.share("CLEANUP_MAX_SHARE", DefaultCleanupMaxShare)
-	c.AuthTable = store.Ident{Name: DefaultAuthTable}
 	c.BackupSchedule = r.schedule("BACKUP_SCHEDULE", DefaultBackupSchedule)
 	c.CleanupSchedule = r.schedule("CLEANUP_SCHEDULE", DefaultCleanupSchedule)
 	c.RestoreSchedule = r.schedule("RESTORE_TEST_SCHEDULE", DefaultRestoreSchedule)
@@ -155,6 +162,7 @@ func Load(env Lookup) (Config, error) {
 	c.ThreadID = r.optionalWhole("TELEGRAM_THREAD_ID")
 	c.NotifySuccess = r.oneOf("NOTIFY_SUCCESS", DefaultNotifySuccess, "brief", "full", "off")
 	c.HTTPAddr = r.addr("HTTP_ADDR")
+	c.passwords = r.passwords
 	return c, r.err()
 }
 
@@ -175,11 +183,5 @@ func (c Config) RequireBot() error {
 
 // Secrets are the values that must never be printed, for a redactor.
 func (c Config) Secrets() []string {
-	s := []string{c.BotToken, c.SentryDSN}
-	for _, dsn := range []string{c.DatabaseURL, c.RestoreDatabaseURL} {
-		if pw := store.URLPassword(dsn); pw != "" {
-			s = append(s, pw)
-		}
-	}
-	return s
+	return append([]string{c.BotToken, c.SentryDSN}, c.passwords...)
 }

@@ -2,6 +2,8 @@ package config
 
 import (
 	"errors"
+	"net/url"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -11,11 +13,22 @@ func env(m map[string]string) Lookup {
 	return func(k string) (string, bool) { v, ok := m[k]; return v, ok }
 }
 
+// parseURL stands in for store.ParseURL, which config sits below: what
+// net/url refuses is refused, without repeating the string.
+func parseURL(dsn string) (string, error) {
+	u, err := url.Parse(dsn)
+	if err != nil {
+		return "", errors.New("parse database url: not a valid URL")
+	}
+	pw, _ := u.User.Password()
+	return pw, nil
+}
+
 func TestLoadDefaults(t *testing.T) {
 	c, err := Load(env(map[string]string{
 		"DATABASE_URL":       "postgres://u:pw@localhost/db",
 		"TELEGRAM_ADMIN_IDS": "42, 43",
-	}))
+	}), parseURL)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -50,7 +63,7 @@ func TestLoadReportsEveryProblemWithoutSecrets(t *testing.T) {
 		"HTTP_ADDR":                     "9187",
 		"STARTUP_DB_WAIT":               "forever",
 		"DB_WATCH_INTERVAL":             "often",
-	}))
+	}), parseURL)
 	var p Problems
 	if !errors.As(err, &p) {
 		t.Fatalf("want Problems, got %v", err)
@@ -73,19 +86,19 @@ func TestLoadReportsEveryProblemWithoutSecrets(t *testing.T) {
 // not found after them when the client starts.
 func TestSentryDSNNeedsAProject(t *testing.T) {
 	for _, dsn := range []string{"https://keyonly@o1.ingest.sentry.io", "https://keyonly@o1.ingest.sentry.io/", "https://:pw@host/1"} {
-		_, err := Load(env(map[string]string{"DATABASE_URL": "postgres://u@h/db", "SENTRY_DSN": dsn}))
+		_, err := Load(env(map[string]string{"DATABASE_URL": "postgres://u@h/db", "SENTRY_DSN": dsn}), parseURL)
 		var p Problems
 		if !errors.As(err, &p) || len(p) != 1 || p[0].Var != "SENTRY_DSN" || strings.Contains(err.Error(), "keyonly") {
 			t.Errorf("SENTRY_DSN=%s: %v", dsn, err)
 		}
 	}
-	if _, err := Load(env(map[string]string{"DATABASE_URL": "postgres://u@h/db", "SENTRY_DSN": "https://key@o1.ingest.sentry.io/42"})); err != nil {
+	if _, err := Load(env(map[string]string{"DATABASE_URL": "postgres://u@h/db", "SENTRY_DSN": "https://key@o1.ingest.sentry.io/42"}), parseURL); err != nil {
 		t.Error(err)
 	}
 }
 
 func TestSchedulesDefaultAndOff(t *testing.T) {
-	c, err := Load(env(map[string]string{"DATABASE_URL": "postgres://u@h/db", "CLEANUP_SCHEDULE": "", "SCHEDULE_TZ": "Europe/Berlin"}))
+	c, err := Load(env(map[string]string{"DATABASE_URL": "postgres://u@h/db", "CLEANUP_SCHEDULE": "", "SCHEDULE_TZ": "Europe/Berlin"}), parseURL)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -95,33 +108,22 @@ func TestSchedulesDefaultAndOff(t *testing.T) {
 }
 
 func TestLoadRequiresDatabaseURL(t *testing.T) {
-	_, err := Load(env(map[string]string{}))
+	_, err := Load(env(map[string]string{}), parseURL)
 	if err == nil || !strings.Contains(err.Error(), "DATABASE_URL: required") {
 		t.Fatalf("want DATABASE_URL required, got %v", err)
 	}
 }
 
+// The password the connection string's parser finds is a secret.
 func TestSecretsIncludePassword(t *testing.T) {
-	tests := []struct {
-		name, dsn, want string
-	}{
-		{"url", "postgres://u:p%40ss%20w%3Co%3E@h/db", "p@ss w<o>"},
-		{"keyword", `host=h user=u password='a b\'c' dbname=d`, "a b'c"},
+	c, err := Load(env(map[string]string{"DATABASE_URL": "postgres://u:p%40ss@h/db", "RESTORE_DATABASE_URL": "postgres://r:other@h/postgres"}), parseURL)
+	if err != nil {
+		t.Fatal(err)
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			c, err := Load(env(map[string]string{"DATABASE_URL": tt.dsn}))
-			if err != nil {
-				t.Fatal(err)
-			}
-			found := false
-			for _, s := range c.Secrets() {
-				found = found || s == tt.want
-			}
-			if !found {
-				t.Fatalf("Secrets() lacks the password %q", tt.want)
-			}
-		})
+	for _, want := range []string{"p@ss", "other"} {
+		if !slices.Contains(c.Secrets(), want) {
+			t.Errorf("Secrets() lacks the password %q", want)
+		}
 	}
 }
 
@@ -131,7 +133,7 @@ func TestDBWatchInterval(t *testing.T) {
 		if give != "" {
 			vars["DB_WATCH_INTERVAL"] = give
 		}
-		c, err := Load(env(vars))
+		c, err := Load(env(vars), parseURL)
 		if err != nil || c.DBWatch != want {
 			t.Errorf("DB_WATCH_INTERVAL=%q: %v, %v; want %v", give, c.DBWatch, err, want)
 		}

@@ -10,7 +10,7 @@ import (
 
 // loadOne loads a valid configuration with name set to value.
 func loadOne(name, value string) (Config, error) {
-	return Load(env(map[string]string{"DATABASE_URL": "postgres://u@h/db", name: value}))
+	return Load(env(map[string]string{"DATABASE_URL": "postgres://u@h/db", name: value}), parseURL)
 }
 
 // wantRefused checks that err is exactly one problem, for name, that shows
@@ -99,7 +99,7 @@ func TestLargestValuesConvertExactly(t *testing.T) {
 	for _, name := range []string{"DB_QUERY_LATENCY_THRESHOLD_MS", "BACKUP_MAX_AGE_HOURS", "CLEANUP_UNDO_HOURS"} {
 		vars[name] = strconv.FormatInt(wholeRanges[name].max, 10)
 	}
-	c, err := Load(env(vars))
+	c, err := Load(env(vars), parseURL)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -13,13 +13,15 @@ import (
 
 	"github.com/robfig/cron/v3"
 
-	"github.com/pgkeeper/pgkeeper/store"
+	"github.com/pgkeeper/pgkeeper/vocab"
 )
 
 // reader parses variables and collects problems instead of stopping at the first.
 type reader struct {
-	env      Lookup
-	problems Problems
+	env       Lookup
+	parseURL  URLParser
+	problems  Problems
+	passwords []string // of the connection strings read
 }
 
 func (r *reader) err() error {
@@ -167,11 +169,7 @@ func (r *reader) databaseURL(name string) string {
 		r.bad(name, "required: the database to guard, like postgres://user:password@host:5432/dbname")
 		return ""
 	}
-	if err := store.ParseURL(v); err != nil {
-		r.bad(name, "%v", err)
-		return ""
-	}
-	return v
+	return r.connString(name, v)
 }
 
 // optionalDatabaseURL is like databaseURL but may be empty.
@@ -180,9 +178,19 @@ func (r *reader) optionalDatabaseURL(name string) string {
 	if v == "" {
 		return ""
 	}
-	if err := store.ParseURL(v); err != nil {
+	return r.connString(name, v)
+}
+
+// connString checks connection string v of variable name and keeps its
+// password for Secrets; empty when v does not parse.
+func (r *reader) connString(name, v string) string {
+	pw, err := r.parseURL(v)
+	if err != nil {
 		r.bad(name, "%v", err)
 		return ""
+	}
+	if pw != "" {
+		r.passwords = append(r.passwords, pw)
 	}
 	return v
 }
@@ -293,21 +301,21 @@ func (r *reader) addr(name string) string {
 	return v
 }
 
-func (r *reader) ident(name, def string) store.Ident {
-	id, err := store.ParseIdent(r.get(name, def))
+func (r *reader) ident(name, def string) vocab.Ident {
+	id, err := vocab.ParseIdent(r.get(name, def))
 	if err != nil {
 		r.bad(name, "%v", err)
 	}
 	return id
 }
 
-func (r *reader) idents(name, def string) []store.Ident {
-	var out []store.Ident
+func (r *reader) idents(name, def string) []vocab.Ident {
+	var out []vocab.Ident
 	for _, part := range strings.Split(r.get(name, def), ",") {
 		if strings.TrimSpace(part) == "" {
 			continue
 		}
-		id, err := store.ParseIdent(part)
+		id, err := vocab.ParseIdent(part)
 		if err != nil {
 			r.bad(name, "%v", err)
 			continue
@@ -318,7 +326,7 @@ func (r *reader) idents(name, def string) []store.Ident {
 }
 
 func (r *reader) column(name, def string) string {
-	c, err := store.ParseColumn(r.get(name, def))
+	c, err := vocab.ParseColumn(r.get(name, def))
 	if err != nil {
 		r.bad(name, "%v", err)
 	}

@@ -8,10 +8,9 @@ import (
 	"errors"
 	"sync"
 	"time"
-)
 
-// DefaultTTL is how long a confirmation button stays valid.
-const DefaultTTL = 10 * time.Minute
+	"github.com/pgkeeper/pgkeeper/internal/config"
+)
 
 // Errors Take returns; each gets a short answer and changes nothing.
 var (
@@ -41,13 +40,14 @@ type Store struct {
 	pending map[string]*Pending
 }
 
-// New returns a Store whose confirmations live ttl; now may be nil (wall clock).
+// New returns a Store whose confirmations live ttl (0: CONFIRM_TTL's
+// default); now may be nil (wall clock).
 func New(ttl time.Duration, now func() time.Time) *Store {
 	if now == nil {
 		now = time.Now
 	}
 	if ttl <= 0 {
-		ttl = DefaultTTL
+		ttl = config.DefaultConfirmTTL
 	}
 	return &Store{ttl: ttl, now: now, pending: map[string]*Pending{}}
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/pgkeeper/pgkeeper/jobs"
 	"github.com/pgkeeper/pgkeeper/store"
+	"github.com/pgkeeper/pgkeeper/vocab"
 )
 
 var t0 = time.Date(2026, 11, 28, 6, 0, 0, 0, time.UTC)
@@ -56,7 +57,7 @@ func wantSamples(t *testing.T, got map[string]float64, want map[string]float64) 
 }
 
 func table(name string, bytes, rows int64) jobs.TableStatus {
-	return jobs.TableStatus{TableStats: store.TableStats{Table: store.Ident{Name: name}, TotalBytes: bytes, Rows: rows}}
+	return jobs.TableStatus{TableStats: store.TableStats{Table: vocab.Ident{Name: name}, TotalBytes: bytes, Rows: rows}}
 }
 
 func statusReport() jobs.StatusReport {
@@ -66,7 +67,7 @@ func statusReport() jobs.StatusReport {
 		Tables: []jobs.TableStatus{
 			table("whatsapp_auth", 65536, 12),
 			table("whatsapp_keys", 544_000_000, 987_588),
-			{TableStats: store.TableStats{Table: store.Ident{Name: "gone"}}, Error: "relation does not exist"},
+			{TableStats: store.TableStats{Table: vocab.Ident{Name: "gone"}}, Error: "relation does not exist"},
 		},
 		Keys: jobs.KeysStatus{Checked: true, KeyAges: store.KeyAges{Buckets: [5]int64{10, 20, 30, 40, 50}}},
 		LastBackup: &jobs.Manifest{

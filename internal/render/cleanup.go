@@ -6,7 +6,7 @@ import (
 
 	"github.com/pgkeeper/pgkeeper/internal/humanize"
 	"github.com/pgkeeper/pgkeeper/jobs"
-	"github.com/pgkeeper/pgkeeper/store"
+	"github.com/pgkeeper/pgkeeper/vocab"
 )
 
 // CleanupPreview renders what a cleanup would delete: exact counts by key
@@ -52,7 +52,7 @@ func CleanupPreview(p jobs.CleanupPreview, f Format) string {
 }
 
 // sizes is a table's size line: table, indexes, total.
-func sizes(s store.RelationSizes) string {
+func sizes(s vocab.RelationSizes) string {
 	return fmt.Sprintf("table %s · indexes %s · total %s",
 		humanize.Bytes(s.TableBytes), humanize.Bytes(s.IndexBytes), humanize.Bytes(s.TotalBytes))
 }

@@ -7,12 +7,13 @@ import (
 
 	"github.com/pgkeeper/pgkeeper/jobs"
 	"github.com/pgkeeper/pgkeeper/store"
+	"github.com/pgkeeper/pgkeeper/vocab"
 )
 
 func TestCleanupRendering(t *testing.T) {
 	at := time.Date(2026, 11, 28, 3, 30, 0, 0, time.UTC)
-	before := store.RelationSizes{TableBytes: 1_000_000_000, IndexBytes: 200_000_000, TotalBytes: 1_200_000_000, DeadTuples: 12}
-	after := store.RelationSizes{TableBytes: 990_000_000, IndexBytes: 190_000_000, TotalBytes: 1_180_000_000, DeadTuples: 0}
+	before := vocab.RelationSizes{TableBytes: 1_000_000_000, IndexBytes: 200_000_000, TotalBytes: 1_200_000_000, DeadTuples: 12}
+	after := vocab.RelationSizes{TableBytes: 990_000_000, IndexBytes: 190_000_000, TotalBytes: 1_180_000_000, DeadTuples: 0}
 	done := jobs.CleanupReport{Run: "20261128T033000Z", StartedAt: at, Deleted: 1500, WarnRows: 1000, Batches: 3, Rate: 750,
 		Duration: 3 * time.Second, DeletedByType: []jobs.TypeCount{{Type: "pre-key", Rows: 1000}, {Type: "session", Rows: 500}},
 		Before: before, After: after, UndoFile: "/b/undo/x", UndoExpiry: at.Add(24 * time.Hour),
@@ -33,7 +34,7 @@ func TestCleanupRendering(t *testing.T) {
 		{"failed", Cleanup(jobs.CleanupReport{Error: "boom <x>", FailedAt: "delete"}, HTML), []string{"🔴 <b>Cleanup FAILED at delete</b>", "boom &lt;x&gt;"}},
 		{"guarded", Cleanup(jobs.CleanupReport{Guarded: true, GuardReason: "60,000 keys to delete, over CLEANUP_MAX_ROWS (50,000)"}, Plain),
 			[]string{"held back: 60,000 keys to delete"}},
-		{"preview", CleanupPreview(jobs.CleanupPreview{Table: store.Ident{Name: "whatsapp_keys"}, AgeColumn: "updated_at", RetentionDays: 30,
+		{"preview", CleanupPreview(jobs.CleanupPreview{Table: vocab.Ident{Name: "whatsapp_keys"}, AgeColumn: "updated_at", RetentionDays: 30,
 			Cutoff: at.AddDate(0, 0, -30), Sizes: before, Guard: "over CLEANUP_MAX_SHARE",
 			Counts: store.CleanupCounts{Rows: 10, Expired: 4, ByType: []store.KeyTypeCounts{{Type: "session", Expired: 4}},
 				Buckets: [5]int64{1, 2, 3, 0, 4}, Oldest: at.AddDate(0, 0, -40), Newest: at}}, HTML),

@@ -1,13 +1,16 @@
 package render
 
-import "github.com/pgkeeper/pgkeeper/jobs"
+import (
+	"github.com/pgkeeper/pgkeeper/jobs"
+	"github.com/pgkeeper/pgkeeper/vocab"
+)
 
 // outcomeLevel grades a recorded run's outcome: failed and abandoned runs
 // are failures, a warning or a skip needs a look, only ok is fine. A run
 // still going has no outcome yet: it is no success either.
-func outcomeLevel(outcome string) jobs.Level {
-	switch o := jobs.Outcome(outcome); {
-	case o == jobs.OutcomeOK:
+func outcomeLevel(o vocab.Outcome) jobs.Level {
+	switch {
+	case o == vocab.OutcomeOK:
 		return jobs.LevelOK
 	case o.Failed():
 		return jobs.LevelCritical
@@ -18,8 +21,8 @@ func outcomeLevel(outcome string) jobs.Level {
 
 // outcomeMark is a recorded run's sign: its level's, or for a run still
 // going a mark of its own, since it has not succeeded (nor failed) yet.
-func (d *doc) outcomeMark(outcome string) string {
-	if jobs.Outcome(outcome) == jobs.OutcomeRunning {
+func (d *doc) outcomeMark(outcome vocab.Outcome) string {
+	if outcome == vocab.OutcomeRunning {
 		if d.f == HTML {
 			return "⏳"
 		}

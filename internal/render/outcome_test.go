@@ -6,7 +6,7 @@ import (
 	"time"
 
 	"github.com/pgkeeper/pgkeeper/jobs"
-	"github.com/pgkeeper/pgkeeper/store"
+	"github.com/pgkeeper/pgkeeper/vocab"
 )
 
 // Each outcome's mark in /history and /status: failed and abandoned runs are
@@ -26,19 +26,19 @@ func TestOutcomeMarks(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.give, func(t *testing.T) {
-			run := store.Run{Job: "backup", Trigger: "schedule", StartedAt: at.Add(-time.Hour), Outcome: tt.give}
+			run := vocab.Run{Job: "backup", Trigger: "schedule", StartedAt: at.Add(-time.Hour), Outcome: vocab.Outcome(tt.give)}
 			if tt.give != "running" {
 				run.EndedAt = at.Add(-50 * time.Minute)
 			}
 			for f, want := range map[Format]string{HTML: tt.wantHTML, Plain: tt.wantP} {
-				h := History(jobs.HistoryReport{At: at, Runs: []store.Run{run}}, f)
+				h := History(jobs.HistoryReport{At: at, Runs: []vocab.Run{run}}, f)
 				if line := strings.Split(h, "\n")[1]; !strings.HasPrefix(line, want+" ") {
 					t.Errorf("/history line %q; want the mark %q", line, want)
 				}
 				if tt.give == "running" {
 					continue // /status shows ended runs only
 				}
-				s := Status(jobs.StatusReport{At: at, LastRuns: map[string]store.Run{"backup": run}}, f)
+				s := Status(jobs.StatusReport{At: at, LastRuns: map[string]vocab.Run{"backup": run}}, f)
 				found := false
 				for _, line := range strings.Split(s, "\n") {
 					if strings.Contains(line, "backup") && strings.Contains(line, " "+tt.give+" ") {

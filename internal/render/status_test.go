@@ -8,6 +8,7 @@ import (
 	"github.com/pgkeeper/pgkeeper/internal/pgversion"
 	"github.com/pgkeeper/pgkeeper/jobs"
 	"github.com/pgkeeper/pgkeeper/store"
+	"github.com/pgkeeper/pgkeeper/vocab"
 )
 
 func sampleReport() jobs.StatusReport {
@@ -17,10 +18,10 @@ func sampleReport() jobs.StatusReport {
 		Database: jobs.DatabaseStatus{Name: "wa<prod>", Host: "db:5432", Reachable: true, Version: pgversion.FromNum(150018),
 			Latency: 3 * time.Millisecond, LatencyThreshold: 500 * time.Millisecond, Pool: store.PoolStats{InUse: 1, Max: 4}, PoolThreshold: 0.8, SizeBytes: 1_060_000_000},
 		Tables: []jobs.TableStatus{
-			{TableStats: store.TableStats{Table: store.Ident{Name: "whatsapp_keys"}, Rows: 1400000, TableBytes: 1e9, IndexBytes: 5e7, TotalBytes: 1.05e9}},
-			{TableStats: store.TableStats{Table: store.Ident{Name: "whatsapp_auth"}, Rows: 3, RowsExact: true}},
+			{TableStats: store.TableStats{Table: vocab.Ident{Name: "whatsapp_keys"}, Rows: 1400000, TableBytes: 1e9, IndexBytes: 5e7, TotalBytes: 1.05e9}},
+			{TableStats: store.TableStats{Table: vocab.Ident{Name: "whatsapp_auth"}, Rows: 3, RowsExact: true}},
 		},
-		Keys: jobs.KeysStatus{Table: store.Ident{Name: "whatsapp_keys"}, Column: "updated_at", RetentionDays: 30, Checked: true,
+		Keys: jobs.KeysStatus{Table: vocab.Ident{Name: "whatsapp_keys"}, Column: "updated_at", RetentionDays: 30, Checked: true,
 			KeyAges: store.KeyAges{Buckets: [5]int64{10, 20, 30, 40, 900}, Total: 1000, Expired: 900, Oldest: at.Add(-59 * 24 * time.Hour), Newest: at.Add(-time.Minute), SampledPercent: 0.5}},
 		Tools: []jobs.ToolStatus{
 			{Tool: jobs.Tool{Name: "pg_dump", Path: "/usr/bin/pg_dump", Version: pgversion.Version{Major: 15, Minor: 18}}, Found: true},
@@ -69,7 +70,7 @@ func TestStatusRenderingUnreachable(t *testing.T) {
 
 func TestStatusShowsLastRuns(t *testing.T) {
 	r := sampleReport()
-	r.LastRuns = map[string]store.Run{
+	r.LastRuns = map[string]vocab.Run{
 		"backup":  {Job: "backup", Trigger: "schedule", StartedAt: r.At.Add(-3 * time.Hour), EndedAt: r.At.Add(-3*time.Hour + 12*time.Second), Outcome: "ok"},
 		"cleanup": {Job: "cleanup", Trigger: "chat:7", StartedAt: r.At.Add(-time.Hour), EndedAt: r.At.Add(-time.Hour + time.Second), Outcome: "failed", Error: "lock <busy>\nsecond line"},
 	}

@@ -7,7 +7,7 @@ import (
 
 	"github.com/pgkeeper/pgkeeper/internal/humanize"
 	"github.com/pgkeeper/pgkeeper/jobs"
-	"github.com/pgkeeper/pgkeeper/store"
+	"github.com/pgkeeper/pgkeeper/vocab"
 )
 
 // Summary renders the daily summary.
@@ -43,7 +43,7 @@ func Summary(r jobs.SummaryReport, f Format) string {
 	} else {
 		d.line(d.mark(jobs.LevelWarn), d.esc("no restore test yet: /restore_test"))
 	}
-	if run, ok := r.LastRuns["cleanup"]; ok {
+	if run, ok := r.LastRuns[vocab.JobCleanup]; ok {
 		d.line(d.outcomeMark(run.Outcome), d.esc(fmt.Sprintf("last cleanup %s ago: %s", humanize.Duration(r.At.Sub(run.StartedAt)), run.Outcome)))
 	}
 	d.heading("Sizes")
@@ -84,7 +84,7 @@ func History(r jobs.HistoryReport, f Format) string {
 	for _, run := range r.Runs {
 		took := "running"
 		switch {
-		case jobs.Outcome(run.Outcome) == jobs.OutcomeAbandoned:
+		case run.Outcome == vocab.OutcomeAbandoned:
 			took = "last alive after " + humanize.Duration(run.Duration())
 		case !run.Running():
 			took = humanize.Duration(run.Duration())
@@ -103,7 +103,7 @@ type ScheduleEntry struct {
 	Job  string
 	Cron string // empty: off
 	Next time.Time
-	Last *store.Run
+	Last *vocab.Run
 }
 
 // Schedule renders each job, its schedule, next run and last outcome.

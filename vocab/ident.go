@@ -1,4 +1,4 @@
-package store
+package vocab
 
 import (
 	"fmt"
@@ -49,3 +49,7 @@ func ParseColumn(s string) (string, error) {
 	}
 	return s, nil
 }
+
+// Plain reports whether s, as it is, is a plain identifier: the check
+// ParseIdent and ParseColumn make on each part.
+func Plain(s string) bool { return identRe.MatchString(s) }
