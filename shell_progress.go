@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"io"
 	"time"
+
+	"github.com/pgkeeper/pgkeeper/internal/throttle"
 )
 
 // shellProgressEvery is how often a long shell command prints where it is.
@@ -13,10 +15,9 @@ const shellProgressEvery = 3 * time.Second
 // report, for scripts) at most every shellProgressEvery, so an operator at a
 // terminal sees a long backup, restore or cleanup move.
 func shellProgress[P any](w io.Writer, line func(P) string) func(P) {
-	var last time.Time
+	t := throttle.New(shellProgressEvery)
 	return func(p P) {
-		if time.Since(last) >= shellProgressEvery {
-			last = time.Now()
+		if t.Allow() {
 			fmt.Fprintln(w, line(p))
 		}
 	}
