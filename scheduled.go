@@ -177,16 +177,6 @@ func (a *app) catchUp(ctx context.Context, notify func(context.Context, string) 
 	}
 	a.log.Info("catch-up backup", "why", why)
 	note := "↻ Catch-up backup at start: " + why + ".\n"
-	run := a.sampled(a.scheduledBackup(notify, note))
-	for wait := time.Duration(0); ; wait += 30 * time.Second {
-		err := run(ctx, wait)
-		if !errors.Is(err, jobs.ErrAlreadyRunning) || wait > 2*time.Hour {
-			return
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-time.After(30 * time.Second):
-		}
-	}
+	// Another heavy job may hold the lock: wait for it as the schedule does.
+	_ = jobs.LockWait{}.Run(ctx, a.sampled(a.scheduledBackup(notify, note)))
 }

@@ -186,3 +186,26 @@ func TestParseCron(t *testing.T) {
 		t.Errorf("Interval = %v, %v", d, err)
 	}
 }
+
+func TestNextRun(t *testing.T) {
+	loc, _ := time.LoadLocation("Europe/Berlin")
+	from := time.Date(2026, 3, 1, 2, 30, 0, 0, loc)
+	tests := []struct {
+		name, give string
+		want       time.Time
+	}{
+		{"later the same day", "0 3 * * *", time.Date(2026, 3, 1, 3, 0, 0, 0, loc)},
+		{"tomorrow", "0 1 * * *", time.Date(2026, 3, 2, 1, 0, 0, 0, loc)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := jobs.NextRun(tt.give, from)
+			if err != nil || !got.Equal(tt.want) {
+				t.Errorf("NextRun(%q) = %v, %v; want %v", tt.give, got, err, tt.want)
+			}
+		})
+	}
+	if _, err := jobs.NextRun("not cron", from); err == nil {
+		t.Error("a bad expression gave no error")
+	}
+}
