@@ -10,6 +10,7 @@ import (
 
 	"github.com/pgkeeper/pgkeeper/internal/render"
 	"github.com/pgkeeper/pgkeeper/jobs"
+	"github.com/pgkeeper/pgkeeper/service"
 )
 
 // restoreTest restores a backup into a scratch database and proves it; the
@@ -92,6 +93,13 @@ func cleanup(ctx context.Context, a *app, args []string) int {
 		return exitFailed
 	}
 	return exitOK
+}
+
+// cleanupJob is the cleanup job configured from the environment, recorded
+// in the history and reported to Sentry; via is the trigger its undos record.
+func (a *app) cleanupJob(batch int, via string) jobs.RecordedCleanup {
+	return jobs.RecordedCleanup{Cleanup: &jobs.Cleanup{DB: a.db, Config: a.cleanupConfig(batch)}, History: a.hist, Via: via,
+		AfterRun: func(trigger string, r jobs.CleanupReport) { service.CleanupEvent(a.hub, a.red, trigger, r) }}
 }
 
 func (a *app) cleanupConfig(batch int) jobs.CleanupConfig {

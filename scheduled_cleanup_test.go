@@ -12,7 +12,6 @@ import (
 	"github.com/getsentry/sentry-go"
 
 	"github.com/pgkeeper/pgkeeper/internal/pgtest"
-	"github.com/pgkeeper/pgkeeper/jobs"
 )
 
 // sentEvents is a Sentry transport that keeps what would have been sent.
@@ -46,45 +45,6 @@ func mustClient(t *testing.T, tr sentry.Transport) *sentry.Client {
 		t.Fatal(err)
 	}
 	return c
-}
-
-func TestCleanupEventLevel(t *testing.T) {
-	tests := []struct {
-		name      string
-		give      jobs.CleanupReport
-		wantLevel sentry.Level // "": no event
-	}{
-		{"over CLEANUP_WARN_ROWS is a warning", jobs.CleanupReport{Deleted: 1001, WarnRows: 1000}, sentry.LevelWarning},
-		{"at CLEANUP_WARN_ROWS is info", jobs.CleanupReport{Deleted: 1000, WarnRows: 1000}, sentry.LevelInfo},
-		{"a few is info", jobs.CleanupReport{Deleted: 3, WarnRows: 1000}, sentry.LevelInfo},
-		{"held back by the guards is a warning", jobs.CleanupReport{Guarded: true, GuardReason: "over CLEANUP_MAX_ROWS", WarnRows: 1000}, sentry.LevelWarning},
-		{"nothing deleted says nothing", jobs.CleanupReport{WarnRows: 1000}, ""},
-		{"a failure goes as an exception elsewhere", jobs.CleanupReport{Deleted: 5, Error: "boom", WarnRows: 1000}, ""},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			tr := &sentEvents{}
-			a := &app{hub: tr.hub(t)}
-			a.cleanupEvent("chat:42", tt.give)
-			got := tr.all()
-			if tt.wantLevel == "" {
-				if len(got) != 0 {
-					t.Fatalf("%d events, want none", len(got))
-				}
-				return
-			}
-			if len(got) != 1 {
-				t.Fatalf("%d events, want 1", len(got))
-			}
-			e := got[0]
-			if e.Level != tt.wantLevel || e.Tags["component"] != "cleanup" || e.Tags["trigger"] != "chat" {
-				t.Errorf("level %q tags %v, want %q component=cleanup trigger=chat", e.Level, e.Tags, tt.wantLevel)
-			}
-			if c := e.Contexts["cleanup"]; c == nil || c["deleted"] != tt.give.Deleted || c["warn_rows"] != tt.give.WarnRows || c["trigger"] != "chat" {
-				t.Errorf("cleanup context %v", e.Contexts["cleanup"])
-			}
-		})
-	}
 }
 
 // cleanupApp is the app as serve sets it up, over a seeded database, its
