@@ -16,6 +16,7 @@ import (
 	"github.com/pgkeeper/pgkeeper/internal/config"
 	"github.com/pgkeeper/pgkeeper/internal/redact"
 	"github.com/pgkeeper/pgkeeper/jobs"
+	"github.com/pgkeeper/pgkeeper/service"
 	"github.com/pgkeeper/pgkeeper/store"
 )
 
@@ -31,11 +32,8 @@ type app struct {
 	// degraded says what a serve that started without its database runs
 	// without; every /status repeats it.
 	degraded string
-	// sendPhoto queues a chart for the alert chat through the outbox; nil
-	// when there is none (charts then go as text).
-	sendPhoto func(ctx context.Context, png []byte, caption string) error
-	stdout    io.Writer
-	stderr    io.Writer
+	stdout   io.Writer
+	stderr   io.Writer
 }
 
 // setup reads the configuration (environment first, then ./.env), and opens
@@ -193,18 +191,7 @@ func (a *app) plainBackupJob() *jobs.Backup {
 
 // capture sends a job's failure to Sentry, tagged so alerts can route on it.
 func (a *app) capture(trigger string) func(component string, err error) {
-	return func(component string, err error) {
-		if a.hub == nil {
-			return
-		}
-		hub := a.hub.Clone()
-		hub.ConfigureScope(func(s *sentry.Scope) {
-			s.SetTag("component", component)
-			s.SetTag("operation", component)
-			s.SetTag("trigger", trigger)
-		})
-		hub.CaptureException(a.red.Error(err))
-	}
+	return func(component string, err error) { service.Capture(a.hub, a.red, trigger)(component, err) }
 }
 
 // alertFromShell raises a failed shell run's alert: Sentry, and the alert chat
@@ -220,4 +207,12 @@ func (a *app) alertFromShell(ctx context.Context, component string, err error, h
 	if sendErr := bot.SendAlert(ctx, a.cfg.APIURL, a.cfg.BotToken, a.cfg.ChatID, html); sendErr != nil {
 		a.log.Warn("could not send the alert to Telegram", "err", sendErr)
 	}
+}
+
+// restoreJob is the restore test every trigger runs, recorded in the history
+// (when there is one) so /history, /schedule and the metrics see it.
+func (a *app) restoreJob() jobs.RecordedRestore {
+	return jobs.RecordedRestore{History: a.hist, RestoreTest: &jobs.RestoreTest{DB: a.db, Config: jobs.RestoreConfig{
+		DatabaseURL: a.cfg.DatabaseURL, RestoreDatabaseURL: a.cfg.RestoreDatabaseURL,
+		BackupDir: a.cfg.BackupDir, PGBinDir: a.cfg.PGBinDir}}}
 }

@@ -1,4 +1,4 @@
-package service_test
+package service
 
 import (
 	"testing"
@@ -6,19 +6,7 @@ import (
 	"github.com/getsentry/sentry-go"
 
 	"github.com/pgkeeper/pgkeeper/jobs"
-	"github.com/pgkeeper/pgkeeper/service"
 )
-
-// mockHub is a Sentry hub whose events stay in the returned transport.
-func mockHub(t *testing.T) (*sentry.Hub, *sentry.MockTransport) {
-	t.Helper()
-	tr := &sentry.MockTransport{}
-	c, err := sentry.NewClient(sentry.ClientOptions{Transport: tr})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return sentry.NewHub(c, sentry.NewScope()), tr
-}
 
 func TestCleanupEventLevel(t *testing.T) {
 	tests := []struct {
@@ -36,7 +24,7 @@ func TestCleanupEventLevel(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			hub, tr := mockHub(t)
-			service.CleanupEvent(hub, nil, "chat:42", tt.give)
+			CleanupEvent(hub, nil, "chat:42", tt.give)
 			got := tr.Events()
 			if tt.wantLevel == "" {
 				if len(got) != 0 {

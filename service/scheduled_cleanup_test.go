@@ -1,71 +1,30 @@
-package main
+package service
 
 import (
 	"context"
 	"io"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
-	"time"
 
 	"github.com/getsentry/sentry-go"
 
 	"github.com/pgkeeper/pgkeeper/internal/pgtest"
 )
 
-// sentEvents is a Sentry transport that keeps what would have been sent.
-type sentEvents struct {
-	mu     sync.Mutex
-	events []*sentry.Event
-}
-
-func (s *sentEvents) Flush(time.Duration) bool              { return true }
-func (s *sentEvents) FlushWithContext(context.Context) bool { return true }
-func (s *sentEvents) Configure(sentry.ClientOptions)        {}
-func (s *sentEvents) Close()                                {}
-func (s *sentEvents) SendEvent(e *sentry.Event) {
-	s.mu.Lock()
-	s.events = append(s.events, e)
-	s.mu.Unlock()
-}
-func (s *sentEvents) all() []*sentry.Event {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return append([]*sentry.Event(nil), s.events...)
-}
-func (s *sentEvents) hub(t *testing.T) *sentry.Hub {
-	t.Helper()
-	return sentry.NewHub(mustClient(t, s), sentry.NewScope())
-}
-func mustClient(t *testing.T, tr sentry.Transport) *sentry.Client {
-	t.Helper()
-	c, err := sentry.NewClient(sentry.ClientOptions{Transport: tr})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return c
-}
-
-// cleanupApp is the app as serve sets it up, over a seeded database, its
-// Sentry events recorded.
-func cleanupApp(t *testing.T, env map[string]string) (*app, string, *sentEvents) {
+// cleanupService is the Service as serve sets it up, over a seeded
+// database, its Sentry events recorded.
+func cleanupService(t *testing.T, env map[string]string) (*Service, string, *sentry.MockTransport) {
 	t.Helper()
 	url := pgtest.NewBaileysDB(t, pgtest.Seed{Companies: 3, Keys: 500, Days: 60})
-	t.Chdir(t.TempDir())
-	base := map[string]string{"DATABASE_URL": url, "BACKUP_DIR": t.TempDir(), "PG_BIN_DIR": pgtest.BinDir(t), "NOTIFY_SUCCESS": "full"}
+	base := map[string]string{"NOTIFY_SUCCESS": "full"}
 	for k, v := range env {
 		base[k] = v
 	}
-	a, err := setup(context.Background(), func(k string) (string, bool) { v, ok := base[k]; return v, ok }, io.Discard, io.Discard)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(a.close)
-	a.history(context.Background())
-	tr := &sentEvents{}
-	a.hub = tr.hub(t)
-	return a, url, tr
+	s := newService(t, url, base)
+	hub, tr := mockHub(t)
+	s.Hub = hub
+	return s, url, tr
 }
 
 // expiredNow counts what the cleanup rule selects now (see bot's deletable).
@@ -96,20 +55,22 @@ func TestScheduledCleanup(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			a, url, sent := cleanupApp(t, tt.env)
+			a, url, sent := cleanupService(t, tt.env)
 			rows, expired := pgtest.QueryInt(t, url, "SELECT count(*) FROM whatsapp_keys"), pgtest.QueryInt(t, url, expiredNow)
 			if expired <= 10 {
 				t.Fatalf("only %d expired keys: the guard cases need more than 10", expired)
 			}
-			var notices, offers []string
-			notify := func(_ context.Context, html string) error { notices = append(notices, html); return nil }
-			offer := func(_ context.Context, html string, n int64) error {
+			var offers []string
+			told := &notices{}
+			a.Notifier = told
+			a.Offerer = offerFunc(func(_ context.Context, html string, n int64) error {
 				offers = append(offers, html+"\nbutton: "+strconv.FormatInt(n, 10))
 				return tt.offerErr
-			}
-			if err := a.scheduledCleanup(notify, offer)(context.Background(), 0); err != nil {
+			})
+			if err := a.scheduledCleanup(context.Background(), 0); err != nil {
 				t.Fatal(err)
 			}
+			notices := told.html
 			left := pgtest.QueryInt(t, url, "SELECT count(*) FROM whatsapp_keys")
 			switch {
 			case tt.wantDelete && (left >= rows || pgtest.QueryInt(t, url, expiredNow) != 0):
@@ -132,10 +93,10 @@ func TestScheduledCleanup(t *testing.T) {
 			if tt.wantNotify != "" && (len(notices) != 1 || !strings.Contains(notices[0], tt.wantNotify)) {
 				t.Errorf("notices %q, want one with %q", notices, tt.wantNotify)
 			}
-			if ev := sent.all(); len(ev) != 1 || ev[0].Level != tt.wantLevel || ev[0].Tags["trigger"] != "schedule" {
+			if ev := sent.Events(); len(ev) != 1 || ev[0].Level != tt.wantLevel || ev[0].Tags["trigger"] != "schedule" {
 				t.Errorf("sentry events %+v, want one at %q", ev, tt.wantLevel)
 			}
-			last, err := a.hist.LastRuns(context.Background())
+			last, err := a.History.LastRuns(context.Background())
 			if err != nil || last["cleanup"].Outcome != tt.wantRun || last["cleanup"].Trigger != "schedule" {
 				t.Errorf("history: %+v, %v; want a scheduled cleanup, %s", last["cleanup"], err, tt.wantRun)
 			}
