@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"sync"
 	"time"
 
@@ -12,17 +11,16 @@ import (
 
 // serve runs the bot, the schedules and the outbox until SIGINT or SIGTERM,
 // then stops them in reverse order of start.
-func serve(ctx context.Context, a *app, args []string) int {
+func serve(ctx context.Context, a *app, args []string) error {
 	if len(args) > 0 {
-		fmt.Fprintf(a.stderr, "pgkeeper serve: takes no arguments, got %q\n", args)
-		return exitUsage
+		return misused("takes no arguments, got %q", args)
 	}
 	a.log.Info("pgkeeper starting", "version", version, "database", a.db.Database())
 	started := time.Now()
 	hist, histErr := service.AwaitHistory(ctx, a.cfg.StartupDBWait, a.prepareHistory, a.log, a.red)
 	if ctx.Err() != nil {
 		a.log.Info("pgkeeper stopped while waiting for its database")
-		return exitOK
+		return nil
 	}
 	if histErr != nil {
 		a.degraded = render.Degraded
@@ -43,12 +41,12 @@ func serve(ctx context.Context, a *app, args []string) int {
 	b, err := a.bot(ctx, notifier)
 	if err != nil {
 		a.log.Error("cannot start the bot", "err", err)
-		return exitFailed
+		return quietly(exitFailed)
 	}
 	svc := a.service(notifier, b)
 	if _, err := svc.StartMetrics(ctx, &wg); err != nil {
 		a.log.Error("cannot serve HTTP_ADDR", "err", err)
-		return exitFailed
+		return quietly(exitFailed)
 	}
 	if histErr != nil {
 		svc.DegradedStart(ctx, started, histErr)
@@ -56,13 +54,13 @@ func serve(ctx context.Context, a *app, args []string) int {
 	stop, err := svc.Start(ctx, &wg)
 	if err != nil {
 		a.log.Error("cannot schedule jobs", "err", err)
-		return exitUsage
+		return quietly(exitUsage)
 	}
 	defer stop()
 	if err := b.Run(ctx); err != nil {
 		a.log.Error("bot stopped", "err", err)
-		return exitFailed
+		return quietly(exitFailed)
 	}
 	a.log.Info("pgkeeper stopped")
-	return exitOK
+	return nil
 }
