@@ -12,10 +12,10 @@ import (
 	"github.com/getsentry/sentry-go"
 	"github.com/joho/godotenv"
 
-	"github.com/pgkeeper/pgkeeper/bot"
 	"github.com/pgkeeper/pgkeeper/internal/config"
 	"github.com/pgkeeper/pgkeeper/internal/redact"
 	"github.com/pgkeeper/pgkeeper/jobs"
+	"github.com/pgkeeper/pgkeeper/service"
 	"github.com/pgkeeper/pgkeeper/store"
 	"github.com/pgkeeper/pgkeeper/vocab"
 )
@@ -32,11 +32,8 @@ type app struct {
 	// degraded says what a serve that started without its database runs
 	// without; every /status repeats it.
 	degraded string
-	// sendPhoto queues a chart for the alert chat through the outbox; nil
-	// when there is none (charts then go as text).
-	sendPhoto func(ctx context.Context, png []byte, caption string) error
-	stdout    io.Writer
-	stderr    io.Writer
+	stdout   io.Writer
+	stderr   io.Writer
 }
 
 // setup reads the configuration (environment first, then ./.env), and opens
@@ -88,42 +85,6 @@ func newApp(ctx context.Context, cfg config.Config, stdout, stderr io.Writer) (*
 	return a, nil
 }
 
-// history prepares pgkeeper's own schema in the guarded database and returns
-// the run history, or nil (logged) when the database cannot take it now: a
-// down database must not stop pgkeeper from saying so.
-func (a *app) history(ctx context.Context) *jobs.History {
-	h, err := a.prepareHistory(ctx)
-	if err != nil {
-		a.log.Warn("run history off: cannot prepare pgkeeper's schema", "schema", a.cfg.Schema, "err", a.red.Error(err))
-	}
-	return h
-}
-
-// prepareHistory creates or migrates pgkeeper's schema, once per process.
-func (a *app) prepareHistory(ctx context.Context) (*jobs.History, error) {
-	if a.hist != nil {
-		return a.hist, nil
-	}
-	mctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-	defer cancel()
-	if err := a.db.Migrate(mctx, a.cfg.Schema); err != nil {
-		return nil, err
-	}
-	a.hist = a.historyAsIs()
-	return a.hist, nil
-}
-
-// historyAsIs is the run history on pgkeeper's schema without preparing it:
-// for readers that must not create or migrate it (a missing schema reads as
-// no runs).
-func (a *app) historyAsIs() *jobs.History {
-	return &jobs.History{DB: a.db, Schema: a.cfg.Schema, Logger: a.log, Redactor: a.red, Heartbeat: runHeartbeat}
-}
-
-// runHeartbeat is how often a running job says it is alive (see
-// jobs.History.Heartbeat); a variable only so that tests can shorten it.
-var runHeartbeat = jobs.DefaultHeartbeat
-
 // newSentry starts a Sentry client whose events are redacted before they leave.
 func newSentry(dsn string, red *redact.Redactor) (*sentry.Hub, error) {
 	client, err := sentry.NewClient(sentry.ClientOptions{
@@ -151,74 +112,7 @@ func (a *app) close() {
 	}
 }
 
-// statusJob is the status job configured from the environment.
-func (a *app) statusJob() *jobs.Status {
-	c := a.cfg
-	return &jobs.Status{DB: a.db, History: a.hist, Config: jobs.StatusConfig{
-		Tables:           c.StatusTables,
-		KeysTable:        c.KeysTable,
-		KeysAgeColumn:    c.KeysAgeColumn,
-		RetentionDays:    c.RetentionDays,
-		LatencyThreshold: c.LatencyThreshold,
-		PoolThreshold:    c.PoolThreshold,
-		BackupDir:        c.BackupDir,
-		BackupMaxAge:     c.BackupMaxAge,
-		PGBinDir:         c.PGBinDir,
-		Degraded:         a.degraded,
-	}, Restore: a.restoreJob().RestoreTest}
-}
-
-// backupJob is the backup job configured from the environment, its runs
-// recorded in the history.
-func (a *app) backupJob() jobs.RecordedBackup {
-	return jobs.RecordedBackup{Backup: a.plainBackupJob(), History: a.hist}
-}
-
-// catalog is the guarded database's backups in BACKUP_DIR.
-func (a *app) catalog() jobs.Catalog { return jobs.Catalog{Dir: a.cfg.BackupDir, DB: a.db} }
-
-func (a *app) plainBackupJob() *jobs.Backup {
-	c := a.cfg
-	return &jobs.Backup{DB: a.db, Config: jobs.BackupConfig{
-		DatabaseURL:       c.DatabaseURL,
-		Dir:               c.BackupDir,
-		PGBinDir:          c.PGBinDir,
-		Retention:         jobs.Retention{KeepDaily: c.KeepDaily, KeepMonthly: c.KeepMonthly},
-		DropWarn:          c.DropWarn,
-		Location:          c.Location,
-		FingerprintTables: c.FingerprintTables,
-		CopyCommand:       c.BackupCopy,
-		CopyHide:          config.SecretVariables,
-	}}
-}
-
 // capture sends a job's failure to Sentry, tagged so alerts can route on it.
 func (a *app) capture(trigger vocab.Trigger) func(component string, err error) {
-	return func(component string, err error) {
-		if a.hub == nil {
-			return
-		}
-		hub := a.hub.Clone()
-		hub.ConfigureScope(func(s *sentry.Scope) {
-			s.SetTag("component", component)
-			s.SetTag("operation", component)
-			s.SetTag("trigger", string(trigger))
-		})
-		hub.CaptureException(a.red.Error(err))
-	}
-}
-
-// alertFromShell raises a failed shell run's alert: Sentry, and the alert chat
-// when a token is configured (the shell may run because Telegram is down:
-// failing to deliver is logged, not fatal).
-func (a *app) alertFromShell(ctx context.Context, component string, err error, html string) {
-	a.capture("shell")(component, err)
-	if a.cfg.BotToken == "" || a.cfg.ChatID == 0 {
-		return
-	}
-	ctx, cancel := context.WithTimeout(ctx, 15*time.Second)
-	defer cancel()
-	if sendErr := bot.SendAlert(ctx, a.cfg.APIURL, a.cfg.BotToken, a.cfg.ChatID, html); sendErr != nil {
-		a.log.Warn("could not send the alert to Telegram", "err", sendErr)
-	}
+	return func(component string, err error) { service.Capture(a.hub, a.red, trigger)(component, err) }
 }

@@ -12,10 +12,9 @@ import (
 )
 
 // check prints one line per check and exits 1 when any failed.
-func check(ctx context.Context, a *app, args []string) int {
+func check(ctx context.Context, a *app, args []string) error {
 	if len(args) > 0 {
-		fmt.Fprintf(a.stderr, "pgkeeper check: takes no arguments, got %q\n", args)
-		return exitUsage
+		return misused("takes no arguments, got %q", args)
 	}
 	c := &jobs.Check{DB: a.db, PGBinDir: a.cfg.PGBinDir, BackupDir: a.cfg.BackupDir, Schema: a.cfg.Schema, Restore: a.restoreJob().RestoreTest}
 	if a.cfg.BotToken != "" {
@@ -29,21 +28,21 @@ func check(ctx context.Context, a *app, args []string) int {
 	} else {
 		fmt.Fprintf(a.stdout, "%-5s %-12s %s\n", "ok", "config", "every variable is valid")
 	}
-	failed := false
+	anyFailed := false
 	for _, r := range c.Run(ctx) {
 		mark := "ok"
 		switch {
 		case !r.OK:
-			mark, failed = "FAIL", true
+			mark, anyFailed = "FAIL", true
 		case r.Warn:
 			mark = "warn"
 		}
 		fmt.Fprintf(a.stdout, "%-5s %-12s %s\n", mark, r.Name, a.red.String(r.Detail))
 	}
-	if failed {
-		return exitFailed
+	if anyFailed {
+		return quietly(exitFailed)
 	}
-	return exitOK
+	return nil
 }
 
 // serveRefusal says what serve would refuse this configuration for (no

@@ -22,31 +22,27 @@ func requireHTTPAddr(c config.Config) error {
 // health asks a running `pgkeeper serve` for /healthz on HTTP_ADDR, for the
 // container's health check: the image has no curl or wget. Exit 0 when it
 // answers 200, 1 otherwise, 2 when HTTP_ADDR is not set.
-func health(ctx context.Context, a *app, args []string) int {
+func health(ctx context.Context, a *app, args []string) error {
 	if len(args) > 0 {
-		fmt.Fprintf(a.stderr, "pgkeeper health: takes no arguments, got %q\n", args)
-		return exitUsage
+		return misused("takes no arguments, got %q", args)
 	}
 	url := "http://" + localAddr(a.cfg.HTTPAddr) + "/healthz"
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	if err != nil {
-		fmt.Fprintln(a.stderr, "pgkeeper health:", err)
-		return exitFailed
+		return failed(err)
 	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
-		fmt.Fprintln(a.stderr, "pgkeeper health:", err)
-		return exitFailed
+		return failed(err)
 	}
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		fmt.Fprintf(a.stderr, "pgkeeper health: %s answered %s\n", url, resp.Status)
-		return exitFailed
+		return failed(fmt.Errorf("%s answered %s", url, resp.Status))
 	}
 	fmt.Fprintln(a.stdout, "ok")
-	return exitOK
+	return nil
 }
 
 // localAddr is where this machine reaches a server listening on addr: a

@@ -5,101 +5,47 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"io"
-	"path/filepath"
 
 	"github.com/pgkeeper/pgkeeper/internal/render"
 	"github.com/pgkeeper/pgkeeper/jobs"
 	"github.com/pgkeeper/pgkeeper/vocab"
 )
 
-// restoreTest restores a backup into a scratch database and proves it; the
-// shell is the operator's own, so no confirmation is asked. Exit 1 on failure.
-func restoreTest(ctx context.Context, a *app, args []string) int {
-	var name string
-	if !flags(a, "restore-test", args, func(fs *flag.FlagSet) {
-		fs.StringVar(&name, "backup", "", "backup to test (default: the newest verified one)")
-	}) {
-		return exitUsage
+// restoreInto (`pgkeeper restore`) is disaster recovery from the shell: a
+// backup restored into a new database, verified and kept. Only in the shell:
+// switching the service over is done on the servers anyway. It works while
+// the live database is down, and never writes into a database that exists.
+// Without --yes it only says what it would do.
+func restoreInto(ctx context.Context, a *app, args []string) error {
+	var name, into string
+	var yes bool
+	if err := flags("restore", args, func(fs *flag.FlagSet) {
+		fs.StringVar(&name, "backup", "", "backup to restore (default: the newest verified one)")
+		fs.StringVar(&into, "into", "", "new database to restore into (required; must not exist)")
+		fs.BoolVar(&yes, "yes", false, "restore (default: only say what would happen)")
+	}); err != nil {
+		return err
 	}
-	a.history(ctx)
-	r, err := a.restoreJob().Run(ctx, jobs.RestoreOptions{Backup: name, Trigger: vocab.TriggerShell},
-		shellProgress(a.stderr, func(p jobs.RestoreProgress) string { return render.RestoreProgress(p, render.Plain) }))
-	fmt.Fprintln(a.stdout, a.red.String(render.RestoreTest(r, render.Plain)))
-	if err != nil {
-		fmt.Fprintln(a.stderr, "pgkeeper restore-test:", a.red.String(err.Error()))
-		return exitFailed
+	if into == "" {
+		return misusedShowUsage(errors.New("--into NEW_DB is required: the new database to restore into"))
 	}
-	return exitOK
-}
-
-// cleanup previews expired keys; with --yes it deletes them (in short
-// batches, with an undo file); --undo puts a cleanup's rows back.
-func cleanup(ctx context.Context, a *app, args []string) int {
-	var yes, undo bool
-	var batch int
-	fs := flag.NewFlagSet("pgkeeper cleanup", flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
-	fs.BoolVar(&yes, "yes", false, "delete (default: only the preview)")
-	fs.BoolVar(&undo, "undo", false, "put a cleanup's rows back (default run: the newest)")
-	fs.IntVar(&batch, "batch-size", a.cfg.CleanupBatchSize, "rows per short transaction")
-	err := fs.Parse(args)
-	if err == nil && (fs.NArg() > 1 || (fs.NArg() == 1 && !undo)) {
-		err = fmt.Errorf("unexpected argument %q", fs.Arg(fs.NArg()-1))
-	}
-	if err != nil {
-		fmt.Fprintf(a.stderr, "pgkeeper cleanup: %v\n\n%s", err, usage)
-		return exitUsage
-	}
-	if batch <= 0 {
-		fmt.Fprintln(a.stderr, "pgkeeper cleanup: --batch-size must be a positive number")
-		return exitUsage
-	}
-	a.history(ctx)
-	c := a.cleanupJob(batch, vocab.TriggerShell)
-	if undo {
-		r, err := c.Undo(ctx, fs.Arg(0))
-		fmt.Fprintln(a.stdout, render.CleanupUndo(r, render.Plain))
-		if err != nil {
-			fmt.Fprintln(a.stderr, "pgkeeper cleanup --undo:", a.red.String(err.Error()))
-			return exitFailed
-		}
-		return exitOK
-	}
+	// Not recorded in the history: the database that holds it may be the
+	// one being recovered.
+	job := a.restoreJob().RestoreTest
 	if !yes {
-		p, err := c.Preview(ctx)
+		p, err := job.PreviewInto(ctx, name, into)
+		fmt.Fprintln(a.stdout, a.red.String(render.RecoveryPreview(p, render.Plain)))
 		if err != nil {
-			fmt.Fprintln(a.stderr, "pgkeeper cleanup:", a.red.String(err.Error()))
-			return exitFailed
+			return failed(err)
 		}
-		fmt.Fprintln(a.stdout, render.CleanupPreview(p, render.Plain))
-		fmt.Fprintln(a.stdout, "Nothing was deleted. Run `pgkeeper cleanup --yes` to delete.")
-		return exitOK
+		fmt.Fprintln(a.stdout, "Nothing was done. Run again with --yes to restore.")
+		return nil
 	}
-	// Recorded in the history and reported to Sentry by the job's wrapper.
-	r, err := c.Run(ctx, jobs.CleanupOptions{Confirmed: true, Trigger: vocab.TriggerShell},
-		shellProgress(a.stderr, func(p jobs.CleanupProgress) string { return render.CleanupProgress(p, render.Plain) }))
-	fmt.Fprintln(a.stdout, render.Cleanup(r, render.Plain))
+	r, err := job.Run(ctx, jobs.RestoreOptions{Backup: name, Into: into, Trigger: vocab.TriggerShell},
+		shellProgress(a.stderr, func(p jobs.RestoreProgress) string { return render.RecoveryProgress(p, into, render.Plain) }))
+	fmt.Fprintln(a.stdout, a.red.String(render.Recovery(r, a.cfg.BackupDir, render.Plain)))
 	if err != nil {
-		if !errors.Is(err, jobs.ErrAlreadyRunning) {
-			a.alertFromShell(ctx, "cleanup", err, render.Cleanup(r, render.HTML))
-		}
-		fmt.Fprintln(a.stderr, "pgkeeper cleanup:", a.red.String(err.Error()))
-		return exitFailed
+		return failed(err)
 	}
-	if r.Stopped {
-		// Stopped by a signal between batches: consistent, but not done.
-		fmt.Fprintf(a.stderr, "pgkeeper cleanup: stopped before the end (%d keys deleted): run it again to finish, or `pgkeeper cleanup --undo %s` to put them back\n", r.Deleted, r.Run)
-		return exitFailed
-	}
-	return exitOK
-}
-
-func (a *app) cleanupConfig(batch int) jobs.CleanupConfig {
-	c := a.cfg
-	cfg := jobs.DefaultCleanupConfig(filepath.Join(c.BackupDir, "undo"))
-	cfg.KeysTable, cfg.AgeColumn, cfg.ExpiresColumn = c.KeysTable, c.KeysAgeColumn, c.CleanupExpiresColumn
-	cfg.RetentionDays, cfg.BatchSize, cfg.ProtectedTypes, cfg.Vacuum = c.RetentionDays, batch, c.CleanupProtected, c.CleanupVacuum
-	cfg.UndoTTL, cfg.WarnRows, cfg.MaxRows, cfg.MaxShare = c.CleanupUndoTTL, c.CleanupWarnRows, c.CleanupMaxRows, c.CleanupMaxShare
-	return cfg
+	return nil
 }

@@ -10,10 +10,9 @@ import (
 
 // status prints the /status report and exits with its level, for cron and
 // monitoring: 0 healthy, 1 warning, 2 critical.
-func status(ctx context.Context, a *app, args []string) int {
+func status(ctx context.Context, a *app, args []string) error {
 	if len(args) > 0 {
-		fmt.Fprintf(a.stderr, "pgkeeper status: takes no arguments, got %q\n", args)
-		return exitUsage
+		return misused("takes no arguments, got %q", args)
 	}
 	job := a.statusJob()
 	// Each job's last run comes from pgkeeper's schema when a serve or an
@@ -23,10 +22,10 @@ func status(ctx context.Context, a *app, args []string) int {
 	fmt.Fprintln(a.stdout, a.red.String(render.Status(r, render.Plain)))
 	switch r.Level() {
 	case jobs.LevelOK:
-		return exitOK
+		return nil
 	case jobs.LevelWarn:
-		return exitFailed
+		return quietly(exitFailed)
 	default:
-		return exitCritical
+		return quietly(exitUsage) // critical
 	}
 }

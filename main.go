@@ -19,14 +19,6 @@ import (
 // version is set at build time: -ldflags "-X main.version=1.2.3".
 var version = "dev"
 
-// Exit codes. status uses 0/1/2 for healthy/warning/critical as well.
-const (
-	exitOK       = 0
-	exitFailed   = 1
-	exitUsage    = 2
-	exitCritical = 2
-)
-
 const usage = `pgkeeper: keeps a PostgreSQL database backed up, restore-tested and tidy.
 
 Usage:
@@ -83,7 +75,7 @@ func run(ctx context.Context, args []string, env func(string) (string, bool), st
 		fmt.Fprintln(stdout, "pgkeeper", version)
 		return exitOK
 	}
-	commands := map[string]func(context.Context, *app, []string) int{
+	commands := map[string]func(context.Context, *app, []string) error{
 		"serve":        serve,
 		"status":       status,
 		"check":        check,
@@ -96,19 +88,16 @@ func run(ctx context.Context, args []string, env func(string) (string, bool), st
 	}
 	f, ok := commands[cmd]
 	if !ok {
-		fmt.Fprintf(stderr, "pgkeeper: unknown command %q\n\n%s", cmd, usage)
-		return exitUsage
+		return exit(stderr, nil, "", misusedShowUsage(fmt.Errorf("unknown command %q", cmd)))
 	}
 	cfg, err := readConfig(env, requires[cmd])
 	if err != nil {
-		fmt.Fprintf(stderr, "pgkeeper: %v\n", err)
-		return exitUsage
+		return exit(stderr, nil, "", &exitError{code: exitUsage, err: err})
 	}
 	a, err := newApp(ctx, cfg, stdout, stderr)
 	if err != nil {
-		fmt.Fprintf(stderr, "pgkeeper: %v\n", err)
-		return exitUsage
+		return exit(stderr, nil, "", &exitError{code: exitUsage, err: err})
 	}
 	defer a.close()
-	return f(ctx, a, args)
+	return exit(stderr, a.red, cmd, f(ctx, a, args))
 }

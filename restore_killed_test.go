@@ -43,6 +43,14 @@ func killedMidRestore(t *testing.T, env map[string]string, args ...string) {
 	}
 }
 
+// scratchCount counts the scratch databases of the database at url.
+func scratchCount(t *testing.T, url string) int64 {
+	t.Helper()
+	name := url[strings.LastIndex(url, "/")+1:]
+	name, _, _ = strings.Cut(name, "?")
+	return pgtest.QueryInt(t, pgtest.AdminURL(t), "SELECT count(*) FROM pg_database WHERE starts_with(datname, $1)", store.ScratchPrefix(name))
+}
+
 func adminServer(t *testing.T) *store.Server {
 	t.Helper()
 	srv, err := store.OpenServer(pgtest.AdminURL(t), "")

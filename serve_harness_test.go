@@ -10,6 +10,8 @@ import (
 	"github.com/pgkeeper/pgkeeper/internal/telegramtest"
 )
 
+const alertChat = "4242"
+
 // gatedServe is `pgkeeper serve` run in-process against a fake Bot API and a
 // database behind a gate the test opens and closes, with no schedules.
 type gatedServe struct {

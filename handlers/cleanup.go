@@ -26,7 +26,10 @@ type Cleaner interface {
 	Undo(ctx context.Context, run string) (jobs.UndoReport, error)
 }
 
-var _ Cleaner = (*jobs.Cleanup)(nil)
+var (
+	_ Cleaner = (*jobs.Cleanup)(nil)
+	_ Cleaner = jobs.RecordedCleanup{}
+)
 
 // Confirmation actions of a cleanup.
 const (

@@ -8,6 +8,7 @@ import (
 	tele "gopkg.in/telebot.v3"
 
 	"github.com/pgkeeper/pgkeeper/internal/render"
+	"github.com/pgkeeper/pgkeeper/internal/throttle"
 )
 
 // ProgressEvery is the least time between two edits of a progress message:
@@ -19,8 +20,7 @@ type progressMessage struct {
 	mu    sync.Mutex
 	c     tele.Context
 	msg   *tele.Message
-	last  time.Time
-	until time.Time // no edits before this (a 429's retry_after)
+	edits *throttle.Throttle // at most one edit per ProgressEvery, none during a 429's retry_after
 	// markup stays under every edit (a Stop button): an edit without it
 	// would take the keyboard off.
 	markup *tele.ReplyMarkup
@@ -42,7 +42,9 @@ func startProgressWith(c tele.Context, html string, markup *tele.ReplyMarkup) (*
 	if err != nil {
 		return nil, err
 	}
-	return &progressMessage{c: c, msg: msg, last: time.Now(), markup: markup}, nil
+	p := &progressMessage{c: c, msg: msg, edits: throttle.New(ProgressEvery), markup: markup}
+	p.edits.Passed()
+	return p, nil
 }
 
 // setMarkup changes the buttons later edits keep (nil: none).
@@ -57,11 +59,9 @@ func (p *progressMessage) setMarkup(m *tele.ReplyMarkup) {
 func (p *progressMessage) update(html string) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	now := time.Now()
-	if now.Sub(p.last) < ProgressEvery || now.Before(p.until) {
+	if !p.edits.Allow() {
 		return
 	}
-	p.last = now
 	if p.markup != nil {
 		p.edit(html, p.markup)
 		return
@@ -76,7 +76,7 @@ func (p *progressMessage) edit(html string, opts ...any) error {
 	case err == nil, errors.Is(err, tele.ErrSameMessageContent), errors.Is(err, tele.ErrMessageNotModified):
 		return nil
 	case errors.As(err, &flood):
-		p.until = time.Now().Add(time.Duration(flood.RetryAfter) * time.Second)
+		p.edits.HoldUntil(time.Now().Add(time.Duration(flood.RetryAfter) * time.Second))
 	}
 	return err
 }

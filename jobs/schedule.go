@@ -40,8 +40,8 @@ type SchedulerConfig struct {
 	Schema    string
 	Instance  string        // this process, in claims
 	Slot      time.Duration // claim granularity (default a minute: cron's)
-	WaitBound time.Duration // how long a heavy job waits for another before failing
-	Retry     time.Duration // pause between two tries while waiting
+	WaitBound time.Duration // how long a heavy job waits for another before failing (0: DefaultLockWaitBound)
+	Retry     time.Duration // pause between two tries while waiting (0: DefaultLockRetry)
 	CheckIns  CheckIns      // nil: none
 	// History records a run that gave up waiting for another heavy job (the
 	// job itself records the run that happens; its retries record nothing).
@@ -78,6 +78,15 @@ func Interval(expr string, from time.Time) (time.Duration, error) {
 	return sched.Next(a).Sub(a), nil
 }
 
+// NextRun is expr's first run after from, in from's time zone.
+func NextRun(expr string, from time.Time) (time.Time, error) {
+	sched, err := cron.ParseStandard(expr)
+	if err != nil {
+		return time.Time{}, err
+	}
+	return sched.Next(from), nil
+}
+
 // NewScheduler prepares (but does not start) the schedules.
 func NewScheduler(ctx context.Context, cfg SchedulerConfig, jobs []Scheduled) (*Scheduler, error) {
 	if cfg.Location == nil {
@@ -88,12 +97,6 @@ func NewScheduler(ctx context.Context, cfg SchedulerConfig, jobs []Scheduled) (*
 	}
 	if cfg.Slot == 0 {
 		cfg.Slot = time.Minute
-	}
-	if cfg.WaitBound == 0 {
-		cfg.WaitBound = 2 * time.Hour
-	}
-	if cfg.Retry == 0 {
-		cfg.Retry = 30 * time.Second
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
@@ -161,7 +164,7 @@ func (s *Scheduler) task(j Scheduled) func(ctx context.Context) {
 		if s.cfg.CheckIns != nil {
 			id = s.cfg.CheckIns.Started(j.Name, j.Cron, s.cfg.Location)
 		}
-		err := s.runWaiting(ctx, j, start)
+		err := s.runWaiting(ctx, j)
 		if errors.Is(err, context.Canceled) {
 			s.cfg.Logger.Info("scheduled job cancelled by shutdown", "job", j.Name)
 		} else if err != nil {
@@ -173,34 +176,22 @@ func (s *Scheduler) task(j Scheduled) func(ctx context.Context) {
 	}
 }
 
-func (s *Scheduler) runWaiting(ctx context.Context, j Scheduled, start time.Time) (err error) {
+func (s *Scheduler) runWaiting(ctx context.Context, j Scheduled) (err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			err = fmt.Errorf("panic in scheduled %s: %v", j.Name, r)
 		}
 	}()
-	for {
-		waited := s.cfg.Clock.Since(start)
-		err = j.Run(ctx, waited)
-		if !errors.Is(err, ErrAlreadyRunning) {
-			return err
-		}
-		if waited >= s.cfg.WaitBound {
-			err = fmt.Errorf("gave up after waiting %s for another job: %w", waited.Round(time.Second), err)
-			// A scheduled run that never happened is a failure, not a skip:
-			// a backup is missing because of it.
-			s.cfg.History.Start(ctx, j.Name, vocab.TriggerSchedule).Finish(ctx, nil, vocab.OutcomeFailed, err)
-			if s.cfg.GaveUp != nil {
-				s.cfg.GaveUp(ctx, j.Name, err)
-			}
-			return err
-		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-s.cfg.Clock.After(s.cfg.Retry):
+	err = LockWait{Clock: s.cfg.Clock, Retry: s.cfg.Retry, WaitBound: s.cfg.WaitBound}.Run(ctx, j.Run)
+	if errors.Is(err, ErrAlreadyRunning) {
+		// A scheduled run that never happened is a failure, not a skip:
+		// a backup is missing because of it.
+		s.cfg.History.Start(ctx, j.Name, vocab.TriggerSchedule).Finish(ctx, nil, vocab.OutcomeFailed, err)
+		if s.cfg.GaveUp != nil {
+			s.cfg.GaveUp(ctx, j.Name, err)
 		}
 	}
+	return err
 }
 
 // claimLocker is gocron's distributed locker over store claims: the first

@@ -2,6 +2,7 @@ package jobs_test
 
 import (
 	"context"
+	"errors"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -184,5 +185,76 @@ func TestParseCron(t *testing.T) {
 	}
 	if d, err := jobs.Interval("0 3 * * *", time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)); err != nil || d != 24*time.Hour {
 		t.Errorf("Interval = %v, %v", d, err)
+	}
+}
+
+func TestNextRun(t *testing.T) {
+	loc, _ := time.LoadLocation("Europe/Berlin")
+	from := time.Date(2026, 3, 1, 2, 30, 0, 0, loc)
+	tests := []struct {
+		name, give string
+		want       time.Time
+	}{
+		{"later the same day", "0 3 * * *", time.Date(2026, 3, 1, 3, 0, 0, 0, loc)},
+		{"tomorrow", "0 1 * * *", time.Date(2026, 3, 2, 1, 0, 0, 0, loc)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := jobs.NextRun(tt.give, from)
+			if err != nil || !got.Equal(tt.want) {
+				t.Errorf("NextRun(%q) = %v, %v; want %v", tt.give, got, err, tt.want)
+			}
+		})
+	}
+	if _, err := jobs.NextRun("not cron", from); err == nil {
+		t.Error("a bad expression gave no error")
+	}
+}
+
+// LockWait tries again while another heavy job holds the lock, tells the run
+// how long it waited, and gives up past the bound with ErrAlreadyRunning.
+func TestLockWait(t *testing.T) {
+	tests := []struct {
+		name       string
+		busyTimes  int // how many tries find the lock held
+		wantTries  int
+		wantGaveUp bool
+	}{
+		{"free at once", 0, 1, false},
+		{"free on the third try", 2, 3, false},
+		{"never free", 100, 4, true}, // at 0, 10, 20 and 30 s: 30 s is the bound
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			clock := clockwork.NewFakeClock()
+			var waits []time.Duration
+			done := make(chan error, 1)
+			go func() {
+				done <- jobs.LockWait{Clock: clock, Retry: 10 * time.Second, WaitBound: 30 * time.Second}.Run(t.Context(),
+					func(_ context.Context, waited time.Duration) error {
+						waits = append(waits, waited)
+						if len(waits) <= tt.busyTimes {
+							return jobs.ErrAlreadyRunning
+						}
+						return nil
+					})
+			}()
+			ticking, stop := context.WithCancel(t.Context())
+			go func() {
+				for clock.BlockUntilContext(ticking, 1) == nil {
+					clock.Advance(10 * time.Second)
+				}
+			}()
+			err := <-done
+			stop()
+			if len(waits) != tt.wantTries || errors.Is(err, jobs.ErrAlreadyRunning) != tt.wantGaveUp {
+				t.Fatalf("tries waited %v, err %v; want %d tries, gave up %v", waits, err, tt.wantTries, tt.wantGaveUp)
+			}
+			for i, w := range waits {
+				if w != time.Duration(i)*10*time.Second {
+					t.Errorf("try %d waited %v, want %v", i, w, time.Duration(i)*10*time.Second)
+				}
+			}
+		})
 	}
 }

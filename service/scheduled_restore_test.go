@@ -1,4 +1,4 @@
-package main
+package service
 
 import (
 	"os"
@@ -36,14 +36,14 @@ func TestScheduledRestoreTest(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			a, api, notify := serveApp(t, map[string]string{"NOTIFY_SUCCESS": "brief"})
+			a, api := serveService(t, map[string]string{"NOTIFY_SUCCESS": "brief"})
 			ctx := t.Context()
-			b, err := a.backupJob().Run(ctx, jobs.BackupOptions{Trigger: vocab.TriggerShell}, nil)
+			b, err := a.Jobs.Backup.Run(ctx, jobs.BackupOptions{Trigger: vocab.TriggerShell}, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
 			if tt.damage {
-				path := filepath.Join(a.cfg.BackupDir, b.Manifest.DumpFile())
+				path := filepath.Join(a.Config.BackupDir, b.Manifest.DumpFile())
 				data, err := os.ReadFile(path)
 				if err != nil {
 					t.Fatal(err)
@@ -53,7 +53,7 @@ func TestScheduledRestoreTest(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			err = a.scheduledRestoreTest(notify)(ctx, 0)
+			err = a.scheduledRestoreTest(ctx, 0)
 			if (err != nil) != tt.wantErr {
 				t.Fatalf("scheduled restore test: err %v, want error %v", err, tt.wantErr)
 			}
@@ -61,7 +61,7 @@ func TestScheduledRestoreTest(t *testing.T) {
 			if !strings.Contains(got[0], tt.wantChat) || !strings.Contains(got[0], b.Manifest.Name) {
 				t.Errorf("the chat was told:\n%s\nwant %q about %s", got[0], tt.wantChat, b.Manifest.Name)
 			}
-			runs, _ := a.hist.Report(ctx, 10)
+			runs, _ := a.History.Report(ctx, 10)
 			var found bool
 			for _, r := range runs.Runs {
 				if r.Job == "restore_test" {
@@ -74,7 +74,7 @@ func TestScheduledRestoreTest(t *testing.T) {
 			if !found {
 				t.Errorf("no restore_test run in the history: %+v", runs.Runs)
 			}
-			if n := scratchCount(t, a.cfg.DatabaseURL); n != 0 {
+			if n := scratchCount(t, a.Config.DatabaseURL); n != 0 {
 				t.Errorf("%d scratch databases left", n)
 			}
 		})

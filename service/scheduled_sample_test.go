@@ -1,4 +1,4 @@
-package main
+package service
 
 import (
 	"context"
@@ -17,32 +17,32 @@ import (
 func TestScheduledRunsSampleSizes(t *testing.T) {
 	tests := []struct {
 		name     string
-		run      func(a *app, notify func(context.Context, string) error) func(context.Context, time.Duration) error
+		run      func(a *Service) func(context.Context, time.Duration) error
 		noSample bool // the attempt did not run
 	}{
-		{"backup", func(a *app, n func(context.Context, string) error) func(context.Context, time.Duration) error {
-			return a.scheduledBackup(n, "")
+		{"backup", func(a *Service) func(context.Context, time.Duration) error {
+			return a.scheduledBackup("")
 		}, false},
-		{"cleanup", func(a *app, n func(context.Context, string) error) func(context.Context, time.Duration) error {
-			return a.scheduledCleanup(n, nil)
+		{"cleanup", func(a *Service) func(context.Context, time.Duration) error {
+			return a.scheduledCleanup
 		}, false},
-		{"restore test without a backup (fails)", func(a *app, n func(context.Context, string) error) func(context.Context, time.Duration) error {
-			return a.scheduledRestoreTest(n)
+		{"restore test without a backup (fails)", func(a *Service) func(context.Context, time.Duration) error {
+			return a.scheduledRestoreTest
 		}, false},
-		{"a run that errors", func(*app, func(context.Context, string) error) func(context.Context, time.Duration) error {
+		{"a run that errors", func(*Service) func(context.Context, time.Duration) error {
 			return func(context.Context, time.Duration) error { return errors.New("boom") }
 		}, false},
-		{"an attempt that waits for another heavy job", func(*app, func(context.Context, string) error) func(context.Context, time.Duration) error {
+		{"an attempt that waits for another heavy job", func(*Service) func(context.Context, time.Duration) error {
 			return func(context.Context, time.Duration) error { return jobs.ErrAlreadyRunning }
 		}, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			a, _, notify := serveApp(t, map[string]string{"NOTIFY_SUCCESS": "off"})
+			a, _ := serveService(t, map[string]string{"NOTIFY_SUCCESS": "off"})
 			ctx := t.Context()
 			since := time.Now().Add(-time.Second)
-			_ = a.sampled(tt.run(a, notify))(ctx, 0)
-			got, err := a.hist.Samples(ctx, since)
+			_ = a.sampled(tt.run(a))(ctx, 0)
+			got, err := a.History.Samples(ctx, since)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -56,7 +56,7 @@ func TestScheduledRunsSampleSizes(t *testing.T) {
 			for _, s := range got {
 				last[s.Metric] = s.Value
 			}
-			url := a.cfg.DatabaseURL
+			url := a.Config.DatabaseURL
 			want := map[string]int64{
 				store.MetricDatabaseBytes:  pgtest.QueryInt(t, url, "SELECT pg_database_size(current_database())"),
 				store.MetricKeysTableBytes: pgtest.QueryInt(t, url, "SELECT pg_total_relation_size('whatsapp_keys')"),

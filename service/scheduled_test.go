@@ -1,49 +1,16 @@
-package main
+package service
 
 import (
 	"bytes"
-	"context"
 	"image/png"
-	"io"
-	"os"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
-	"github.com/pgkeeper/pgkeeper/internal/pgtest"
 	"github.com/pgkeeper/pgkeeper/internal/render"
 	"github.com/pgkeeper/pgkeeper/internal/telegramtest"
 	"github.com/pgkeeper/pgkeeper/vocab"
 )
-
-const alertChat = "4242"
-
-// serveApp is the app serve builds, against a seeded database and a fake Bot
-// API, with its history prepared and its outbox delivering until the test
-// ends. env adds to (or overrides) the defaults.
-func serveApp(t *testing.T, env map[string]string) (*app, *telegramtest.Server, func(context.Context, string) error) {
-	t.Helper()
-	api := telegramtest.New(t)
-	url := pgtest.NewBaileysDB(t, pgtest.Seed{Companies: 2, Keys: 600, Days: 40})
-	full := map[string]string{"DATABASE_URL": url, "PG_BIN_DIR": pgtest.BinDir(t), "BACKUP_DIR": t.TempDir(),
-		"TELEGRAM_BOT_TOKEN": api.Token, "TELEGRAM_API_URL": api.URL, "TELEGRAM_ADMIN_IDS": "1001", "TELEGRAM_CHAT_ID": alertChat}
-	for k, v := range env {
-		full[k] = v
-	}
-	t.Chdir(t.TempDir())
-	ctx, cancel := context.WithCancel(context.Background())
-	var wg sync.WaitGroup
-	a, err := setup(ctx, func(k string) (string, bool) { v, ok := full[k]; return v, ok }, io.Discard, os.Stderr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cancel(); wg.Wait(); a.close() })
-	if a.history(ctx) == nil {
-		t.Fatal("no run history")
-	}
-	return a, api, a.notifier(ctx, &wg)
-}
 
 // delivered is the text (or caption) of every message the bot sent to the
 // alert chat, in order.
@@ -77,18 +44,18 @@ func waitDelivered(t *testing.T, api *telegramtest.Server, n int) []string {
 // Telegram is back the alert and then the daily summary and its charts
 // arrive, in order, once each.
 func TestScheduledFailureAlertsChatAndSentryThroughAnOutage(t *testing.T) {
-	a, api, notify := serveApp(t, map[string]string{"PG_BIN_DIR": t.TempDir()})
-	events := &sentEvents{}
-	a.hub = events.hub(t)
+	a, api := serveService(t, map[string]string{"PG_BIN_DIR": t.TempDir()})
+	hub, events := mockHub(t)
+	a.Hub = hub
 	// Down until the test says otherwise, however slow the machine.
 	api.FailFor(time.Hour, 502, "<html><body><h1>502 Bad Gateway</h1></body></html>")
 	ctx := t.Context()
 
-	if err := a.scheduledBackup(notify, "")(ctx, 0); err == nil {
+	if err := a.scheduledBackup("")(ctx, 0); err == nil {
 		t.Fatal("a backup without pg_dump succeeded")
 	}
 	// The summary's sizes come from its status report; backups have none yet.
-	if err := a.scheduledSummary(notify)(ctx, 0); err != nil {
+	if err := a.scheduledSummary(ctx, 0); err != nil {
 		t.Fatal(err)
 	}
 	if n := len(delivered(api)); n != 0 {
@@ -123,7 +90,7 @@ func TestScheduledFailureAlertsChatAndSentryThroughAnOutage(t *testing.T) {
 	}
 
 	var sentry []string
-	for _, e := range events.all() {
+	for _, e := range events.Events() {
 		if e.Tags["trigger"] == string(vocab.TriggerSchedule) && e.Tags["component"] == "backup" {
 			// The chain's outermost error comes last.
 			sentry = append(sentry, e.Exception[len(e.Exception)-1].Value)
@@ -134,7 +101,7 @@ func TestScheduledFailureAlertsChatAndSentryThroughAnOutage(t *testing.T) {
 	}
 
 	// /history and /schedule show what happened.
-	hist, err := a.hist.Report(ctx, 10)
+	hist, err := a.History.Report(ctx, 10)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -144,11 +111,7 @@ func TestScheduledFailureAlertsChatAndSentryThroughAnOutage(t *testing.T) {
 			t.Errorf("/history lacks %q:\n%s", w, h)
 		}
 	}
-	sched, err := a.scheduler(ctx, notify, nil) // built as serve builds it; never started
-	if err != nil {
-		t.Fatal(err)
-	}
-	entries, loc := a.scheduleReader(sched)(ctx)
+	entries, loc := Schedule(a.Config, a.History)(ctx)
 	s := render.Schedule(entries, loc, time.Now(), render.Plain)
 	for _, w := range []string{"last failed", "last ok"} {
 		if !strings.Contains(s, w) {
@@ -160,10 +123,10 @@ func TestScheduledFailureAlertsChatAndSentryThroughAnOutage(t *testing.T) {
 // At start, a backup runs when none is recent enough, and says why; with a
 // fresh one, nothing runs.
 func TestCatchUpBackup(t *testing.T) {
-	a, api, notify := serveApp(t, map[string]string{"NOTIFY_SUCCESS": "brief"})
+	a, api := serveService(t, map[string]string{"NOTIFY_SUCCESS": "brief"})
 	ctx := t.Context()
-	a.catchUp(ctx, notify)
-	l, err := a.catalog().List(ctx)
+	a.catchUp(ctx)
+	l, err := a.Jobs.Catalog.List(ctx)
 	list := l.Backups
 	if err != nil || len(list) != 1 {
 		t.Fatalf("after the catch-up: %d backups, %v", len(list), err)
@@ -172,11 +135,11 @@ func TestCatchUpBackup(t *testing.T) {
 	if !strings.Contains(got[0], "Catch-up backup at start: no verified backup exists") {
 		t.Fatalf("the catch-up said:\n%s", got[0])
 	}
-	a.catchUp(ctx, notify)
-	if l, _ := a.catalog().List(ctx); len(l.Backups) != 1 {
+	a.catchUp(ctx)
+	if l, _ := a.Jobs.Catalog.List(ctx); len(l.Backups) != 1 {
 		t.Fatalf("a second catch-up with a fresh backup made %d backups", len(l.Backups))
 	}
-	runs, _ := a.hist.Report(ctx, 10)
+	runs, _ := a.History.Report(ctx, 10)
 	if len(runs.Runs) != 1 || runs.Runs[0].Job != "backup" || runs.Runs[0].Trigger != vocab.TriggerSchedule || runs.Runs[0].Outcome != "ok" {
 		t.Fatalf("history after the catch-up: %+v", runs.Runs)
 	}
@@ -186,10 +149,10 @@ func TestCatchUpBackup(t *testing.T) {
 // backup, but the chat gets the full report with the copy's failure, and
 // Sentry hears of it, whatever NOTIFY_SUCCESS says.
 func TestScheduledBackupCopyFailureSpeaks(t *testing.T) {
-	a, api, notify := serveApp(t, map[string]string{"NOTIFY_SUCCESS": "brief", "BACKUP_COPY_COMMAND": "echo offsite unreachable >&2; exit 7"})
-	events := &sentEvents{}
-	a.hub = events.hub(t)
-	if err := a.scheduledBackup(notify, "")(t.Context(), 0); err != nil {
+	a, api := serveService(t, map[string]string{"NOTIFY_SUCCESS": "brief", "BACKUP_COPY_COMMAND": "echo offsite unreachable >&2; exit 7"})
+	hub, events := mockHub(t)
+	a.Hub = hub
+	if err := a.scheduledBackup("")(t.Context(), 0); err != nil {
 		t.Fatalf("the backup itself failed: %v", err)
 	}
 	got := waitDelivered(t, api, 1)
@@ -197,7 +160,7 @@ func TestScheduledBackupCopyFailureSpeaks(t *testing.T) {
 		t.Fatalf("delivered:\n%s", got[0])
 	}
 	var copyEvents int
-	for _, e := range events.all() {
+	for _, e := range events.Events() {
 		if e.Tags["component"] == "backup copy" && e.Tags["trigger"] == string(vocab.TriggerSchedule) {
 			copyEvents++
 		}
@@ -206,7 +169,7 @@ func TestScheduledBackupCopyFailureSpeaks(t *testing.T) {
 		t.Errorf("%d Sentry events for the failed copy, want 1", copyEvents)
 	}
 	// The next daily summary still says so.
-	if err := a.scheduledSummary(notify)(t.Context(), 0); err != nil {
+	if err := a.scheduledSummary(t.Context(), 0); err != nil {
 		t.Fatal(err)
 	}
 	got = waitDelivered(t, api, 2)

@@ -1,4 +1,4 @@
-package main
+package service
 
 import (
 	"context"
@@ -14,50 +14,52 @@ import (
 // The metrics' gauges take jobs' reports as they are recorded.
 var _ jobs.Observer = (*metrics.Metrics)(nil)
 
-// startMetrics serves /healthz, /readyz and /metrics on HTTP_ADDR, when it is
-// set, until ctx ends. It listens before returning, so that a port already in
-// use stops serve at start rather than going unnoticed; the gauges are fed by
-// the run history's observer and seeded from what is already known.
-// It returns the address it listens on (nil when HTTP_ADDR is empty).
-func (a *app) startMetrics(ctx context.Context, wg *sync.WaitGroup) (net.Addr, error) {
-	if a.cfg.HTTPAddr == "" {
+// StartMetrics serves /healthz, /readyz and /metrics on HTTP_ADDR, when it is
+// set, until ctx ends; wg counts its goroutines. It listens before
+// returning, so that a port already in use stops serve at start rather than
+// going unnoticed; the gauges are fed by the run history's observer and
+// seeded from what is already known. It returns the address it listens on
+// (nil when HTTP_ADDR is empty). Call it before anything runs, so that the
+// metrics hear of every run.
+func (s *Service) StartMetrics(ctx context.Context, wg *sync.WaitGroup) (net.Addr, error) {
+	if s.Config.HTTPAddr == "" {
 		return nil, nil
 	}
 	var lc net.ListenConfig
-	ln, err := lc.Listen(ctx, "tcp", a.cfg.HTTPAddr)
+	ln, err := lc.Listen(ctx, "tcp", s.Config.HTTPAddr)
 	if err != nil {
 		return nil, err
 	}
-	m := a.observe()
+	m := s.observe()
 	wg.Add(2)
 	go func() {
 		defer wg.Done()
-		if err := m.ServeListener(ctx, ln, a.ready); err != nil {
-			a.log.Error("metrics server stopped", "err", err)
+		if err := m.ServeListener(ctx, ln, s.ready); err != nil {
+			s.Logger.Error("metrics server stopped", "err", err)
 		}
 	}()
 	go func() {
 		defer wg.Done()
-		a.seedMetrics(ctx, m)
+		s.seedMetrics(ctx, m)
 	}()
-	a.log.Info("serving /healthz, /readyz and /metrics", "addr", ln.Addr().String())
+	s.Logger.Info("serving /healthz, /readyz and /metrics", "addr", ln.Addr().String())
 	return ln.Addr(), nil
 }
 
 // observe makes the metrics and hooks them to the run history, so that
 // every recorded run and status report updates them.
-func (a *app) observe() *metrics.Metrics {
+func (s *Service) observe() *metrics.Metrics {
 	m := metrics.New()
-	m.Redactor = a.red
-	if a.hist != nil {
-		a.hist.Observer = m
+	m.Redactor = s.Redactor
+	if s.History != nil {
+		s.History.Observer = m
 	}
 	return m
 }
 
 // ready is /readyz: pgkeeper can work when the guarded database answers.
-func (a *app) ready(ctx context.Context) error {
-	_, err := a.db.Ping(ctx)
+func (s *Service) ready(ctx context.Context) error {
+	_, err := s.DB.Ping(ctx)
 	return err
 }
 
@@ -65,16 +67,16 @@ func (a *app) ready(ctx context.Context) error {
 // process: each job's last run from the history, the newest backup and
 // restore test from the backup directory, and sizes from a status report. A
 // fresh process then shows real values, not an empty page.
-func (a *app) seedMetrics(ctx context.Context, m *metrics.Metrics) {
-	if runs, err := a.hist.LastRuns(ctx); err == nil {
+func (s *Service) seedMetrics(ctx context.Context, m *metrics.Metrics) {
+	if runs, err := s.History.LastRuns(ctx); err == nil {
 		for _, r := range runs {
 			ok := r.Outcome == vocab.OutcomeOK || r.Outcome == vocab.OutcomeWarning
 			m.ObserveJob(r.Job, ok, r.Duration(), r.EndedAt)
 		}
 	} else if !errors.Is(err, jobs.ErrNoHistory) {
-		a.log.Warn("metrics: cannot read the run history", "err", a.red.Error(err))
+		s.Logger.Warn("metrics: cannot read the run history", "err", s.Redactor.Error(err))
 	}
-	if l, err := a.catalog().List(ctx); err == nil {
+	if l, err := s.Jobs.Catalog.List(ctx); err == nil {
 		list := l.Backups
 		if len(list) > 0 {
 			m.ObserveBackup(list[0])
@@ -85,9 +87,8 @@ func (a *app) seedMetrics(ctx context.Context, m *metrics.Metrics) {
 	}
 	// The status report measures sizes and key ages, and through the
 	// history's observer sets them (with the backup, authoritatively).
-	st := a.statusJob()
-	r := st.Run(ctx)
-	if a.hist == nil {
+	r := s.Jobs.Status.Run(ctx)
+	if s.History == nil {
 		m.ObserveStatus(r)
 	}
 }

@@ -1,10 +1,8 @@
-package main
+package service
 
 import (
 	"context"
 	"fmt"
-	"io"
-	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -17,21 +15,12 @@ import (
 
 func TestMetricsEndpointAfterARealBackup(t *testing.T) {
 	url := pgtest.NewBaileysDB(t, pgtest.Seed{Companies: 2, Keys: 400, Days: 40})
-	env := map[string]string{"DATABASE_URL": url, "PG_BIN_DIR": pgtest.BinDir(t), "BACKUP_DIR": t.TempDir(), "HTTP_ADDR": "127.0.0.1:0"}
-	t.Chdir(t.TempDir())
 	ctx, cancel := context.WithCancel(t.Context())
 	var wg sync.WaitGroup
 	defer wg.Wait()
 	defer cancel()
-	a, err := setup(ctx, func(k string) (string, bool) { v, ok := env[k]; return v, ok }, io.Discard, os.Stderr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer a.close()
-	if a.history(ctx) == nil {
-		t.Fatal("no run history")
-	}
-	addr, err := a.startMetrics(ctx, &wg)
+	a := newService(t, url, map[string]string{"HTTP_ADDR": "127.0.0.1:0"})
+	addr, err := a.StartMetrics(ctx, &wg)
 	if err != nil || addr == nil {
 		t.Fatalf("startMetrics: %v, %v", addr, err)
 	}
@@ -44,11 +33,11 @@ func TestMetricsEndpointAfterARealBackup(t *testing.T) {
 		t.Fatalf("/readyz %d %q with the database up", code, body)
 	}
 
-	r, err := a.backupJob().Run(ctx, jobs.BackupOptions{Trigger: vocab.TriggerShell}, nil)
+	r, err := a.Jobs.Backup.Run(ctx, jobs.BackupOptions{Trigger: vocab.TriggerShell}, nil)
 	if err != nil {
 		t.Fatalf("backup: %v", err)
 	}
-	a.statusJob().Run(ctx) // what /status does: sizes and key ages
+	a.Jobs.Status.Run(ctx) // what /status does: sizes and key ages
 	code, page := metricstest.Get(t, base+"/metrics")
 	if code != 200 {
 		t.Fatalf("/metrics %d", code)
@@ -99,28 +88,11 @@ func TestMetricsEndpointAfterARealBackup(t *testing.T) {
 	}
 
 	// The database goes away: readiness says so, liveness does not.
-	pgtest.Exec(t, pgtest.AdminURL(t), "DROP DATABASE "+a.db.Database()+" WITH (FORCE)")
+	pgtest.Exec(t, pgtest.AdminURL(t), "DROP DATABASE "+a.DB.Database()+" WITH (FORCE)")
 	if code, body := metricstest.Get(t, base+"/readyz"); code != 503 || !strings.Contains(body, "not ready") {
 		t.Fatalf("/readyz %d %q with the database gone", code, body)
 	}
 	if code, _ := metricstest.Get(t, base+"/healthz"); code != 200 {
 		t.Fatalf("/healthz %d with the database gone: a restart would not bring it back", code)
-	}
-}
-
-func TestLocalAddr(t *testing.T) {
-	tests := []struct{ give, want string }{
-		{":9187", "127.0.0.1:9187"},
-		{"0.0.0.0:9187", "127.0.0.1:9187"},
-		{"[::]:9187", "[::1]:9187"},
-		{"10.0.0.5:9187", "10.0.0.5:9187"},
-		{"localhost:9187", "localhost:9187"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.give, func(t *testing.T) {
-			if got := localAddr(tt.give); got != tt.want {
-				t.Errorf("localAddr(%q) = %q, want %q", tt.give, got, tt.want)
-			}
-		})
 	}
 }

@@ -1,0 +1,36 @@
+package service
+
+import (
+	"context"
+	"time"
+
+	"github.com/pgkeeper/pgkeeper/internal/render"
+	"github.com/pgkeeper/pgkeeper/jobs"
+)
+
+// catchUp runs a backup at start when the newest verified one is older than
+// one backup interval plus an hour: pgkeeper was down when one was due.
+func (s *Service) catchUp(ctx context.Context) {
+	if s.Config.BackupSchedule == "" {
+		return
+	}
+	now := time.Now()
+	interval, err := jobs.Interval(s.Config.BackupSchedule, now.In(s.Config.Location))
+	if err != nil {
+		return
+	}
+	l, _ := s.Jobs.Catalog.List(ctx)
+	list := l.Backups
+	var why string
+	switch {
+	case len(list) == 0:
+		why = render.CatchUpNone
+	case now.Sub(list[0].Start) > interval+time.Hour:
+		why = render.CatchUpOld(now.Sub(list[0].Start), interval)
+	default:
+		return
+	}
+	s.Logger.Info("catch-up backup", "why", why)
+	// Another heavy job may hold the lock: wait for it as the schedule does.
+	_ = jobs.LockWait{}.Run(ctx, s.sampled(s.scheduledBackup(render.CatchUp(why))))
+}

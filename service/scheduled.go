@@ -1,0 +1,97 @@
+package service
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/pgkeeper/pgkeeper/internal/render"
+	"github.com/pgkeeper/pgkeeper/jobs"
+	"github.com/pgkeeper/pgkeeper/vocab"
+)
+
+// scheduledNames are the jobs /schedule lists, scheduled or off.
+var scheduledNames = []string{"backup", "cleanup", "restore_test", "summary"}
+
+// scheduler builds the schedules from the configuration.
+func (s *Service) scheduler(ctx context.Context) (*jobs.Scheduler, error) {
+	host, _ := os.Hostname()
+	cfg := jobs.SchedulerConfig{Location: s.Config.Location, Schema: s.Config.Schema, Instance: fmt.Sprintf("%s:%d", host, os.Getpid()), Logger: s.Logger}
+	if s.History != nil {
+		// Claims live in pgkeeper's schema, which serve prepared.
+		cfg.DB, cfg.History = s.DB, s.History
+	}
+	if s.Hub != nil {
+		cfg.CheckIns = sentryCheckIns{hub: s.Hub}
+	}
+	cfg.GaveUp = func(ctx context.Context, job string, err error) {
+		s.capture(vocab.TriggerSchedule, job, err)
+		s.deliver(ctx, render.GaveUp(job, s.Redactor.String(err.Error())))
+	}
+	return jobs.NewScheduler(ctx, cfg, []jobs.Scheduled{
+		{Name: vocab.JobBackup, Cron: s.Config.BackupSchedule, Run: s.sampled(s.scheduledBackup(""))},
+		{Name: vocab.JobCleanup, Cron: s.Config.CleanupSchedule, Run: s.sampled(s.scheduledCleanup)},
+		{Name: vocab.JobRestoreTest, Cron: s.Config.RestoreSchedule, Run: s.sampled(s.scheduledRestoreTest)},
+		// The summary takes a whole status report, which samples the sizes.
+		{Name: vocab.JobSummary, Cron: s.Config.SummarySchedule, Run: s.scheduledSummary},
+	})
+}
+
+// sampled stores the database's and keys table's sizes after each run of a
+// scheduled job, whatever its outcome, so the trend charts get a point a run
+// even when nobody asks for /status. An attempt that found another heavy job
+// running did not run: it is retried, and sampled when it does.
+func (s *Service) sampled(run func(context.Context, time.Duration) error) func(context.Context, time.Duration) error {
+	return func(ctx context.Context, waited time.Duration) error {
+		err := run(ctx, waited)
+		if !errors.Is(err, jobs.ErrAlreadyRunning) {
+			s.Jobs.Status.Sample(ctx)
+		}
+		return err
+	}
+}
+
+// scheduledBackup runs the backup for the schedule (or the catch-up, with a
+// note saying why) and tells the chat: failures always, successes as
+// NOTIFY_SUCCESS says.
+func (s *Service) scheduledBackup(note string) func(context.Context, time.Duration) error {
+	return func(ctx context.Context, waited time.Duration) error {
+		r, err := s.Jobs.Backup.Run(ctx, jobs.BackupOptions{Trigger: vocab.TriggerSchedule}, nil)
+		if cerr := r.CopyError(); cerr != nil {
+			// A good backup whose copy off the machine failed: the report
+			// says so in the chat; Sentry hears of it as a failure too.
+			s.capture(vocab.TriggerSchedule, "backup copy", cerr)
+		}
+		return s.reportScheduled(ctx, vocab.JobBackup, note+render.Waited(waited), err,
+			render.Backup(r, render.HTML), render.BackupBrief(r), len(r.Warnings) > 0)
+	}
+}
+
+// reportScheduled tells the chat how a scheduled run ended: a failure always
+// (and Sentry), a success as NOTIFY_SUCCESS says. A run that found another
+// heavy job running says nothing: the scheduler waits and tries again.
+func (s *Service) reportScheduled(ctx context.Context, job, prefix string, err error, full, brief string, warned bool) error {
+	if errors.Is(err, jobs.ErrAlreadyRunning) {
+		return err
+	}
+	if err != nil {
+		s.capture(vocab.TriggerSchedule, job, err)
+		s.deliver(ctx, prefix+full)
+		return err
+	}
+	s.notifySuccess(ctx, prefix, brief, full, warned)
+	return nil
+}
+
+// notifySuccess tells the chat a scheduled run succeeded, as briefly as
+// NOTIFY_SUCCESS asks; a run with warnings always speaks in full.
+func (s *Service) notifySuccess(ctx context.Context, prefix, brief, full string, warned bool) {
+	switch {
+	case warned || s.Config.NotifySuccess == "full":
+		s.deliver(ctx, prefix+full)
+	case s.Config.NotifySuccess == "brief":
+		s.deliver(ctx, prefix+brief)
+	}
+}
