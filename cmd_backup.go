@@ -6,7 +6,7 @@ import (
 	"flag"
 	"fmt"
 
-	"github.com/pgkeeper/pgkeeper/internal/render"
+	"github.com/pgkeeper/pgkeeper/internal/present/render"
 	"github.com/pgkeeper/pgkeeper/jobs"
 )
 

@@ -5,7 +5,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/pgkeeper/pgkeeper/internal/render"
+	"github.com/pgkeeper/pgkeeper/internal/present/render"
 	"github.com/pgkeeper/pgkeeper/service"
 )
 

@@ -5,9 +5,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/pgkeeper/pgkeeper/internal/logtest"
-	"github.com/pgkeeper/pgkeeper/internal/pgtest"
-	"github.com/pgkeeper/pgkeeper/internal/telegramtest"
+	"github.com/pgkeeper/pgkeeper/internal/testkit/logtest"
+	"github.com/pgkeeper/pgkeeper/internal/testkit/pgtest"
+	"github.com/pgkeeper/pgkeeper/internal/testkit/telegramtest"
 )
 
 const alertChat = "4242"

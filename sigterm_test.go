@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/pgkeeper/pgkeeper/internal/pgtest"
+	"github.com/pgkeeper/pgkeeper/internal/testkit/pgtest"
 )
 
 // mainProcess is pgkeeper as a process of its own (this test binary run

@@ -6,7 +6,7 @@ import (
 	tele "gopkg.in/telebot.v3"
 
 	"github.com/pgkeeper/pgkeeper/handlers"
-	"github.com/pgkeeper/pgkeeper/internal/render"
+	"github.com/pgkeeper/pgkeeper/internal/present/render"
 )
 
 // alerter builds the handlers' Alert: Sentry gets the error, and the alert

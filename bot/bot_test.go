@@ -8,10 +8,10 @@ import (
 	"time"
 
 	"github.com/pgkeeper/pgkeeper/bot"
-	"github.com/pgkeeper/pgkeeper/internal/bottest"
 	"github.com/pgkeeper/pgkeeper/internal/humanize"
-	"github.com/pgkeeper/pgkeeper/internal/pgtest"
-	"github.com/pgkeeper/pgkeeper/internal/telegramtest"
+	"github.com/pgkeeper/pgkeeper/internal/testkit/bottest"
+	"github.com/pgkeeper/pgkeeper/internal/testkit/pgtest"
+	"github.com/pgkeeper/pgkeeper/internal/testkit/telegramtest"
 	"github.com/pgkeeper/pgkeeper/jobs"
 	"github.com/pgkeeper/pgkeeper/store"
 	"github.com/pgkeeper/pgkeeper/vocab"

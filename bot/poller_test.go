@@ -10,8 +10,8 @@ import (
 
 	tele "gopkg.in/telebot.v3"
 
-	"github.com/pgkeeper/pgkeeper/internal/logtest"
-	"github.com/pgkeeper/pgkeeper/internal/telegramtest"
+	"github.com/pgkeeper/pgkeeper/internal/testkit/logtest"
+	"github.com/pgkeeper/pgkeeper/internal/testkit/telegramtest"
 )
 
 // pollerRig is a real telebot Bot polling a fake Bot API with a Poller.

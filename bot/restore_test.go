@@ -6,9 +6,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/pgkeeper/pgkeeper/internal/bottest"
-	"github.com/pgkeeper/pgkeeper/internal/pgtest"
-	"github.com/pgkeeper/pgkeeper/internal/telegramtest"
+	"github.com/pgkeeper/pgkeeper/internal/testkit/bottest"
+	"github.com/pgkeeper/pgkeeper/internal/testkit/pgtest"
+	"github.com/pgkeeper/pgkeeper/internal/testkit/telegramtest"
 	"github.com/pgkeeper/pgkeeper/jobs"
 )
 

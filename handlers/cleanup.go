@@ -12,7 +12,7 @@ import (
 
 	"github.com/pgkeeper/pgkeeper/internal/confirm"
 	"github.com/pgkeeper/pgkeeper/internal/humanize"
-	"github.com/pgkeeper/pgkeeper/internal/render"
+	"github.com/pgkeeper/pgkeeper/internal/present/render"
 	"github.com/pgkeeper/pgkeeper/jobs"
 	"github.com/pgkeeper/pgkeeper/vocab"
 )

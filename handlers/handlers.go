@@ -8,7 +8,7 @@ import (
 
 	tele "gopkg.in/telebot.v3"
 
-	"github.com/pgkeeper/pgkeeper/internal/render"
+	"github.com/pgkeeper/pgkeeper/internal/present/render"
 )
 
 // Command is a bot command and its one-line description, for /help and the

@@ -7,7 +7,7 @@ import (
 
 	tele "gopkg.in/telebot.v3"
 
-	"github.com/pgkeeper/pgkeeper/internal/render"
+	"github.com/pgkeeper/pgkeeper/internal/present/render"
 	"github.com/pgkeeper/pgkeeper/jobs"
 )
 

@@ -8,8 +8,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/pgkeeper/pgkeeper/internal/pgtest"
-	"github.com/pgkeeper/pgkeeper/internal/render"
+	"github.com/pgkeeper/pgkeeper/internal/present/render"
+	"github.com/pgkeeper/pgkeeper/internal/testkit/pgtest"
 	"github.com/pgkeeper/pgkeeper/jobs"
 )
 

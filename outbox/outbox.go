@@ -13,8 +13,8 @@ import (
 	"time"
 	"unicode/utf16"
 
+	"github.com/pgkeeper/pgkeeper/internal/present/render"
 	"github.com/pgkeeper/pgkeeper/internal/redact"
-	"github.com/pgkeeper/pgkeeper/internal/render"
 	"github.com/pgkeeper/pgkeeper/store"
 )
 

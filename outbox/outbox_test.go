@@ -14,10 +14,10 @@ import (
 	"time"
 
 	"github.com/pgkeeper/pgkeeper/bot"
-	"github.com/pgkeeper/pgkeeper/internal/logtest"
-	"github.com/pgkeeper/pgkeeper/internal/pgtest"
 	"github.com/pgkeeper/pgkeeper/internal/redact"
-	"github.com/pgkeeper/pgkeeper/internal/telegramtest"
+	"github.com/pgkeeper/pgkeeper/internal/testkit/logtest"
+	"github.com/pgkeeper/pgkeeper/internal/testkit/pgtest"
+	"github.com/pgkeeper/pgkeeper/internal/testkit/telegramtest"
 	"github.com/pgkeeper/pgkeeper/outbox"
 	"github.com/pgkeeper/pgkeeper/store"
 )

@@ -6,7 +6,7 @@ import (
 	"net"
 	"sync"
 
-	"github.com/pgkeeper/pgkeeper/internal/metrics"
+	"github.com/pgkeeper/pgkeeper/internal/present/metrics"
 	"github.com/pgkeeper/pgkeeper/jobs"
 	"github.com/pgkeeper/pgkeeper/vocab"
 )

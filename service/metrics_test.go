@@ -7,8 +7,8 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/pgkeeper/pgkeeper/internal/metricstest"
-	"github.com/pgkeeper/pgkeeper/internal/pgtest"
+	"github.com/pgkeeper/pgkeeper/internal/testkit/metricstest"
+	"github.com/pgkeeper/pgkeeper/internal/testkit/pgtest"
 	"github.com/pgkeeper/pgkeeper/jobs"
 	"github.com/pgkeeper/pgkeeper/vocab"
 )

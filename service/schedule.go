@@ -5,7 +5,7 @@ import (
 	"time"
 
 	"github.com/pgkeeper/pgkeeper/internal/config"
-	"github.com/pgkeeper/pgkeeper/internal/render"
+	"github.com/pgkeeper/pgkeeper/internal/present/render"
 	"github.com/pgkeeper/pgkeeper/jobs"
 	"github.com/pgkeeper/pgkeeper/vocab"
 )

@@ -12,9 +12,9 @@ import (
 
 	"github.com/pgkeeper/pgkeeper/bot"
 	"github.com/pgkeeper/pgkeeper/internal/config"
-	"github.com/pgkeeper/pgkeeper/internal/pgtest"
 	"github.com/pgkeeper/pgkeeper/internal/redact"
-	"github.com/pgkeeper/pgkeeper/internal/telegramtest"
+	"github.com/pgkeeper/pgkeeper/internal/testkit/pgtest"
+	"github.com/pgkeeper/pgkeeper/internal/testkit/telegramtest"
 	"github.com/pgkeeper/pgkeeper/jobs"
 	"github.com/pgkeeper/pgkeeper/outbox"
 	"github.com/pgkeeper/pgkeeper/store"

@@ -5,7 +5,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/pgkeeper/pgkeeper/internal/render"
+	"github.com/pgkeeper/pgkeeper/internal/present/render"
 )
 
 // Start starts the schedules, the catch-up backup and the database watch,

@@ -11,9 +11,9 @@ import (
 	"time"
 
 	"github.com/pgkeeper/pgkeeper/bot"
-	"github.com/pgkeeper/pgkeeper/internal/logtest"
 	"github.com/pgkeeper/pgkeeper/internal/redact"
-	"github.com/pgkeeper/pgkeeper/internal/telegramtest"
+	"github.com/pgkeeper/pgkeeper/internal/testkit/logtest"
+	"github.com/pgkeeper/pgkeeper/internal/testkit/telegramtest"
 )
 
 // Admin and Stranger are the user ids tests talk as.

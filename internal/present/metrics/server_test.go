@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/pgkeeper/pgkeeper/internal/metricstest"
+	"github.com/pgkeeper/pgkeeper/internal/testkit/metricstest"
 )
 
 func TestHandler(t *testing.T) {

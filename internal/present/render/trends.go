@@ -4,7 +4,7 @@ import (
 	"errors"
 	"strings"
 
-	"github.com/pgkeeper/pgkeeper/internal/chart"
+	"github.com/pgkeeper/pgkeeper/internal/present/chart"
 	"github.com/pgkeeper/pgkeeper/jobs"
 )
 
