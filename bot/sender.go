@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	tele "gopkg.in/telebot.v3"
@@ -61,8 +62,9 @@ func (s *Sender) send(ctx context.Context, chat int64, what any, opts *tele.Send
 	if timeout <= 0 {
 		timeout = DefaultSendTimeout
 	}
+	var cut atomic.Bool
 	tb, err := tele.NewBot(tele.Settings{URL: s.APIURL, Token: s.Token, Offline: true,
-		Client: &http.Client{Timeout: timeout, Transport: ctxTransport{ctx: ctx, base: http.DefaultTransport}}})
+		Client: &http.Client{Timeout: timeout, Transport: ctxTransport{ctx: ctx, base: http.DefaultTransport, cut: &cut}}})
 	if err != nil {
 		return fmt.Errorf("telegram client: %w", red.Error(err))
 	}
@@ -74,6 +76,10 @@ func (s *Sender) send(ctx context.Context, chat int64, what any, opts *tele.Send
 		}
 	}()
 	sent, err := tb.Send(&tele.Chat{ID: chat}, what, opts)
+	if err != nil && cut.Load() {
+		// Not Telegram's answer: the caller stopped waiting for one.
+		return fmt.Errorf("request cut short: %w", context.Cause(ctx))
+	}
 	if err != nil {
 		return red.Error(err)
 	}

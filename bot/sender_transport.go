@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"net/http"
+	"sync/atomic"
 )
 
 // ctxTransport ends requests when ctx is done: telebot sends without a
@@ -11,11 +12,12 @@ import (
 type ctxTransport struct {
 	ctx  context.Context
 	base http.RoundTripper
+	cut  *atomic.Bool // set when ctx ended a request before its answer was read
 }
 
 func (t ctxTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	ctx, cancel := context.WithCancel(req.Context())
-	stop := context.AfterFunc(t.ctx, cancel)
+	stop := context.AfterFunc(t.ctx, func() { t.cut.Store(true); cancel() })
 	resp, err := t.base.RoundTrip(req.WithContext(ctx))
 	if err != nil {
 		stop()

@@ -188,6 +188,13 @@ func TestOutboxRestartDeliversWhatWasLeft(t *testing.T) {
 		}
 	}
 	r.api.WaitCall(t, "sendMessage", func(c telegramtest.Call) bool { return c.Status == http.StatusBadGateway }, 5*time.Second)
+	// The fake has answered; wait until the outbox has read the answer and
+	// recorded the attempt (one cut short by the stop is not recorded).
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		if p := r.pending(t); len(p) > 0 && p[0].Attempts > 0 {
+			break
+		}
+	}
 	stopFirst()
 	if p := r.pending(t); len(p) != 3 || p[0].Attempts == 0 || !strings.Contains(p[0].LastError, "invalid character") {
 		t.Fatalf("left in the outbox: %+v", p)

@@ -129,7 +129,7 @@ func (db *DB) DeliverNext(ctx context.Context, schema string, deliver func(conte
 	}
 
 	derr := deliver(ctx, m)
-	if derr != nil && ctx.Err() != nil {
+	if errors.Is(derr, context.Canceled) && ctx.Err() != nil {
 		// Shutdown cut the attempt short: not Telegram's answer, so it is
 		// neither counted nor kept as the message's last error.
 		return m, true, derr
