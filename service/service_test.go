@@ -4,7 +4,6 @@ import (
 	"context"
 	"log/slog"
 	"os"
-	"path/filepath"
 	"sync"
 	"testing"
 
@@ -57,24 +56,12 @@ func newService(t *testing.T, url string, env map[string]string) *Service {
 
 // testJobs configures the jobs as the root package's app does.
 func testJobs(c config.Config, db *store.DB, hist *jobs.History, afterCleanup func(vocab.Trigger, jobs.CleanupReport)) Jobs {
-	restore := &jobs.RestoreTest{DB: db, Config: jobs.RestoreConfig{DatabaseURL: c.DatabaseURL, RestoreDatabaseURL: c.RestoreDatabaseURL,
-		BackupDir: c.BackupDir, PGBinDir: c.PGBinDir}}
-	cl := jobs.DefaultCleanupConfig(filepath.Join(c.BackupDir, "undo"))
-	cl.KeysTable, cl.AgeColumn, cl.ExpiresColumn = c.KeysTable, c.KeysAgeColumn, c.CleanupExpiresColumn
-	cl.RetentionDays, cl.BatchSize, cl.ProtectedTypes, cl.Vacuum = c.RetentionDays, c.CleanupBatchSize, c.CleanupProtected, c.CleanupVacuum
-	cl.UndoTTL, cl.WarnRows, cl.MaxRows, cl.MaxShare = c.CleanupUndoTTL, c.CleanupWarnRows, c.CleanupMaxRows, c.CleanupMaxShare
+	restore := &jobs.RestoreTest{DB: db, Config: jobs.RestoreConfigFrom(c)}
 	return Jobs{
-		Backup: jobs.RecordedBackup{History: hist, Backup: &jobs.Backup{DB: db, Config: jobs.BackupConfig{
-			DatabaseURL: c.DatabaseURL, Dir: c.BackupDir, PGBinDir: c.PGBinDir,
-			Retention: jobs.Retention{KeepDaily: c.KeepDaily, KeepMonthly: c.KeepMonthly},
-			DropWarn:  c.DropWarn, Location: c.Location, FingerprintTables: c.FingerprintTables,
-			CopyCommand: c.BackupCopy, CopyHide: config.SecretVariables}}},
-		Cleanup: jobs.RecordedCleanup{Cleanup: &jobs.Cleanup{DB: db, Config: cl}, History: hist, Via: vocab.TriggerSchedule, AfterRun: afterCleanup},
+		Backup:  jobs.RecordedBackup{History: hist, Backup: &jobs.Backup{DB: db, Config: jobs.BackupConfigFrom(c)}},
+		Cleanup: jobs.RecordedCleanup{Cleanup: &jobs.Cleanup{DB: db, Config: jobs.CleanupConfigFrom(c)}, History: hist, Via: vocab.TriggerSchedule, AfterRun: afterCleanup},
 		Restore: jobs.RecordedRestore{History: hist, RestoreTest: restore},
-		Status: &jobs.Status{DB: db, History: hist, Restore: restore, Config: jobs.StatusConfig{
-			Tables: c.StatusTables, KeysTable: c.KeysTable, KeysAgeColumn: c.KeysAgeColumn, RetentionDays: c.RetentionDays,
-			LatencyThreshold: c.LatencyThreshold, PoolThreshold: c.PoolThreshold, BackupDir: c.BackupDir,
-			BackupMaxAge: c.BackupMaxAge, PGBinDir: c.PGBinDir}},
+		Status:  &jobs.Status{DB: db, History: hist, Restore: restore, Config: jobs.StatusConfigFrom(c, "")},
 		Catalog: jobs.Catalog{Dir: c.BackupDir, DB: db},
 	}
 }
