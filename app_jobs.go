@@ -8,7 +8,8 @@ import (
 
 // statusJob is the status job configured from the environment.
 func (a *app) statusJob() *jobs.Status {
-	return &jobs.Status{DB: a.db, History: a.hist, Config: jobs.StatusConfigFrom(a.cfg, a.degraded), Restore: a.restoreJob().RestoreTest}
+	return &jobs.Status{DB: a.db, History: a.hist, Config: jobs.StatusConfigFrom(a.cfg, a.degraded),
+		Restore: a.restoreJob().RestoreTest}
 }
 
 // backupJob is the backup job configured from the environment, its runs

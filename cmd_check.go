@@ -16,7 +16,8 @@ func check(ctx context.Context, a *app, args []string) error {
 	if len(args) > 0 {
 		return misused("takes no arguments, got %q", args)
 	}
-	c := &jobs.Check{DB: a.db, PGBinDir: a.cfg.PGBinDir, BackupDir: a.cfg.BackupDir, Schema: a.cfg.Schema, Restore: a.restoreJob().RestoreTest}
+	c := &jobs.Check{DB: a.db, PGBinDir: a.cfg.PGBinDir, BackupDir: a.cfg.BackupDir, Schema: a.cfg.Schema,
+		Restore: a.restoreJob().RestoreTest}
 	if a.cfg.BotToken != "" {
 		c.Probes = append(c.Probes, jobs.Probe{Name: "telegram", Run: func(ctx context.Context) (string, error) {
 			name, err := bot.CheckAPI(ctx, a.cfg.APIURL, a.cfg.BotToken)

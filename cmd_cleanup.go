@@ -63,7 +63,8 @@ func cleanup(ctx context.Context, a *app, args []string) error {
 	}
 	if r.Stopped {
 		// Stopped by a signal between batches: consistent, but not done.
-		return failed(fmt.Errorf("stopped before the end (%d keys deleted): run it again to finish, or `pgkeeper cleanup --undo %s` to put them back", r.Deleted, r.Run))
+		return failed(fmt.Errorf("stopped before the end (%d keys deleted): run it again to finish, "+
+			"or `pgkeeper cleanup --undo %s` to put them back", r.Deleted, r.Run))
 	}
 	return nil
 }

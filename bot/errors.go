@@ -41,7 +41,8 @@ func (b *Bot) onError(err error, c tele.Context) {
 	if c.Callback() != nil {
 		_ = c.Respond(&tele.CallbackResponse{Text: "Internal error (id " + id + ")"})
 	}
-	msg := "⚠️ Internal error (id " + id + "). The details are in pgkeeper's log; try again, and if it repeats, look the id up there."
+	msg := "⚠️ Internal error (id " + id + "). The details are in pgkeeper's log; " +
+		"try again, and if it repeats, look the id up there."
 	if sendErr := c.Send(msg); sendErr != nil {
 		b.log.Warn("could not tell the admin about an error", "id", id, "err", b.red.Error(sendErr))
 	}

@@ -12,7 +12,8 @@ import (
 func (b *Bot) routes(j Jobs) {
 	b.tb.Use(b.recoverer, b.adminOnly, b.track)
 	b.command("status", "database health, table sizes, key ages, tools, backup space", handlers.Status(b.ctx, j.Status))
-	b.command("backup", "make a verified backup now; /backup dry shows what it would do", handlers.Backup(b.ctx, j.Backup, b.alerter(j.Capture)))
+	b.command("backup", "make a verified backup now; /backup dry shows what it would do",
+		handlers.Backup(b.ctx, j.Backup, b.alerter(j.Capture)))
 	b.command("backups", "the verified backups, newest first, and free space", handlers.Backups(b.ctx, j.Backups))
 	store := j.Confirm
 	if store == nil {
@@ -22,11 +23,13 @@ func (b *Bot) routes(j Jobs) {
 	b.confirmer = cf
 	b.tb.Handle(&tele.InlineButton{Unique: handlers.ConfirmUnique}, cf.Handle)
 	if j.RestoreTest != nil {
-		b.command("restore_test", "restore a backup into a scratch database and prove it (asks first)", handlers.RestoreTest(b.ctx, j.RestoreTest, cf, b.alerter(j.Capture)))
+		b.command("restore_test", "restore a backup into a scratch database and prove it (asks first)",
+			handlers.RestoreTest(b.ctx, j.RestoreTest, cf, b.alerter(j.Capture)))
 	}
 	if j.Cleanup != nil {
 		b.cleanup = true
-		b.command("cleanup", "count expired keys exactly, then delete them in batches (asks first; undoable)", handlers.Cleanup(b.ctx, j.Cleanup, cf, b.alerter(j.Capture)))
+		b.command("cleanup", "count expired keys exactly, then delete them in batches (asks first; undoable)",
+			handlers.Cleanup(b.ctx, j.Cleanup, cf, b.alerter(j.Capture)))
 	}
 	if j.History != nil {
 		b.command("history", "the last job runs: what, who, outcome, how long", handlers.History(b.ctx, j.History))

@@ -61,7 +61,8 @@ func (cf *Confirmer) OfferFor(c tele.Context, ttl time.Duration, html, action, a
 func (cf *Confirmer) Send(b *tele.Bot, to tele.Recipient, chatID int64, thread int, uid int64, ttl time.Duration,
 	html, action, arg, yes, no string) error {
 	token, m := cf.Buttons(ttl, action, arg, uid, chatID, yes, no)
-	msg, err := b.Send(to, html, &tele.SendOptions{ThreadID: thread, ParseMode: tele.ModeHTML, DisableWebPagePreview: true, ReplyMarkup: m})
+	opts := &tele.SendOptions{ThreadID: thread, ParseMode: tele.ModeHTML, DisableWebPagePreview: true, ReplyMarkup: m}
+	msg, err := b.Send(to, html, opts)
 	if err != nil {
 		cf.Store.Take(token) // never shown: nothing may press it
 		return err
@@ -72,7 +73,8 @@ func (cf *Confirmer) Send(b *tele.Bot, to tele.Recipient, chatID int64, thread i
 
 // Buttons registers a confirmation and returns its token and keyboard, for a
 // message the caller sends or edits itself; the caller Attaches the message.
-func (cf *Confirmer) Buttons(ttl time.Duration, action, arg string, uid, chatID int64, yes, no string) (string, *tele.ReplyMarkup) {
+func (cf *Confirmer) Buttons(ttl time.Duration, action, arg string, uid, chatID int64,
+	yes, no string) (string, *tele.ReplyMarkup) {
 	token := cf.Store.OfferFor(ttl, action, arg, uid, chatID)
 	m := &tele.ReplyMarkup{}
 	row := []tele.Btn{m.Data(yes, ConfirmUnique, token, "y")}

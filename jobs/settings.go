@@ -52,7 +52,8 @@ func StatusConfigFrom(c config.Config, degraded string) StatusConfig {
 func CleanupConfigFrom(c config.Config) CleanupConfig {
 	cfg := DefaultCleanupConfig(filepath.Join(c.BackupDir, "undo"))
 	cfg.KeysTable, cfg.AgeColumn, cfg.ExpiresColumn = c.KeysTable, c.KeysAgeColumn, c.CleanupExpiresColumn
-	cfg.RetentionDays, cfg.BatchSize, cfg.ProtectedTypes, cfg.Vacuum = c.RetentionDays, c.CleanupBatchSize, c.CleanupProtected, c.CleanupVacuum
+	cfg.RetentionDays, cfg.BatchSize = c.RetentionDays, c.CleanupBatchSize
+	cfg.ProtectedTypes, cfg.Vacuum = c.CleanupProtected, c.CleanupVacuum
 	cfg.UndoTTL, cfg.WarnRows, cfg.MaxRows, cfg.MaxShare = c.CleanupUndoTTL, c.CleanupWarnRows, c.CleanupMaxRows, c.CleanupMaxShare
 	return cfg
 }

@@ -47,7 +47,8 @@ func (o *Outbox) Run(ctx context.Context) error {
 func (o *Outbox) failed(ctx context.Context, failures int, d time.Duration, err error) {
 	d = max(d, o.cfg.Sender.RetryAfter(err))
 	if failures == 1 || failures%10 == 0 {
-		o.log.Warn("outbox: delivery failed; notifications wait in the outbox", "attempts", failures, "retry_in", d, "err", o.red.Error(err))
+		o.log.Warn("outbox: delivery failed; notifications wait in the outbox",
+			"attempts", failures, "retry_in", d, "err", o.red.Error(err))
 	}
 	wait(ctx, d, nil)
 }
@@ -101,7 +102,8 @@ func (o *Outbox) send(ctx context.Context, m store.Message, plain bool) error {
 	var err error
 	switch {
 	case plain && m.Kind == store.KindPhoto:
-		err = o.cfg.Sender.SendText(ctx, m.ChatID, m.ThreadID, strings.TrimSpace(plainText(m.Body)+"\n(the chart could not be sent)"), false)
+		text := strings.TrimSpace(plainText(m.Body) + "\n(the chart could not be sent)")
+		err = o.cfg.Sender.SendText(ctx, m.ChatID, m.ThreadID, text, false)
 	case plain:
 		err = o.cfg.Sender.SendText(ctx, m.ChatID, m.ThreadID, plainText(m.Body), false)
 	case m.Kind == store.KindPhoto:

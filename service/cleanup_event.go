@@ -50,7 +50,8 @@ func CleanupEvent(hub *sentry.Hub, red *redact.Redactor, trigger vocab.Trigger, 
 func cleanupContext(trigger vocab.Trigger, r jobs.CleanupReport) sentry.Context {
 	return sentry.Context{
 		// The trigger's kind only: who, by name, stays in /history.
-		"run": r.Run, "trigger": trigger.Kind(), "table": r.Preview.Table.String(), "deleted": r.Deleted, "expected": r.Preview.ToDelete(),
+		"run": r.Run, "trigger": trigger.Kind(), "table": r.Preview.Table.String(),
+		"deleted": r.Deleted, "expected": r.Preview.ToDelete(),
 		"warn_rows": r.WarnRows, "guarded": r.GuardReason, "stopped": r.Stopped, "batches": r.Batches,
 		"duration_s": r.Duration.Seconds(), "rate_rows_per_s": r.Rate, "cutoff": r.Cutoff.UTC().Format(time.RFC3339),
 		"table_bytes_before": r.Before.TableBytes, "table_bytes_after": r.After.TableBytes,

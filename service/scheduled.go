@@ -18,7 +18,8 @@ var scheduledNames = []string{"backup", "cleanup", "restore_test", "summary"}
 // scheduler builds the schedules from the configuration.
 func (s *Service) scheduler(ctx context.Context) (*jobs.Scheduler, error) {
 	host, _ := os.Hostname()
-	cfg := jobs.SchedulerConfig{Location: s.Config.Location, Schema: s.Config.Schema, Instance: fmt.Sprintf("%s:%d", host, os.Getpid()), Logger: s.Logger}
+	cfg := jobs.SchedulerConfig{Location: s.Config.Location, Schema: s.Config.Schema,
+		Instance: fmt.Sprintf("%s:%d", host, os.Getpid()), Logger: s.Logger}
 	if s.History != nil {
 		// Claims live in pgkeeper's schema, which serve prepared.
 		cfg.DB, cfg.History = s.DB, s.History

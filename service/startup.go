@@ -30,7 +30,8 @@ func AwaitHistory(ctx context.Context, wait time.Duration, prepare func(context.
 			return nil, err
 		}
 		pause := min(step.Next(), left)
-		log.Info("waiting for the database before starting", "retry_in", pause, "gives_up_in", left.Round(time.Second), "err", red.Error(err))
+		log.Info("waiting for the database before starting",
+			"retry_in", pause, "gives_up_in", left.Round(time.Second), "err", red.Error(err))
 		select {
 		case <-ctx.Done():
 			return nil, err

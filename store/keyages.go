@@ -33,7 +33,8 @@ const sampleTargetPages = 4000
 // KeyAges measures the age of rows by column relative to now. Small tables are
 // scanned whole; large ones (the production keys table has no index on its age
 // column) are sampled by pages and scaled to the catalog's row estimate.
-func (db *DB) KeyAges(ctx context.Context, table vocab.Ident, column string, retention time.Duration, now time.Time) (KeyAges, error) {
+func (db *DB) KeyAges(ctx context.Context, table vocab.Ident, column string, retention time.Duration,
+	now time.Time) (KeyAges, error) {
 	var relpages, reltuples float64
 	var bytes int64
 	err := db.pool.QueryRow(ctx,

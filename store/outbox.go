@@ -96,7 +96,8 @@ func (db *DB) Pending(ctx context.Context, schema string, limit int) ([]Message,
 // gets ErrOutboxBusy. found is false when the outbox is empty. The error is
 // deliver's, wrapped, or the database's. A crash between a send and its
 // commit sends that message again: delivery is at least once.
-func (db *DB) DeliverNext(ctx context.Context, schema string, deliver func(context.Context, Message) error) (m Message, found bool, err error) {
+func (db *DB) DeliverNext(ctx context.Context, schema string,
+	deliver func(context.Context, Message) error) (m Message, found bool, err error) {
 	t := table(schema, "outbox")
 	tx, err := db.pool.Begin(ctx)
 	if err != nil {
@@ -109,7 +110,8 @@ func (db *DB) DeliverNext(ctx context.Context, schema string, deliver func(conte
 	defer func() { _ = tx.Rollback(done) }()
 
 	var locked bool
-	if err := tx.QueryRow(ctx, "SELECT pg_try_advisory_xact_lock(hashtext('pgkeeper'), hashtext($1))", "outbox:"+schema).Scan(&locked); err != nil {
+	const lock = "SELECT pg_try_advisory_xact_lock(hashtext('pgkeeper'), hashtext($1))"
+	if err := tx.QueryRow(ctx, lock, "outbox:"+schema).Scan(&locked); err != nil {
 		return m, false, fmt.Errorf("outbox: lock: %w", err)
 	}
 	if !locked {
@@ -148,7 +150,8 @@ func (db *DB) DeliverNext(ctx context.Context, schema string, deliver func(conte
 	if derr != nil {
 		args = append(args, derr.Error())
 	}
-	if _, err := tx.Exec(done, fmt.Sprintf("UPDATE %s SET attempts = attempts + 1, %s WHERE id = $1", t, update), args...); err != nil {
+	q := fmt.Sprintf("UPDATE %s SET attempts = attempts + 1, %s WHERE id = $1", t, update)
+	if _, err := tx.Exec(done, q, args...); err != nil {
 		return m, true, errors.Join(derr, fmt.Errorf("outbox: record attempt on %d: %w", m.ID, err))
 	}
 	if err := tx.Commit(done); err != nil {

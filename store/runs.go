@@ -48,7 +48,8 @@ func (db *DB) StartRun(ctx context.Context, schema, job string, trigger vocab.Tr
 // skipped), error text (empty for none) and figures, stored as JSON (nil:
 // none). It replaces an abandoned mark: a run that went silent (its database
 // restarted, say) and still reached its end knows best how it ended.
-func (db *DB) FinishRun(ctx context.Context, schema string, id int64, at time.Time, outcome vocab.Outcome, errText string, figures any) error {
+func (db *DB) FinishRun(ctx context.Context, schema string, id int64, at time.Time, outcome vocab.Outcome,
+	errText string, figures any) error {
 	var raw []byte
 	if figures != nil {
 		var err error

@@ -64,4 +64,5 @@ func DegradedStart(schema string, waited time.Duration, reason string) string {
 
 // Degraded is what every /status of a serve that started without its
 // database repeats.
-const Degraded = "run history, outbox and the two-instance lock are off: pgkeeper started while its database was down: restart pgkeeper once the database answers"
+const Degraded = "run history, outbox and the two-instance lock are off: " +
+	"pgkeeper started while its database was down: restart pgkeeper once the database answers"

@@ -44,7 +44,8 @@ func Summary(r jobs.SummaryReport, f Format) string {
 		d.line(d.mark(jobs.LevelWarn), d.esc("no restore test yet: /restore_test"))
 	}
 	if run, ok := r.LastRuns[vocab.JobCleanup]; ok {
-		d.line(d.outcomeMark(run.Outcome), d.esc(fmt.Sprintf("last cleanup %s ago: %s", humanize.Duration(r.At.Sub(run.StartedAt)), run.Outcome)))
+		ago := humanize.Duration(r.At.Sub(run.StartedAt))
+		d.line(d.outcomeMark(run.Outcome), d.esc(fmt.Sprintf("last cleanup %s ago: %s", ago, run.Outcome)))
 	}
 	d.heading("Sizes")
 	d.text("database " + change(r.DatabaseBytes))
