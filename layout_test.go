@@ -28,6 +28,7 @@ var layers = map[string]int{
 	"internal/config":          2, // owns the defaults that store and jobs use
 	"internal/confirm":         3,
 	"store":                    3,
+	"remote":                   3, // the S3 SDK's only importer, as store is pgx's
 	"jobs":                     4,
 	"internal/present/chart":   5,
 	"internal/present/metrics": 5,
