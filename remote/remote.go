@@ -240,3 +240,17 @@ func pathStyle(a Addressing, endpoint string) bool {
 func (b *Bucket) String() string {
 	return "s3://" + b.bucket + "/" + b.prefix
 }
+
+// String shows cfg for logs with its secret key and session token masked.
+func (c Config) String() string {
+	mask := func(s string) string {
+		if s == "" {
+			return ""
+		}
+		return redact.Mask
+	}
+	return fmt.Sprintf("remote %s: s3://%s/%s endpoint=%q region=%q addressing=%q checksums=%q access_key=%q secret=%q "+
+		"session_token=%q profile=%q part_size=%d",
+		c.Name, c.Bucket, c.Prefix, redact.New().String(c.Endpoint), c.Region, c.Addressing, c.Checksums, c.AccessKeyID,
+		mask(c.SecretAccessKey), mask(c.SessionToken), c.Profile, c.PartSize)
+}

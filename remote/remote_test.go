@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"io"
 	"math/rand/v2"
 	"net/http"
@@ -433,5 +434,14 @@ func TestConfigProblemsAllAtOnce(t *testing.T) {
 	}
 	if strings.Contains(msg, "verysecret") {
 		t.Errorf("%q shows the password", msg)
+	}
+}
+
+func TestConfigStringMasksSecrets(t *testing.T) {
+	cfg := Config{Name: "msk", Bucket: "b", AccessKeyID: "AKIAVISIBLE", SecretAccessKey: "s3cr3t-key", SessionToken: "t0ken-value"}
+	for _, s := range []string{cfg.String(), fmt.Sprint(cfg), fmt.Sprintf("%v", &cfg)} {
+		if strings.Contains(s, "s3cr3t-key") || strings.Contains(s, "t0ken-value") || !strings.Contains(s, "AKIAVISIBLE") {
+			t.Errorf("%s: want the secret and the token masked, the access key shown", s)
+		}
 	}
 }
