@@ -269,8 +269,7 @@ func (b *Backup) preflight(ctx context.Context) (preflightResult, error) {
 		return p, fmt.Errorf("database unreachable: %w", err)
 	}
 	p.serverNum, p.server = num, pgversion.FromNum(num)
-	p.origin = Origin{Database: b.DB.Database()}
-	if p.origin.SystemID, err = b.DB.SystemIdentifier(ctx); err != nil {
+	if p.origin, err = originOf(ctx, b.DB); err != nil {
 		return p, fmt.Errorf("database unreachable: %w", err)
 	}
 	for _, t := range []struct {

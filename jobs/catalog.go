@@ -42,9 +42,19 @@ type Catalog struct {
 // Origin is the catalog's database and, when its server answers, the
 // server's system identifier.
 func (c Catalog) Origin(ctx context.Context) Origin {
-	o := Origin{Database: c.DB.Database()}
-	o.SystemID, _ = c.DB.SystemIdentifier(ctx)
+	o, _ := originOf(ctx, c.DB)
 	return o
+}
+
+// originOf is db's database and its server's system identifier. When the
+// server does not answer, the Origin names the database alone (reading then
+// takes its backups from any server) and the error says why; anything that
+// deletes must stop on that error.
+func originOf(ctx context.Context, db *store.DB) (Origin, error) {
+	o := Origin{Database: db.Database()}
+	var err error
+	o.SystemID, err = db.SystemIdentifier(ctx)
+	return o, err
 }
 
 // List reads the catalog's backups; see ReadListing.
@@ -142,9 +152,9 @@ func ReadListing(dir string, o Origin) (Listing, error) {
 		}
 	}
 	for base, files := range groups {
-		m, reason := judge(dir, base, files, o)
+		m, foreign, reason := judge(dir, base, files, o)
 		switch {
-		case reason == errForeign:
+		case foreign:
 			l.Others++
 		case reason != "":
 			b := BrokenBackup{Name: base, Reason: reason}
@@ -166,47 +176,45 @@ func ReadListing(dir string, o Origin) (Listing, error) {
 	return l, nil
 }
 
-// errForeign is judge's verdict for a backup of another server's database
-// of the same name: not ours, not broken.
-const errForeign = "\x00foreign"
-
-// judge decides whether the files of one base name make a backup of o, and
-// if not, says why in words for people.
-func judge(dir, base string, files []fs.DirEntry, o Origin) (Manifest, string) {
+// judge decides whether the files of one base name make a backup of o; if
+// not, either they are another server's backup of the same database name
+// (foreign: not ours, not broken), or reason says in words for people what
+// is broken.
+func judge(dir, base string, files []fs.DirEntry, o Origin) (m Manifest, foreign bool, reason string) {
 	have := map[string]fs.DirEntry{}
 	for _, f := range files {
 		have[strings.TrimPrefix(f.Name(), base)] = f
 	}
 	if _, ok := have[manifestSuffix]; !ok {
-		return Manifest{}, "has no manifest (a run stopped before recording it, or the manifest was removed)"
+		return Manifest{}, false, "has no manifest (a run stopped before recording it, or the manifest was removed)"
 	}
 	for suffix, f := range have {
 		if !f.Type().IsRegular() {
-			return Manifest{}, fmt.Sprintf("has %s that is not a regular file", base+suffix)
+			return Manifest{}, false, fmt.Sprintf("has %s that is not a regular file", base+suffix)
 		}
 	}
 	m, err := readManifest(filepath.Join(dir, base+manifestSuffix))
 	switch {
 	case err != nil:
-		return m, "has a manifest that does not read: " + oneLine(err.Error())
+		return m, false, "has a manifest that does not read: " + oneLine(err.Error())
 	case m.Format < 1 || m.Format > manifestFormat:
-		return m, fmt.Sprintf("has a manifest of format %d, which this pgkeeper does not know", m.Format)
+		return m, false, fmt.Sprintf("has a manifest of format %d, which this pgkeeper does not know", m.Format)
 	case m.Name != base:
-		return m, fmt.Sprintf("has a manifest that names another backup (%q)", m.Name)
+		return m, false, fmt.Sprintf("has a manifest that names another backup (%q)", m.Name)
 	case m.Database != o.Database:
-		return m, fmt.Sprintf("has a manifest made for database %q", m.Database)
+		return m, false, fmt.Sprintf("has a manifest made for database %q", m.Database)
 	case !o.owns(m):
-		return m, errForeign
+		return m, true, ""
 	case !m.Verified:
-		return m, "has a manifest that does not say verified"
+		return m, false, "has a manifest that does not say verified"
 	case m.Globals != "" && m.Globals != base+globalsSuffix:
-		return m, fmt.Sprintf("has a manifest that names a roles file not its own (%q)", m.Globals)
+		return m, false, fmt.Sprintf("has a manifest that names a roles file not its own (%q)", m.Globals)
 	}
 	if _, ok := have[dumpSuffix]; !ok {
-		return m, "has lost its dump " + m.DumpFile()
+		return m, false, "has lost its dump " + m.DumpFile()
 	}
 	if _, ok := have[globalsSuffix]; m.Globals != "" && !ok {
-		return m, "has lost its roles file " + m.Globals
+		return m, false, "has lost its roles file " + m.Globals
 	}
-	return m, ""
+	return m, false, ""
 }

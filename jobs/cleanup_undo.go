@@ -61,8 +61,7 @@ func (o Origin) ownsUndo(u UndoRun) bool {
 
 // origin is the cleaned database's identity, for the undo files.
 func (c *Cleanup) origin(ctx context.Context) Origin {
-	o := Origin{Database: c.DB.Database()}
-	o.SystemID, _ = c.DB.SystemIdentifier(ctx)
+	o, _ := originOf(ctx, c.DB)
 	return o
 }
 

@@ -32,10 +32,10 @@ func (c Catalog) PruneBroken(ctx context.Context, dryRun bool, trigger vocab.Tri
 		return r, fmt.Errorf("prune broken backups: database unreachable: %w", err)
 	}
 	defer lock.Unlock(ctx)
-	o := Origin{Database: c.DB.Database()}
 	// Deleting needs to know the server: without it, another server's
 	// backups of the same name could not be told apart.
-	if o.SystemID, err = c.DB.SystemIdentifier(ctx); err != nil {
+	o, err := originOf(ctx, c.DB)
+	if err != nil {
 		return r, fmt.Errorf("prune broken backups: %w", err)
 	}
 	l, err := ReadListing(c.Dir, o)

@@ -335,7 +335,7 @@ func reason(err error) string {
 func (s *Status) lastBackup(ctx context.Context, r *StatusReport, now time.Time) {
 	o := Origin{Database: s.DB.Database()}
 	if r.Database.Reachable { // else the listing reads this database's backups from any server
-		o.SystemID, _ = s.DB.SystemIdentifier(ctx)
+		o, _ = originOf(ctx, s.DB)
 	}
 	l, err := ReadListing(s.Config.BackupDir, o)
 	if err != nil {
