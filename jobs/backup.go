@@ -41,6 +41,11 @@ type BackupConfig struct {
 	// CopyHide names environment variables the copy command must not see
 	// (those carrying pgkeeper's secrets).
 	CopyHide []string
+	// Remotes receive a copy of each verified backup (BACKUP_REMOTES).
+	Remotes []RemoteSpec
+	// Recipients are the age public keys remote copies are encrypted to
+	// (BACKUP_AGE_RECIPIENTS); none: copies leave as they are here.
+	Recipients []string
 }
 
 // Backup makes verified, checksummed, compressed pg_dump backups.
@@ -64,6 +69,9 @@ type BackupProgress struct {
 	Elapsed    time.Duration
 	StartedAt  time.Time
 	Compressed bool
+	Remote     string // the remote being copied to, while uploading
+	Sent       int64  // bytes sent to it so far
+	Size       int64  // bytes to send in all
 }
 
 // BackupReport is the outcome of a backup run, success or not.
@@ -83,7 +91,8 @@ type BackupReport struct {
 	Database  string   // the database backed up, known before the backup has a name
 	Estimate  int64    // dry run: expected compressed size
 	FreeBytes int64
-	Copy      *CopyOutcome // BACKUP_COPY_COMMAND's outcome; nil when none is set
+	Copy      *CopyOutcome    // BACKUP_COPY_COMMAND's outcome; nil when none is set
+	Remotes   []RemoteOutcome // one per configured remote, in configuration order
 	Error     string
 	FailedAt  string // which step or check failed
 	DiskFull  bool   // the failure was BACKUP_DIR's space: too little to start, or filled up

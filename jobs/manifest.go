@@ -78,6 +78,7 @@ type Manifest struct {
 	Checks           []VerifyCheck     `json:"checks"`
 	RestoreTests     []RestoreProof    `json:"restore_tests,omitempty"`
 	Copy             *CopyOutcome      `json:"copy,omitempty"` // BACKUP_COPY_COMMAND's outcome
+	Remotes          []RemoteCopy      `json:"remotes,omitempty"`
 }
 
 // DumpFile is the dump's file name.

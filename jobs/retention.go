@@ -8,6 +8,12 @@ import (
 // Retention is how many backups of each kind to keep.
 type Retention struct {
 	KeepDaily, KeepMonthly int
+	// KeepHourly and KeepWeekly are the grandfather-father-son tiers added
+	// for remotes (#13); 0 keeps none of that tier.
+	KeepHourly, KeepWeekly int
+	// Location is the calendar hours, days, weeks and months are read in
+	// (SCHEDULE_TZ); nil is UTC.
+	Location *time.Location
 }
 
 // Verdict is retention's decision on one backup, and why.

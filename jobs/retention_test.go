@@ -26,11 +26,11 @@ func TestRetentionApply(t *testing.T) {
 		policy   Retention
 		wantKeep []string
 	}{
-		{"7 daily and 4 monthly from 120 days", history, Retention{7, 4},
+		{"7 daily and 4 monthly from 120 days", history, Retention{KeepDaily: 7, KeepMonthly: 4},
 			[]string{"b119", "b118", "b117", "b116", "b115", "b114", "b113", "b090", "b059", "b031", "b000"}},
-		{"newest kept even when policy keeps no dailies", []Manifest{mk(1, KindDaily), mk(0, KindDaily)}, Retention{0, 0}, []string{"b001"}},
-		{"nothing to do", []Manifest{mk(0, KindMonthly)}, Retention{7, 4}, []string{"b000"}},
-		{"empty", nil, Retention{7, 4}, nil},
+		{"newest kept even when policy keeps no dailies", []Manifest{mk(1, KindDaily), mk(0, KindDaily)}, Retention{KeepDaily: 0, KeepMonthly: 0}, []string{"b001"}},
+		{"nothing to do", []Manifest{mk(0, KindMonthly)}, Retention{KeepDaily: 7, KeepMonthly: 4}, []string{"b000"}},
+		{"empty", nil, Retention{KeepDaily: 7, KeepMonthly: 4}, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
