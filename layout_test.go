@@ -23,6 +23,7 @@ var layers = map[string]int{
 	"internal/humanize":        1,
 	"internal/pgversion":       1,
 	"internal/redact":          1,
+	"internal/seal":            1,
 	"internal/backoff":         1,
 	"internal/throttle":        1,
 	"internal/config":          2, // owns the defaults that store and jobs use
