@@ -41,7 +41,8 @@ type RestoreConfig struct {
 	RestoreDatabaseURL string // server for scratch databases, via this database; empty: DatabaseURL's server, database "postgres"
 	BackupDir          string
 	PGBinDir           string
-	Jobs               int // pg_restore jobs; 0 = auto (streamed, one job: fastest on 2 cores, see restore_stream.go)
+	Jobs               int          // pg_restore jobs; 0 = auto (streamed, one job: fastest on 2 cores, see restore_stream.go)
+	Remotes            []RemoteSpec // where RestoreOptions.From can restore from
 }
 
 // RestoreTest proves that a backup restores: into a scratch database that is
@@ -65,6 +66,12 @@ type RestoreOptions struct {
 	// and the live database need not answer. Empty: a scratch database,
 	// always dropped.
 	Into string
+	// From restores a copy on this remote (a RemoteSpec's name) rather than
+	// a file in BACKUP_DIR: streamed, checked on the way, no local copy.
+	From string
+	// Identity is an age identity file (0600) for an encrypted copy;
+	// empty: the remote's configured one, if any.
+	Identity string
 }
 
 // RestoreProgress is reported at least once a second, and at each new step.

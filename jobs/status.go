@@ -32,6 +32,8 @@ type StatusConfig struct {
 	// Degraded, when set, is a warning every report repeats: what this
 	// process runs without, and what to do.
 	Degraded string
+	// Remotes are reported with their newest verified copy and its age.
+	Remotes []RemoteSpec
 }
 
 // Status reports on the guarded database's health, tables, key ages, client
