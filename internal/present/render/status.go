@@ -28,6 +28,7 @@ func Status(r jobs.StatusReport, f Format) string {
 	statusTools(d, r)
 	statusBackupDir(d, r.BackupDir)
 	statusLastBackup(d, r)
+	statusRemotes(d, r)
 	statusLastRuns(d, r)
 	d.b.WriteByte('\n')
 	d.text(fmt.Sprintf("%s · took %s", r.At.UTC().Format("2006-01-02 15:04:05 UTC"), humanize.Duration(r.Took)))
