@@ -3,6 +3,7 @@ package jobs
 import (
 	"context"
 	"errors"
+	"strings"
 	"sync"
 	"time"
 
@@ -77,7 +78,8 @@ func (s *Status) remoteStatus(ctx context.Context, spec RemoteSpec, o Origin) Re
 		}
 		return rs
 	}
-	rs.Error = remoteReason(err)
+	// The report names the remote already.
+	rs.Error = strings.TrimPrefix(remoteReason(err), "remote "+spec.Name+": ")
 	local, lerr := ReadListing(s.Config.BackupDir, o)
 	if lerr != nil {
 		return rs
