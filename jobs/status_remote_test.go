@@ -178,4 +178,12 @@ func TestStatusRemoteHealthy(t *testing.T) {
 	if rs := r.Remotes[0]; !rs.Listed || rs.Stale || rs.Copies != 1 || rs.Where != "s3://pgkeeper" {
 		t.Errorf("msk: %+v", rs)
 	}
+	// The daily summary counts the copies per remote from the same listing.
+	sum := (&jobs.Summary{Status: job, BackupDir: dir, Now: job.Now}).Run(context.Background())
+	if len(sum.Remotes) != 1 || sum.Remotes[0].Copies != 1 || !sum.Remotes[0].Listed {
+		t.Fatalf("summary's remotes: %+v", sum.Remotes)
+	}
+	if text := render.Summary(sum, render.Plain); !strings.Contains(text, "msk: 1 copy, newest 1 h 0 min old") {
+		t.Errorf("the summary does not count msk's copies:\n%s", text)
+	}
 }

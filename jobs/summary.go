@@ -28,7 +28,8 @@ type SummaryReport struct {
 	Monthly       int
 	Policy        Retention
 	LastRestore   *RestoreProof
-	RestoredFrom  string // backup the last restore test used
+	RestoredFrom  string         // backup the last restore test used
+	Remotes       []RemoteStatus // copies per remote, from the status report
 	LastRuns      map[string]vocab.Run
 	DatabaseBytes Change
 	KeysBytes     Change
@@ -53,7 +54,7 @@ func (s *Summary) Run(ctx context.Context) SummaryReport {
 	}
 	r := SummaryReport{At: now(), Policy: s.Retention}
 	st := s.Status.Run(ctx)
-	r.Findings = st.Findings
+	r.Findings, r.Remotes = st.Findings, st.Remotes
 	if s.History != nil {
 		if s.Status.History == nil { // otherwise the status report sampled itself
 			s.History.SampleStatus(ctx, st)

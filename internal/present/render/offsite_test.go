@@ -210,3 +210,31 @@ func TestStatusRemotes(t *testing.T) {
 		assertWords(t, Status(jobs.StatusReport{At: offsiteNow}, Plain), nil, []string{"Remotes"})
 	})
 }
+
+// The daily summary counts the copies on each remote.
+func TestSummaryRemotes(t *testing.T) {
+	newest := &jobs.Manifest{Start: offsiteNow.Add(-3 * time.Hour)}
+	tests := []struct {
+		name string
+		give []jobs.RemoteStatus
+		want []string
+	}{
+		{"none configured", nil, nil},
+		{"listed", []jobs.RemoteStatus{{Name: "msk", Listed: true, Copies: 14, Newest: newest}},
+			[]string{"[ok]   msk: 14 copies, newest 3 h 0 min old\n"}},
+		{"one copy, one broken", []jobs.RemoteStatus{{Name: "msk", Listed: true, Copies: 1, Newest: newest, Broken: 1}},
+			[]string{"[warn] msk: 1 copy, newest 3 h 0 min old, 1 broken\n"}},
+		{"empty", []jobs.RemoteStatus{{Name: "spb", Listed: true, Stale: true}}, []string{"[warn] spb: 0 copies\n"}},
+		{"unreachable", []jobs.RemoteStatus{{Name: "spb", Copies: 3, Newest: newest, Error: "refused"}},
+			[]string{"[warn] spb: 3 copies, newest 3 h 0 min old (unreachable now: from the local records)\n"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := words(Summary(jobs.SummaryReport{At: offsiteNow, Remotes: tt.give}, Plain), Plain)
+			assertWords(t, got, tt.want, nil)
+			if tt.give == nil {
+				assertWords(t, got, nil, []string{"copies", "copy"})
+			}
+		})
+	}
+}

@@ -52,3 +52,25 @@ func plural(n int, one, many string) string {
 	}
 	return many
 }
+
+// summaryRemotes counts the copies on each remote: "msk: 14 copies, newest
+// 3 h old".
+func summaryRemotes(d *doc, r jobs.SummaryReport) {
+	for _, rs := range r.Remotes {
+		lvl := jobs.LevelOK
+		if rs.Stale || !rs.Listed || rs.Broken > 0 {
+			lvl = jobs.LevelWarn
+		}
+		line := fmt.Sprintf("%s: %d %s", rs.Name, rs.Copies, plural(rs.Copies, "copy", "copies"))
+		if rs.Newest != nil {
+			line += ", newest " + humanize.Duration(rs.Age(r.At)) + " old"
+		}
+		if rs.Broken > 0 {
+			line += fmt.Sprintf(", %d broken", rs.Broken)
+		}
+		if !rs.Listed {
+			line += " (unreachable now: from the local records)"
+		}
+		d.line(d.mark(lvl), d.esc(line))
+	}
+}
