@@ -50,8 +50,15 @@ func Backup(ctx context.Context, b Backupper, alert Alert) tele.HandlerFunc {
 			return p.finish("⏳ " + html.EscapeString(r.Error) + ". Never two at once: try again when it is done.")
 		}
 		report := render.Backup(r, render.HTML)
-		if err != nil && alert != nil {
-			alert(ctx, vocab.JobBackup, err, report, c.Chat().ID)
+		if alert != nil {
+			switch rerr := r.RemoteError(); {
+			case err != nil:
+				alert(ctx, vocab.JobBackup, err, report, c.Chat().ID)
+			case rerr != nil:
+				// A good backup that a remote lacks alerts as a failure:
+				// the report, which opens with it, goes to the alert chat.
+				alert(ctx, "backup remote", rerr, report, c.Chat().ID)
+			}
 		}
 		return p.finish(report)
 	}
