@@ -38,6 +38,6 @@ func backups(ctx context.Context, a *app, args []string) error {
 		return failed(err)
 	}
 	free, _ := jobs.FreeBytes(a.cfg.BackupDir)
-	fmt.Fprintln(a.stdout, render.Backups(l, free, time.Now(), render.Plain))
+	fmt.Fprintln(a.stdout, render.Backups(l, free, time.Now(), render.Plain, a.remoteNames()...))
 	return nil
 }

@@ -55,3 +55,27 @@ func TestChatBackupRemoteFailureAlerts(t *testing.T) {
 		t.Errorf("captured %q", captured)
 	}
 }
+
+// listing is a BackupLister of fixed backups.
+type listing jobs.Listing
+
+func (l listing) List(context.Context) (jobs.Listing, error) { return jobs.Listing(l), nil }
+
+// /backups says, for each backup, where it lives: here, and on each
+// configured remote, verified or not, or not copied yet.
+func TestChatBackupsSaysWhereEachLives(t *testing.T) {
+	now := time.Now()
+	l := listing{Dir: t.TempDir(), Backups: []jobs.Manifest{
+		{Name: "wa-20261130T030000Z", Database: "wa", Kind: jobs.KindDaily, Verified: true, Start: now.Add(-time.Hour),
+			Remotes: []jobs.RemoteCopy{{Remote: "msk", Verified: true}, {Remote: "spb", Error: "access denied"}}},
+		{Name: "wa-20261129T030000Z", Database: "wa", Kind: jobs.KindDaily, Verified: true, Start: now.Add(-25 * time.Hour)},
+	}}
+	h := bottest.Start(t, bot.Jobs{Backups: l, Remotes: []string{"msk", "spb"}}, nil)
+	h.API.SendText(bottest.Admin, "/backups")
+	text := h.Reply(t, bottest.Admin, "Backups · 2").Params["text"]
+	for _, want := range []string{"local ✓ · msk ✓ · spb ✗ access denied", "local ✓ · msk – not copied yet · spb – not copied yet"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("/backups lacks %q:\n%s", want, text)
+		}
+	}
+}

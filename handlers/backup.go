@@ -69,16 +69,17 @@ type BackupLister interface {
 	List(ctx context.Context) (jobs.Listing, error)
 }
 
-// Backups answers /backups with the verified backups, newest first, and the
-// broken ones with their reasons.
-func Backups(ctx context.Context, b BackupLister) tele.HandlerFunc {
+// Backups answers /backups with the verified backups, newest first, each
+// with where it lives (here and on each of remotes, the configured remotes'
+// names), and the broken ones with their reasons.
+func Backups(ctx context.Context, b BackupLister, remotes []string) tele.HandlerFunc {
 	return func(c tele.Context) error {
 		l, err := b.List(ctx)
 		if err != nil {
 			return err
 		}
 		free, _ := jobs.FreeBytes(l.Dir)
-		return replyHTML(c, render.Backups(l, free, time.Now(), render.HTML))
+		return replyHTML(c, render.Backups(l, free, time.Now(), render.HTML, remotes...))
 	}
 }
 
