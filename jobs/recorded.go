@@ -36,13 +36,19 @@ func (b RecordedBackup) Run(ctx context.Context, opts BackupOptions, progress fu
 	rec := b.History.Start(ctx, vocab.JobBackup, opts.Trigger)
 	defer rec.EndIfPanicking(ctx)
 	r, err := b.Backup.Run(ctx, opts, progress)
+	b.finish(ctx, rec, opts, r, err)
+	return r, err
+}
+
+// finish records how the run ended, its figures, and its samples.
+func (b RecordedBackup) finish(ctx context.Context, rec *Recording, opts BackupOptions, r BackupReport, err error) {
 	m := r.Manifest
 	fig := backupFigures{File: m.DumpFile(), Kind: m.Kind, RawBytes: m.RawBytes, CompressedBytes: m.CompressedBytes,
 		Rows: m.TotalRows(), Duration: m.Duration, Deleted: len(r.Deleted), FailedAt: r.FailedAt,
 		Warnings: len(r.Warnings), DryRun: r.DryRun}
 	if Retried(err, opts.Trigger) {
 		rec.Discard(ctx)
-		return r, err
+		return
 	}
 	outcome, recorded := backupOutcome(r, err)
 	if re := (*RemoteError)(nil); errors.As(recorded, &re) {
@@ -50,7 +56,6 @@ func (b RecordedBackup) Run(ctx context.Context, opts BackupOptions, progress fu
 	}
 	rec.Finish(ctx, fig, outcome, recorded)
 	b.History.SampleBackup(ctx, r)
-	return r, err
 }
 
 // backupOutcome is how the history records a backup run: its error as it
