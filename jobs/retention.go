@@ -233,11 +233,16 @@ func KindFor(existing []Manifest, start time.Time, loc *time.Location) string {
 	return KindMonthly
 }
 
+// InLocation is r with its calendar in loc, unless r names one already:
+// what a backup run does with its own policy and with each remote's.
+func (r Retention) InLocation(loc *time.Location) Retention {
+	if r.Location == nil {
+		r.Location = loc
+	}
+	return r
+}
+
 // policy is the local retention, its calendar SCHEDULE_TZ unless it names one.
 func (b *Backup) policy() Retention {
-	p := b.Config.Retention
-	if p.Location == nil {
-		p.Location = b.location()
-	}
-	return p
+	return b.Config.Retention.InLocation(b.location())
 }

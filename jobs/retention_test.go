@@ -364,3 +364,26 @@ func TestKindFor(t *testing.T) {
 		})
 	}
 }
+
+// A backup's retention reads SCHEDULE_TZ (BackupConfig.Location) unless the
+// policy names its own calendar; with neither, UTC.
+func TestBackupPolicyCalendar(t *testing.T) {
+	msk, nyc := zone(t, "Europe/Moscow"), zone(t, "America/New_York")
+	tests := []struct {
+		name          string
+		schedule, own *time.Location
+		want          *time.Location
+	}{
+		{"SCHEDULE_TZ", msk, nil, msk},
+		{"the policy's own", msk, nyc, nyc},
+		{"neither", nil, nil, time.UTC},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			b := &Backup{Config: BackupConfig{Location: tt.schedule, Retention: Retention{KeepDaily: 7, Location: tt.own}}}
+			if got := b.policy(); got.Location != tt.want || got.KeepDaily != 7 {
+				t.Fatalf("policy %+v, want its calendar in %s", got, tt.want)
+			}
+		})
+	}
+}
