@@ -387,3 +387,44 @@ func TestBackupPolicyCalendar(t *testing.T) {
 		})
 	}
 }
+
+// Day after day, as backup runs do it: label with KindFor, then keep what
+// Apply keeps. Before GFS, BACKUP_KEEP_MONTHLY=0 lost every other day: the
+// month's first was deleted, the next backup was labelled monthly in its
+// place, and so on.
+func TestRetentionDayByDay(t *testing.T) {
+	msk := zone(t, "Europe/Moscow")
+	tests := []struct {
+		name   string
+		policy Retention
+		want   []string
+	}{
+		{"7 daily, no monthly", Retention{KeepDaily: 7, Location: msk},
+			[]string{"03-12", "03-11", "03-10", "03-09", "03-08", "03-07", "03-06"}},
+		{"3 daily, 2 monthly", Retention{KeepDaily: 3, KeepMonthly: 2, Location: msk},
+			[]string{"03-12", "03-11", "03-10", "03-01", "02-20"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var have []Manifest
+			for d := 0; d < 21; d++ {
+				start := time.Date(2026, 2, 20+d, 3, 0, 0, 0, msk)
+				m := Manifest{Name: start.Format("01-02"), Start: start, Kind: KindFor(have, start, msk), Verified: true}
+				verdicts := tt.policy.Apply(append([]Manifest{m}, have...))
+				have = nil
+				for _, v := range verdicts {
+					if v.Keep {
+						have = append(have, v.Backup)
+					}
+				}
+			}
+			var kept []string
+			for _, m := range have {
+				kept = append(kept, m.Name)
+			}
+			if !slices.Equal(kept, tt.want) {
+				t.Fatalf("kept %v, want %v", kept, tt.want)
+			}
+		})
+	}
+}
