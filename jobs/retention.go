@@ -13,8 +13,9 @@ import (
 // each remote's listing; only the counts differ.
 //
 // The rule. For each tier whose keep count N is above 0, backups are put in
-// buckets by the tier's period, read in Location: the hour, the calendar
-// day, the ISO week (Monday to Sunday, numbered in its ISO year, so Friday
+// buckets by the tier's period, read in Location: the hour (the hour repeated
+// when daylight saving time ends is two), the calendar day (23 or 25 hours
+// long on DST days), the ISO week (Monday to Sunday, numbered in its ISO year, so Friday
 // 1 January 2027 is in 2026's week 53), the calendar month. The newest N
 // periods that have a backup each keep one backup that stands for it; a
 // period without a backup takes no place. The one that stands for an hour,
@@ -28,8 +29,8 @@ import (
 // backup is deleted, with why.
 type Retention struct {
 	KeepDaily, KeepMonthly int
-	// KeepHourly and KeepWeekly are the grandfather-father-son tiers added
-	// for remotes (#13); 0 keeps none of that tier.
+	// KeepHourly and KeepWeekly came with remotes (#13); 0 (the local
+	// default) keeps none of that tier.
 	KeepHourly, KeepWeekly int
 	// Location is the calendar hours, days, weeks and months are read in
 	// (SCHEDULE_TZ); nil is UTC.
