@@ -82,8 +82,7 @@ type BackupReport struct {
 	Checks    []VerifyCheck
 	Retention []Verdict
 	Deleted   []string
-	Daily     int
-	Monthly   int
+	Kept      Tally // what each retention tier keeps
 	Policy    Retention
 	Warnings  []Finding
 	Swept     []string // leftovers of interrupted runs removed at start
@@ -121,7 +120,7 @@ func (r *BackupReport) fail(step string, err error) error {
 // which step failed. progress may be nil.
 func (b *Backup) Run(ctx context.Context, opts BackupOptions, progress func(BackupProgress)) (BackupReport, error) {
 	start := b.now()
-	r := BackupReport{DryRun: opts.DryRun, Policy: b.Config.Retention, Database: b.DB.Database()}
+	r := BackupReport{DryRun: opts.DryRun, Policy: b.policy(), Database: b.DB.Database()}
 	if progress == nil {
 		progress = func(BackupProgress) {}
 	}
@@ -149,12 +148,12 @@ func (b *Backup) Run(ctx context.Context, opts BackupOptions, progress func(Back
 		Format: manifestFormat, Name: freeName(b.Config.Dir, b.DB.Database(), start), Database: b.DB.Database(), Host: b.DB.Host(),
 		SystemID:      pre.origin.SystemID,
 		ServerVersion: pre.server.String(), ServerVersionNum: pre.serverNum, PgDumpVersion: pre.dump.Version.String(),
-		Start: start, Compression: compressionName, Kind: KindFor(existing, start, b.location()), Trigger: opts.Trigger,
+		Start: start, Compression: compressionName, Kind: KindFor(existing, start, r.Policy.Location), Trigger: opts.Trigger,
 	}
 	r.Manifest = m
 	r.Path = filepath.Join(b.Config.Dir, m.DumpFile())
 	if opts.DryRun {
-		r.Retention = b.Config.Retention.Apply(append([]Manifest{m}, existing...))
+		r.Retention = r.Policy.Apply(append([]Manifest{m}, existing...))
 		r.tally()
 		return r, nil
 	}
@@ -212,7 +211,7 @@ func (b *Backup) Run(ctx context.Context, opts BackupOptions, progress func(Back
 	}
 
 	step("applying retention")
-	r.Retention = b.Config.Retention.Apply(append([]Manifest{m}, existing...))
+	r.Retention = r.Policy.Apply(append([]Manifest{m}, existing...))
 	r.Deleted = deleteExpired(b.Config.Dir, m.Database, r.Retention)
 	r.tally()
 	return r, nil
@@ -244,17 +243,7 @@ func (b *Backup) location() *time.Location {
 
 // tally counts what retention keeps, for "daily 7/7 · monthly 2/4".
 func (r *BackupReport) tally() {
-	r.Daily, r.Monthly = 0, 0
-	for _, v := range r.Retention {
-		if !v.Keep {
-			continue
-		}
-		if v.Backup.Kind == KindMonthly {
-			r.Monthly++
-		} else {
-			r.Daily++
-		}
-	}
+	r.Kept = r.Policy.Tally(r.Retention)
 }
 
 // preflightResult is what must hold before anything is written.

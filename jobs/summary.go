@@ -24,8 +24,7 @@ type Change struct {
 type SummaryReport struct {
 	At            time.Time
 	LastBackup    *Manifest
-	Daily         int
-	Monthly       int
+	Kept          Tally // what each retention tier keeps
 	Policy        Retention
 	LastRestore   *RestoreProof
 	RestoredFrom  string         // backup the last restore test used
@@ -72,13 +71,7 @@ func (s *Summary) Run(ctx context.Context) SummaryReport {
 	if len(backups) > 0 {
 		r.LastBackup = &backups[0]
 	}
-	for _, v := range s.Retention.Apply(backups) {
-		if v.Keep && v.Backup.Kind == KindMonthly {
-			r.Monthly++
-		} else if v.Keep {
-			r.Daily++
-		}
-	}
+	r.Kept = s.Retention.Tally(s.Retention.Apply(backups))
 	for _, b := range backups {
 		for i := range b.RestoreTests {
 			p := b.RestoreTests[i]

@@ -92,7 +92,10 @@ type Config struct {
 	Attempts int             // 0 for DefaultAttempts
 	Backoff  backoff.Backoff // zero for DefaultBackoff
 
-	HTTPClient *http.Client     // nil for the SDK's
+	// CABundle is a PEM file of certificates to trust besides the system's
+	// (a MinIO or Ceph with its own CA); "" for the system's alone.
+	CABundle   string
+	HTTPClient *http.Client     // nil for the SDK's (with CABundle, if set)
 	Now        func() time.Time // nil for time.Now
 }
 
@@ -117,6 +120,10 @@ func New(ctx context.Context, cfg Config) (*Bucket, error) {
 		name: cfg.Name, bucket: cfg.Bucket, prefix: prefix, partSize: cfg.PartSize,
 		attempts: cfg.Attempts, backoff: cfg.Backoff, now: cfg.Now,
 		secrets: redact.New(cfg.SecretAccessKey, cfg.SessionToken),
+	}
+	httpClient, err := clientFor(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("remote %s: %w", cfg.Name, err)
 	}
 	awsCfg := aws.Config{Region: cfg.Region}
 	if cfg.AccessKeyID == "" && cfg.SecretAccessKey == "" {
@@ -152,8 +159,8 @@ func New(ctx context.Context, cfg Config) (*Bucket, error) {
 		}
 		o.ResponseChecksumValidation = aws.ResponseChecksumValidationWhenRequired
 		o.Retryer = aws.NopRetryer{} // one retry policy, ours: see retry
-		if cfg.HTTPClient != nil {
-			o.HTTPClient = cfg.HTTPClient
+		if httpClient != nil {
+			o.HTTPClient = httpClient
 		}
 		if https {
 			// TLS already guards the bytes in transit and the content's
@@ -250,7 +257,7 @@ func (c Config) String() string {
 		return redact.Mask
 	}
 	return fmt.Sprintf("remote %s: s3://%s/%s endpoint=%q region=%q addressing=%q checksums=%q access_key=%q secret=%q "+
-		"session_token=%q profile=%q part_size=%d",
+		"session_token=%q profile=%q part_size=%d ca_bundle=%q",
 		c.Name, c.Bucket, c.Prefix, redact.New().String(c.Endpoint), c.Region, c.Addressing, c.Checksums, c.AccessKeyID,
-		mask(c.SecretAccessKey), mask(c.SessionToken), c.Profile, c.PartSize)
+		mask(c.SecretAccessKey), mask(c.SessionToken), c.Profile, c.PartSize, c.CABundle)
 }

@@ -109,7 +109,7 @@ func Backup(r jobs.BackupReport, f Format) string {
 
 func backupRetention(d *doc, r jobs.BackupReport) {
 	d.heading("Retention")
-	d.text(fmt.Sprintf("daily %d/%d · monthly %d/%d", r.Daily, r.Policy.KeepDaily, r.Monthly, r.Policy.KeepMonthly))
+	d.text(tally(r.Kept))
 	var gone []string
 	if r.DryRun {
 		for _, v := range r.Retention {

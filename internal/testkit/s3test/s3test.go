@@ -5,6 +5,7 @@ package s3test
 
 import (
 	"context"
+	"encoding/pem"
 	"encoding/xml"
 	"fmt"
 	"io"
@@ -34,6 +35,7 @@ const (
 type Server struct {
 	URL    string       // https://127.0.0.1:port
 	Client *http.Client // trusts the server's certificate
+	CAPEM  []byte       // the server's certificate, PEM, for a CA bundle file
 
 	offset     atomic.Int64 // the server's clock minus the real one
 	denyDelete atomic.Bool
@@ -57,6 +59,7 @@ func Start(tb testing.TB) *Server {
 	srv := httptest.NewTLSServer(s.guard(fake.Server()))
 	tb.Cleanup(srv.Close)
 	s.URL, s.Client = srv.URL, srv.Client()
+	s.CAPEM = pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw})
 	return s
 }
 
