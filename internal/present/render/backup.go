@@ -16,7 +16,7 @@ func BackupProgress(p jobs.BackupProgress, f Format) string {
 	d := &doc{f: f}
 	line := "⏳ Backup running · " + p.Step
 	if p.Remote != "" {
-		line += " · " + uploadProgress(p)
+		line = "⏳ Backup running · " + uploadProgress(p)
 	} else if p.RawBytes > 0 {
 		line += fmt.Sprintf(" · %s read, %s written · %s", humanize.Bytes(p.RawBytes), humanize.Bytes(p.Written),
 			humanize.Rate(p.RawBytes, p.Elapsed))

@@ -9,9 +9,13 @@ import (
 )
 
 // uploadProgress is the progress line's part while a backup is copied to a
-// remote: "uploading to msk 45% (370 MB of 812 MB)".
+// remote: "uploading to msk 45% (370 MB of 812 MB)", the step naming the
+// remote (a size not known yet, while the dump is still written, is -1).
 func uploadProgress(p jobs.BackupProgress) string {
-	s := "uploading to " + p.Remote
+	s := p.Step
+	if !strings.Contains(s, p.Remote) {
+		s += " · " + p.Remote
+	}
 	switch {
 	case p.Size > 0:
 		s += fmt.Sprintf(" %d%% (%s of %s)", min(100, p.Sent*100/p.Size), humanize.Bytes(p.Sent), humanize.Bytes(p.Size))
