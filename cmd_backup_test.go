@@ -33,6 +33,8 @@ func TestBackupOffsiteFailureExits1(t *testing.T) {
 		{"all remotes well", withRemotes(good, msk), "", "", false},
 		{"a remote failed", withRemotes(good, msk, spb), "backup remote",
 			"pgkeeper backup: verified and kept here, but off-site copy failed on spb (unreachable: dial tcp 10.0.0.9:443: connection refused)\n", true},
+		{"the reason names the remote once", withRemotes(good, jobs.RemoteOutcome{Remote: "spb", Error: "remote spb: put x: access denied"}),
+			"backup remote", "pgkeeper backup: verified and kept here, but off-site copy failed on spb (put x: access denied)\n", true},
 		{"the copy command failed", withCopy(good, false), "backup copy",
 			"pgkeeper backup: verified and kept here, but BACKUP_COPY_COMMAND failed: exit status 4: no route\n", false},
 		{"both failed", withCopy(withRemotes(good, spb), false), "backup remote",

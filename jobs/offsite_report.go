@@ -20,7 +20,7 @@ type RemoteError struct {
 func (e *RemoteError) Error() string {
 	parts := make([]string, 0, len(e.Failed))
 	for _, o := range e.Failed {
-		parts = append(parts, o.Remote+" ("+o.Error+")")
+		parts = append(parts, o.Remote+" ("+o.Reason()+")")
 	}
 	return ErrRemoteFailed.Error() + " on " + strings.Join(parts, ", ")
 }
@@ -52,4 +52,15 @@ func (r BackupReport) RemoteError() error {
 		}
 	}
 	return e
+}
+
+// Reason is the outcome's failure without the remote's name in front (the
+// remote package's errors start with it), for lines that name it already.
+func (o RemoteOutcome) Reason() string { return trimRemoteName(o.Error, o.Remote) }
+
+// Reason is the copy's failure without the remote's name in front.
+func (c RemoteCopy) Reason() string { return trimRemoteName(c.Error, c.Remote) }
+
+func trimRemoteName(reason, name string) string {
+	return strings.TrimPrefix(reason, "remote "+name+": ")
 }

@@ -3,7 +3,7 @@ package jobs
 import (
 	"context"
 	"errors"
-	"strings"
+	"fmt"
 	"sync"
 	"time"
 
@@ -79,7 +79,7 @@ func (s *Status) remoteStatus(ctx context.Context, spec RemoteSpec, o Origin) Re
 		return rs
 	}
 	// The report names the remote already.
-	rs.Error = strings.TrimPrefix(remoteReason(err), "remote "+spec.Name+": ")
+	rs.Error = trimRemoteName(remoteReason(err), spec.Name)
 	local, lerr := ReadListing(s.Config.BackupDir, o)
 	if lerr != nil {
 		return rs
@@ -117,17 +117,23 @@ func remoteReason(err error) string {
 func (s *Status) judgeRemotes(r *StatusReport, now time.Time) {
 	for i := range r.Remotes {
 		rs := &r.Remotes[i]
-		if !rs.Listed {
-			r.add(LevelWarn, "remote %s (%s) unreachable: %s. Its figures come from the local records, unchecked: "+
-				"`pgkeeper check` tests it", rs.Name, rs.Where, rs.Error)
-		}
-		switch age := rs.Age(now); {
+		age := rs.Age(now)
+		rs.Stale = rs.Newest == nil || (s.Config.BackupMaxAge > 0 && age > s.Config.BackupMaxAge)
+		switch {
+		case !rs.Listed:
+			// Not only unreachable: wrong keys or a missing bucket too.
+			records := "the local records show no verified copy there"
+			if rs.Newest != nil {
+				records = fmt.Sprintf("the local records show %d verified %s there, the newest %s old", rs.Copies,
+					plural(rs.Copies, "copy", "copies"), humanize.Duration(age))
+			}
+			r.add(LevelWarn, "remote %s (%s) could not be listed: %s. Unchecked, %s; `pgkeeper check` tests the remote",
+				rs.Name, rs.Where, rs.Error, records)
 		case rs.Newest == nil:
-			rs.Stale = true
 			r.add(LevelWarn, "remote %s holds no verified copy: the next backup uploads one; "+
 				"if it fails, its report says why", rs.Name)
-		case s.Config.BackupMaxAge > 0 && age > s.Config.BackupMaxAge:
-			rs.Stale = true
+		}
+		if rs.Newest != nil && rs.Stale {
 			r.add(LevelWarn, "newest verified copy on remote %s is %s old, over the %s limit (BACKUP_MAX_AGE_HOURS): "+
 				"check the last backup's report for that remote", rs.Name, humanize.Duration(age),
 				humanize.Duration(s.Config.BackupMaxAge))
@@ -137,4 +143,11 @@ func (s *Status) judgeRemotes(r *StatusReport, now time.Time) {
 				"`pgkeeper backups --remote %s` lists them", rs.Name, rs.Broken, rs.Name)
 		}
 	}
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
 }

@@ -97,7 +97,8 @@ func TestStatusRemotes(t *testing.T) {
 		notFinding string
 	}{
 		{"fresh copies", 2 * time.Hour, []bool{false, false, true},
-			[]string{"remote spb (s3://pgkeeper/prod) unreachable: ", "from the local records", "remote fresh holds no verified copy"},
+			[]string{"remote spb (s3://pgkeeper/prod) could not be listed: list ", "dial tcp 127.0.0.1:1",
+				"Unchecked, the local records show 1 verified copy there, the newest 2 h 0 min old", "remote fresh holds no verified copy"},
 			"remote msk"},
 		{"past BACKUP_MAX_AGE_HOURS", 30 * time.Hour, []bool{true, true, true},
 			[]string{"newest verified copy on remote msk is 30 h 0 min old, over the 26 h 0 min limit",

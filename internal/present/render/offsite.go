@@ -40,7 +40,7 @@ func remoteFailures(d *doc, r jobs.BackupReport) {
 	d.line(d.mark(jobs.LevelCritical), d.bold("Off-site copy FAILED · "+strings.Join(names, ", ")))
 	for _, o := range r.Remotes {
 		if !o.OK() {
-			d.text(o.Remote + ": " + o.Error)
+			d.text(o.Remote + ": " + o.Reason())
 		}
 	}
 	d.text("The backup itself is verified and kept here; only the remote copy is missing.")
@@ -68,7 +68,7 @@ func backupRemotes(d *doc, r jobs.BackupReport) {
 func remoteOutcomeLine(o jobs.RemoteOutcome) string {
 	var parts []string
 	if !o.OK() {
-		parts = append(parts, o.Remote+" ✗ "+o.Error)
+		parts = append(parts, o.Remote+" ✗ "+o.Reason())
 	} else if c := o.Copy; c != nil {
 		what := humanize.Bytes(c.Size)
 		if c.Encrypted {
@@ -135,7 +135,8 @@ func backupWhere(m jobs.Manifest, configured []string) string {
 		case c.Verified && c.Error == "":
 			parts = append(parts, c.Remote+" ✓")
 		case c.Error != "":
-			parts = append(parts, c.Remote+" ✗ "+c.Error)
+			// The reason's start: the backup's report had it whole.
+			parts = append(parts, c.Remote+" ✗ "+firstLine(c.Reason(), 120))
 		default:
 			parts = append(parts, c.Remote+" ✗ not verified")
 		}

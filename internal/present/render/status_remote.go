@@ -21,7 +21,7 @@ func statusRemotes(d *doc, r jobs.StatusReport) {
 		}
 		head := d.code(rs.Name) + d.esc(" · "+rs.Where)
 		if !rs.Listed {
-			d.line(d.mark(lvl), head+d.esc(" · unreachable: "+rs.Error))
+			d.line(d.mark(lvl), head+d.esc(" · could not be listed: "+rs.Error))
 			d.text("    from the local records, not checked now: " + remoteNewest(rs, r))
 			continue
 		}
