@@ -144,12 +144,12 @@ func (r *reader) awsDefaults() awsDefaults {
 
 // remotes reads BACKUP_REMOTES and each remote's settings.
 func (r *reader) remotes(name string) []Remote {
+	keep := r.keep("BACKUP_REMOTE_KEEP", DefaultRemoteKeep)
 	v := r.get(name, "")
 	if v == "" {
 		return nil
 	}
 	aws := r.awsDefaults()
-	keep := r.keep("BACKUP_REMOTE_KEEP", DefaultRemoteKeep)
 	var out []Remote
 	named := map[string]bool{}
 	where := map[string]string{} // endpoint + URL → the remote there

@@ -187,7 +187,7 @@ func TestBadRemotesAreRefused(t *testing.T) {
 			map[string]string{"BACKUP_REMOTE_MSK_CHECKSUMS": "not one of when-required, when-supported"}},
 		{"keep: unknown tier", map[string]string{"BACKUP_REMOTES": ok, "BACKUP_REMOTE_MSK_KEEP": "yearly=3"},
 			map[string]string{"BACKUP_REMOTE_MSK_KEEP": `"yearly=3" is not tier=count`}},
-		{"keep: out of range", map[string]string{"BACKUP_REMOTES": ok, "BACKUP_REMOTE_KEEP": "hourly=8761"},
+		{"keep: out of range", map[string]string{"BACKUP_REMOTE_KEEP": "hourly=8761"},
 			map[string]string{"BACKUP_REMOTE_KEEP": "hourly=8761 is not a whole number from 0 to 8760"}},
 		{"keep: twice", map[string]string{"BACKUP_REMOTES": ok, "BACKUP_REMOTE_MSK_KEEP": "daily=1,daily=2"},
 			map[string]string{"BACKUP_REMOTE_MSK_KEEP": "daily given twice"}},
@@ -287,6 +287,7 @@ func noSecrets(t *testing.T, text string) {
 // variables, and printing the configuration masks them.
 func TestRemoteSecretsAreKept(t *testing.T) {
 	c, err := loadRemotes(map[string]string{
+		"DATABASE_URL": "postgres://u:db-password-do-not-leak@h/db", "TELEGRAM_BOT_TOKEN": "123456:bot-token-do-not-leak",
 		"BACKUP_REMOTES": "msk=s3://bucket-a,spb=s3://bucket-b", "AWS_ACCESS_KEY_ID": "AKIAAWS", "AWS_SECRET_ACCESS_KEY": awsSecret,
 		"AWS_SESSION_TOKEN": "aws-token-do-not-leak", "BACKUP_REMOTE_SPB_ACCESS_KEY_ID": "SPB",
 		"BACKUP_REMOTE_SPB_SECRET_ACCESS_KEY": spbSecret, "BACKUP_REMOTE_SPB_SESSION_TOKEN": spbToken,
@@ -308,8 +309,10 @@ func TestRemoteSecretsAreKept(t *testing.T) {
 	for _, format := range []string{"%v", "%+v", "%#v", "%s"} {
 		printed := sprintf(format, c) + sprintf(format, c.Remotes)
 		noSecrets(t, printed)
-		if strings.Contains(printed, "aws-token-do-not-leak") {
-			t.Errorf("%s shows the AWS session token", format)
+		for _, s := range []string{"aws-token-do-not-leak", "db-password-do-not-leak", "bot-token-do-not-leak"} {
+			if strings.Contains(printed, s) {
+				t.Errorf("%s shows %q", format, s)
+			}
 		}
 	}
 	// Without remotes, the AWS variables are the copy command's own.
