@@ -190,16 +190,17 @@ func (r *reader) remoteEntry(v string, n int, entry string) (Remote, bool) {
 	if before, after, ok := strings.Cut(entry, "="); ok {
 		name, loc = strings.TrimSpace(before), strings.TrimSpace(after)
 	}
+	// Its variables are not strays too, even when the entry is bad: one
+	// problem, the entry's, is the one to fix.
+	r.seenNames[strings.ToLower(name)] = true
 	ok := true
 	switch {
 	case len(name) > maxRemoteName || !remoteNameRe.MatchString(name):
-		r.bad(v, "entry %d: %q is not a remote name (a lower-case letter, then letters, digits or _, at most %d)", n, name, maxRemoteName)
+		r.bad(v, "entry %d: %q is not a remote name (a lower-case letter, then lower-case letters, digits or _, at most %d)", n, name, maxRemoteName)
 		ok = false
 	case name == "local":
 		r.bad(v, "entry %d: local names BACKUP_DIR's copies: call the remote something else", n)
 		ok = false
-	default:
-		r.seenNames[name] = true // its variables are no strays, even if its URL is bad
 	}
 	rest, found := strings.CutPrefix(loc, "s3://")
 	if !found {

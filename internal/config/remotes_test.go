@@ -146,7 +146,7 @@ func TestBadRemotesAreRefused(t *testing.T) {
 		give map[string]string
 		want map[string]string // variable → a fragment of its problem
 	}{
-		{"upper-case name", map[string]string{"BACKUP_REMOTES": "MSK=s3://bucket"},
+		{"upper-case name", map[string]string{"BACKUP_REMOTES": "MSK=s3://bucket", "BACKUP_REMOTE_MSK_REGION": "ru-1"},
 			map[string]string{"BACKUP_REMOTES": `"MSK" is not a remote name`}},
 		{"name too long", map[string]string{"BACKUP_REMOTES": strings.Repeat("a", 33) + "=s3://bucket"},
 			map[string]string{"BACKUP_REMOTES": "at most 32"}},
