@@ -47,6 +47,15 @@ const (
 	DefaultDBWatchInterval  = time.Minute
 	DefaultNotifySuccess    = "brief"
 	DefaultShutdownDeadline = 10 * time.Second
+
+	// DefaultRemoteName names a bare s3://bucket/prefix in BACKUP_REMOTES.
+	DefaultRemoteName = "remote"
+	// DefaultRemoteKeep is what a remote keeps unless told otherwise: more
+	// than the local default, since a bucket is where a lost server's
+	// backups are found, and hourly copies bring the RPO to an hour.
+	DefaultRemoteKeep = "hourly=24,daily=14,weekly=8,monthly=12"
+	DefaultAddressing = "auto"
+	DefaultChecksums  = "when-required" // what every S3-compatible store accepts
 )
 
 // Config is every setting, typed and checked.

@@ -40,6 +40,10 @@ var wholeRanges = map[string]span[int64]{
 	"HTTP_ADDR": {min: 0, max: 65535},
 }
 
+// maxRemoteName is the longest remote name: room in a variable's name and
+// on a chat line.
+const maxRemoteName = 32
+
 // keepRanges are the ranges of each tier of a remote's keep setting
 // (BACKUP_REMOTE_<NAME>_KEEP): up to a year of hourly copies, ten years of
 // the others, as the local ones.

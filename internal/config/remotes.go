@@ -21,19 +21,6 @@ import (
 // its upper-cased name, BACKUP_REMOTE_<NAME>_<SETTING>, and fall back on the
 // AWS_* variables people already use.
 
-// Defaults of the remotes' settings.
-const (
-	// DefaultRemoteName names a bare s3://bucket/prefix in BACKUP_REMOTES.
-	DefaultRemoteName = "remote"
-	// DefaultRemoteKeep is what a remote keeps unless told otherwise: more
-	// than the local default, since a bucket is where a lost server's
-	// backups are found, and hourly copies bring the RPO to an hour.
-	DefaultRemoteKeep = "hourly=24,daily=14,weekly=8,monthly=12"
-	DefaultAddressing = "auto"
-	DefaultChecksums  = "when-required" // what every S3-compatible store accepts
-	maxRemoteName     = 32              // room in a variable name and a chat line
-)
-
 // Keep is how many copies of each tier (grandfather-father-son) retention keeps.
 type Keep struct{ Hourly, Daily, Weekly, Monthly int }
 
