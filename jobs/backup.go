@@ -209,6 +209,10 @@ func (b *Backup) Run(ctx context.Context, opts BackupOptions, progress func(Back
 		step("copying off this machine")
 		b.recordCopy(ctx, &r)
 	}
+	if len(b.Config.Remotes) > 0 {
+		step("copying to the remotes")
+		b.copyToRemotes(ctx, &r, existing, pre.origin, progress, start)
+	}
 
 	step("applying retention")
 	r.Retention = r.Policy.Apply(append([]Manifest{m}, existing...))
