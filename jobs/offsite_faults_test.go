@@ -1,0 +1,167 @@
+package jobs_test
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/pgkeeper/pgkeeper/internal/testkit/pgtest"
+	"github.com/pgkeeper/pgkeeper/internal/testkit/s3test"
+	"github.com/pgkeeper/pgkeeper/jobs"
+	"github.com/pgkeeper/pgkeeper/remote"
+)
+
+var remoteKeep = jobs.Retention{KeepDaily: 14, KeepMonthly: 12}
+
+// A remote that fails leaves the local backup verified and kept and the
+// other remote copied; the report says what failed and how to fix it, with
+// no secret in it; the next run fills the gap.
+func TestBackupRemoteFailsOthersGoOn(t *testing.T) {
+	url := pgtest.NewBaileysDB(t, pgtest.Seed{Companies: 2, Keys: 2000, Days: 30})
+	const wrongSecret = "wrong-secret-must-not-leak-7f3a"
+	tests := []struct {
+		name    string
+		breakIt func(*s3test.Server) func(*remote.Config)
+		want    []string // in the outcome's error
+	}{
+		{"unreachable", func(*s3test.Server) func(*remote.Config) {
+			return func(c *remote.Config) { c.Endpoint = "https://127.0.0.1:1" }
+		}, []string{"connection refused", "unreachable", "kept here"}},
+		{"wrong credentials", func(*s3test.Server) func(*remote.Config) {
+			return func(c *remote.Config) { c.SecretAccessKey = wrongSecret }
+		}, []string{"wrong credentials", "secret key", "kept here"}},
+		{"missing bucket", func(*s3test.Server) func(*remote.Config) {
+			return func(c *remote.Config) { c.Bucket = "no-such-bucket" }
+		}, []string{"missing bucket", "create the bucket"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			good, bad := s3test.Start(t), s3test.Start(t)
+			msk := remoteSpec(good, "msk", "p", remoteKeep)
+			spb := remoteSpec(bad, "spb", "p", remoteKeep, tt.breakIt(bad))
+			r1, err := offsiteJob(t, url, dir, msk, spb).Run(context.Background(), jobs.BackupOptions{}, nil)
+			if err != nil || !r1.OK() {
+				t.Fatalf("the local backup failed with a remote: %v %+v", err, r1)
+			}
+			if len(r1.Remotes) != 2 || !r1.Remotes[0].OK() || r1.Remotes[1].OK() || !r1.RemoteFailed() {
+				t.Fatalf("outcomes %+v, want msk copied and spb failed", r1.Remotes)
+			}
+			o := r1.Remotes[1]
+			for _, w := range tt.want {
+				if !strings.Contains(o.Error, w) {
+					t.Errorf("spb's error %q does not say %q", o.Error, w)
+				}
+			}
+			if strings.Contains(o.Error, "\n") || o.Missing != 1 || o.Copy == nil || o.Copy.Verified || o.Copy.Error == "" {
+				t.Errorf("spb's outcome %+v, copy %+v: want one line, one missing, a failed copy", o, o.Copy)
+			}
+			if all := fmt.Sprintf("%+v %+v", r1, localManifest(t, dir, r1.Manifest.Name)); strings.Contains(all, wrongSecret) ||
+				strings.Contains(all, s3test.SecretAccessKey) {
+				t.Fatal("a secret key is in the report or the manifest")
+			}
+			if got := names(listed(t, url, dir)); !slices.Equal(got, []string{r1.Manifest.Name}) {
+				t.Fatalf("local backups %v, want the one just made", got)
+			}
+			lm := localManifest(t, dir, r1.Manifest.Name)
+			if c, _ := lm.CopyOn("msk"); !c.Verified {
+				t.Errorf("msk's copy not recorded: %+v", lm.Remotes)
+			}
+			if c, ok := lm.CopyOn("spb"); !ok || c.Verified || c.Error == "" {
+				t.Errorf("spb's failure not recorded: %+v", lm.Remotes)
+			}
+			if names := lm.Remotes; len(names) != 2 || names[0].Remote != "msk" {
+				t.Errorf("records not in configuration order: %+v", lm.Remotes)
+			}
+
+			// Fixed, the next run copies its own backup and the one missed.
+			spb = remoteSpec(bad, "spb", "p", remoteKeep)
+			r2, err := offsiteJob(t, url, dir, msk, spb).Run(context.Background(), jobs.BackupOptions{}, nil)
+			if err != nil || r2.RemoteFailed() {
+				t.Fatalf("second run: %v %+v", err, r2.Remotes)
+			}
+			if o := r2.Remotes[1]; !slices.Equal(o.Filled, []string{r1.Manifest.Name}) || o.Missing != 0 {
+				t.Errorf("spb filled %v, missing %d; want %s filled", o.Filled, o.Missing, r1.Manifest.Name)
+			}
+			if o := r2.Remotes[0]; len(o.Filled) != 0 || o.Missing != 0 {
+				t.Errorf("msk filled %v, missing %d; want nothing", o.Filled, o.Missing)
+			}
+			want := []string{r2.Manifest.Name, r1.Manifest.Name}
+			for _, spec := range []jobs.RemoteSpec{msk, spb} {
+				if got := names(remoteListing(t, spec, r2.Manifest).Backups); !slices.Equal(got, want) {
+					t.Errorf("%s holds %v, want %v", spec.Name, got, want)
+				}
+			}
+			if c, _ := localManifest(t, dir, r1.Manifest.Name).CopyOn("spb"); !c.Verified || c.Error != "" {
+				t.Errorf("the filled copy is not recorded here: %+v", c)
+			}
+		})
+	}
+}
+
+// An upload cut midway (the store failing every retry of a part) or
+// cancelled (SIGTERM) leaves no object and no pending multipart upload
+// there, and the local backup verified; the next run fills the gap.
+func TestBackupUploadCutMidway(t *testing.T) {
+	url := pgtest.NewBaileysDB(t, pgtest.Seed{Companies: 2, Keys: 40000, Days: 60})
+	defer jobs.SetUploadProgressEvery(0)()
+	tests := []struct {
+		name string
+		cut  func(srv *s3test.Server, cancel func())
+		want string
+	}{
+		{"connection cut", func(srv *s3test.Server, _ func()) {
+			srv.FailNext(remote.DefaultAttempts, http.StatusInternalServerError, "InternalError")
+		}, "InternalError"},
+		{"cancelled", func(_ *s3test.Server, cancel func()) { cancel() }, "cancelled"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			srv := s3test.Start(t)
+			spec := remoteSpec(srv, "msk", "p", remoteKeep)
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			cut := false
+			r1, err := offsiteJob(t, url, dir, spec).Run(ctx, jobs.BackupOptions{}, func(p jobs.BackupProgress) {
+				// After the first part is read and sent, before the second goes.
+				if p.Step == "uploading to msk" && p.Sent > remote.MinPartSize && !cut {
+					cut = true
+					tt.cut(srv, cancel)
+				}
+			})
+			if err != nil || !r1.OK() {
+				t.Fatalf("the local backup failed: %v %+v", err, r1)
+			}
+			if !cut {
+				t.Fatalf("the dump (%d bytes) fits in one part: nothing to cut", r1.Manifest.CompressedBytes)
+			}
+			if o := r1.Remotes[0]; o.OK() || !strings.Contains(o.Error, tt.want) {
+				t.Fatalf("outcome %+v, want a failure saying %q", o, tt.want)
+			}
+			b := bucketOf(t, spec)
+			if keys := keysIn(t, b); len(keys) != 0 {
+				t.Errorf("left there: %v", keys)
+			}
+			noPendingUploads(t, b)
+			if got := names(listed(t, url, dir)); !slices.Equal(got, []string{r1.Manifest.Name}) {
+				t.Fatalf("local backups %v, want the one just made", got)
+			}
+
+			r2, err := offsiteJob(t, url, dir, spec).Run(context.Background(), jobs.BackupOptions{}, nil)
+			if err != nil || r2.RemoteFailed() || !slices.Equal(r2.Remotes[0].Filled, []string{r1.Manifest.Name}) {
+				t.Fatalf("next run: %v %+v", err, r2.Remotes)
+			}
+			l := remoteListing(t, spec, r1.Manifest)
+			if got := names(l.Backups); !slices.Equal(got, []string{r2.Manifest.Name, r1.Manifest.Name}) {
+				t.Errorf("remote holds %v", got)
+			}
+			if got := objectSHA(t, b, r1.Manifest.DumpFile()); got != r1.Manifest.SHA256 {
+				t.Errorf("filled copy sha256 %s, local dump %s", got, r1.Manifest.SHA256)
+			}
+		})
+	}
+}
