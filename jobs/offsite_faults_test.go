@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -164,4 +166,42 @@ func TestBackupUploadCutMidway(t *testing.T) {
 			}
 		})
 	}
+}
+
+// A local dump damaged since it was verified is not copied: its upload is
+// aborted at the end, when its sha256 differs, and nothing of it is left.
+func TestDamagedDumpIsNotCopied(t *testing.T) {
+	url := pgtest.NewBaileysDB(t, pgtest.Seed{Companies: 2, Keys: 2000, Days: 30})
+	dir := t.TempDir()
+	srv := s3test.Start(t)
+	down := remoteSpec(srv, "msk", "p", remoteKeep, func(c *remote.Config) { c.Endpoint = "https://127.0.0.1:1" })
+	r1, err := offsiteJob(t, url, dir, down).Run(context.Background(), jobs.BackupOptions{}, nil)
+	if err != nil || !r1.RemoteFailed() {
+		t.Fatalf("first run: %v %+v", err, r1.Remotes)
+	}
+	path := filepath.Join(dir, r1.Manifest.DumpFile())
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data[len(data)/2] ^= 0xff
+	if err := os.WriteFile(path, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	spec := remoteSpec(srv, "msk", "p", remoteKeep)
+	r2, err := offsiteJob(t, url, dir, spec).Run(context.Background(), jobs.BackupOptions{}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := r2.Remotes[0]
+	if !o.OK() || len(o.Filled) != 0 || o.Missing != 1 || !strings.Contains(o.Note, "changed since it was verified") {
+		t.Fatalf("outcome %+v, want this run's copy made, the damaged one refused and missing", o)
+	}
+	b := bucketOf(t, spec)
+	for _, k := range keysIn(t, b) {
+		if strings.HasPrefix(k, r1.Manifest.Name) {
+			t.Errorf("%s of the damaged backup is there", k)
+		}
+	}
+	noPendingUploads(t, b)
 }
