@@ -166,6 +166,8 @@ func (b *Backup) Run(ctx context.Context, opts BackupOptions, progress func(Back
 		return r, r.fail("pg_dump", writeError(err))
 	}
 	defer tmp.Close()
+	off := b.startOffsite(ctx, r.Path+tmpSuffix, m, existing, pre.origin, progress, start)
+	defer off.abandon()
 	m, stats, err := b.dumpAndCount(ctx, tmp, m, pre, progress, start)
 	if err != nil {
 		r.Manifest = m
@@ -209,9 +211,9 @@ func (b *Backup) Run(ctx context.Context, opts BackupOptions, progress func(Back
 		step("copying off this machine")
 		b.recordCopy(ctx, &r)
 	}
-	if len(b.Config.Remotes) > 0 {
+	if off != nil {
 		step("copying to the remotes")
-		b.copyToRemotes(ctx, &r, existing, pre.origin, progress, start)
+		off.finish(&r)
 	}
 
 	step("applying retention")

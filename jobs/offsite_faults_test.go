@@ -205,3 +205,35 @@ func TestDamagedDumpIsNotCopied(t *testing.T) {
 	}
 	noPendingUploads(t, b)
 }
+
+// The dump streams to the remotes while pg_dump writes it; a backup that
+// then fails (here pg_dump exits 1 after writing all of it) aborts those
+// uploads: nothing is left there, no multipart upload is pending.
+func TestFailedBackupLeavesNothingThere(t *testing.T) {
+	url := pgtest.NewBaileysDB(t, pgtest.Seed{Companies: 2, Keys: 40000, Days: 60})
+	real := filepath.Join(pgtest.BinDir(t), "pg_dump")
+	failing := `if [ "$1" = --version ]; then exec "` + real + `" --version; fi
+"` + real + `" "$@"
+exit 1
+`
+	dir := t.TempDir()
+	srv := s3test.Start(t)
+	spec := remoteSpec(srv, "msk", "p", remoteKeep)
+	job := offsiteJob(t, url, dir, spec)
+	job.Config.PGBinDir = pgtest.ToolsDir(t, map[string]string{"pg_dump": failing})
+	r, err := job.Run(context.Background(), jobs.BackupOptions{}, nil)
+	if err == nil || r.FailedAt != "pg_dump" {
+		t.Fatalf("want a failure at pg_dump, got %q: %v", r.FailedAt, err)
+	}
+	if len(r.Remotes) != 0 {
+		t.Errorf("a failed backup reports remotes: %+v", r.Remotes)
+	}
+	if srv.Requests(http.MethodPut) == 0 {
+		t.Errorf("no part was sent while pg_dump wrote %d bytes: the upload did not overlap the dump", r.Manifest.RawBytes)
+	}
+	b := bucketOf(t, spec)
+	if keys := keysIn(t, b); len(keys) != 0 {
+		t.Errorf("left there: %v", keys)
+	}
+	noPendingUploads(t, b)
+}

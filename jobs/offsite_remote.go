@@ -3,6 +3,7 @@ package jobs
 import (
 	"context"
 	"errors"
+	"io"
 	"strings"
 	"time"
 
@@ -28,23 +29,36 @@ type remoteRun struct {
 	notes []string
 }
 
-// run copies this run's backup there, fills what the remote lacks and
-// applies its retention. A failure here never fails the backup: it is the
-// outcome's Error (this run's copy) or a note (the rest).
-func (r *remoteRun) run(ctx context.Context, cfg remote.Config) RemoteOutcome {
+// run opens the remote and streams this run's dump there while it is
+// written (dump: it ends only once the backup is verified), then, once the
+// backup is verified and saved (verdict gives its manifest), completes the
+// copy, fills what the remote lacks and applies its retention. A failure
+// here never fails the backup: it is the outcome's Error (this run's copy)
+// or a note (the rest). ok is false when the backup failed: nothing was
+// copied, nothing is recorded.
+func (r *remoteRun) run(ctx context.Context, cfg remote.Config, dump io.Reader, verdict func() (Manifest, bool)) (
+	o RemoteOutcome, ok bool) {
 	r.out.Remote = r.spec.Name
 	b, err := remote.New(ctx, cfg)
-	if err != nil {
-		r.out.Error = remoteProblem(err)
-		r.out.Missing = r.missingByRecords(nil)
-		return r.out
+	var staleErr error
+	var sent remote.Sent
+	if err == nil {
+		r.b, r.up.b = b, b
+		r.out.Aborted, staleErr = b.AbortStale(ctx, staleUploadAge)
+		sent, err = r.up.putStream(ctx, dumpKey(r.local[0], len(r.up.recipients) > 0),
+			newSourceReader(dump, r.local[0].DumpFile(), -1, "", func(n int64) { r.up.progress(n, -1) }), -1)
 	}
-	r.b, r.up.b = b, b
-	aborted, staleErr := b.AbortStale(ctx, staleUploadAge)
-	r.out.Aborted = aborted
-
-	cur := r.local[0]
-	c, err := r.up.putCopy(ctx, cur)
+	cur, ok := verdict()
+	if !ok {
+		return RemoteOutcome{}, false
+	}
+	r.local[0] = cur
+	if r.b == nil {
+		r.out.Error = remoteProblem(err)
+		r.out.Missing = r.missingByRecords(map[string]bool{cur.Name: true})
+		return r.finish(), true
+	}
+	c, err := r.up.putCopyWith(ctx, cur, func(string) (remote.Sent, error) { return sent, err })
 	r.out.Copy = &c
 	r.record(cur.Name, c)
 	r.local[0].Remotes = withCopy(cur.Remotes, c, nil)
@@ -52,7 +66,7 @@ func (r *remoteRun) run(ctx context.Context, cfg remote.Config) RemoteOutcome {
 		// Whatever stopped this copy would stop the rest as well.
 		r.out.Error = c.Error
 		r.out.Missing = r.missingByRecords(map[string]bool{cur.Name: true})
-		return r.finish()
+		return r.finish(), true
 	}
 	if staleErr != nil {
 		r.note("stale multipart uploads were not checked: " + oneLine(staleErr.Error()))
@@ -62,11 +76,11 @@ func (r *remoteRun) run(ctx context.Context, cfg remote.Config) RemoteOutcome {
 	if err != nil {
 		r.note("what it holds could not be listed, so no gap was filled and nothing was deleted there: " + oneLine(err.Error()))
 		r.out.Missing = r.missingByRecords(nil)
-		return r.finish()
+		return r.finish(), true
 	}
 	l = r.fill(ctx, l)
 	r.retain(ctx, l)
-	return r.finish()
+	return r.finish(), true
 }
 
 func (r *remoteRun) finish() RemoteOutcome {

@@ -38,12 +38,19 @@ type uploader struct {
 	sent     int64 // bytes sent to the store in this run
 }
 
-// putCopy copies backup m there: the dump, the roles when there are any,
-// each checked there, then the remote manifest, written last, which makes
-// the objects a backup. A copy that fails leaves no object behind (what it
-// had written is deleted again, when deletes are allowed) and is returned
-// with its Error set.
+// putCopy copies backup m there from its local files.
 func (u *uploader) putCopy(ctx context.Context, m Manifest) (RemoteCopy, error) {
+	return u.putCopyWith(ctx, m, func(key string) (remote.Sent, error) {
+		return u.putFile(ctx, key, m.DumpFile(), m.CompressedBytes, m.SHA256)
+	})
+}
+
+// putCopyWith copies backup m there: the dump (sent by putDump, to the key
+// given), the roles when there are any, each checked there, then the remote
+// manifest, written last, which makes the objects a backup. A copy that
+// fails leaves no object behind (what it had written is deleted again, when
+// deletes are allowed) and is returned with its Error set.
+func (u *uploader) putCopyWith(ctx context.Context, m Manifest, putDump func(key string) (remote.Sent, error)) (RemoteCopy, error) {
 	enc := len(u.recipients) > 0
 	c := RemoteCopy{Remote: u.name, Key: dumpKey(m, enc), Encrypted: enc, At: u.now()}
 	var written []string
@@ -52,7 +59,7 @@ func (u *uploader) putCopy(ctx context.Context, m Manifest) (RemoteCopy, error) 
 		c.Verified, c.VerifiedBy, c.Error = false, "", remoteProblem(err)
 		return c, err
 	}
-	sent, err := u.putFile(ctx, c.Key, m.DumpFile(), m.CompressedBytes, m.SHA256)
+	sent, err := putDump(c.Key)
 	if err != nil {
 		return fail(err)
 	}
@@ -91,9 +98,9 @@ func (u *uploader) putCopy(ctx context.Context, m Manifest) (RemoteCopy, error) 
 	return c, nil
 }
 
-// putFile streams the local file name to key, encrypted when there are
-// recipients. wantSize and wantSHA256 (when known) are what the file held
-// when it was verified: a file that changed since is not uploaded.
+// putFile streams the local file name to key. wantSize and wantSHA256
+// (when known) are what the file held when it was verified: a file that
+// changed since is not uploaded.
 func (u *uploader) putFile(ctx context.Context, key, name string, wantSize int64, wantSHA256 string) (remote.Sent, error) {
 	f, err := os.Open(filepath.Join(u.dir, name))
 	if err != nil {
@@ -104,8 +111,13 @@ func (u *uploader) putFile(ctx context.Context, key, name string, wantSize int64
 	if st, err := f.Stat(); err == nil {
 		size = st.Size()
 	}
+	return u.putStream(ctx, key, newSourceReader(f, name, wantSize, wantSHA256, func(n int64) { u.progress(n, size) }), size)
+}
+
+// putStream sends src to key, encrypted when there are recipients; size
+// is what progress reports as the whole, -1 when it is not known yet.
+func (u *uploader) putStream(ctx context.Context, key string, src io.Reader, size int64) (remote.Sent, error) {
 	u.progress(0, size)
-	var src io.Reader = newSourceReader(f, name, wantSize, wantSHA256, func(n int64) { u.progress(n, size) })
 	if len(u.recipients) > 0 {
 		e := encrypt(src, u.recipients)
 		defer e.Close()
@@ -116,7 +128,6 @@ func (u *uploader) putFile(ctx context.Context, key, name string, wantSize int64
 		return sent, err
 	}
 	u.sent += sent.Size
-	u.progress(size, size)
 	return sent, nil
 }
 
