@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/pgkeeper/pgkeeper/internal/testkit/pgtest"
 	"github.com/pgkeeper/pgkeeper/internal/testkit/s3test"
@@ -236,4 +237,24 @@ exit 1
 		t.Errorf("left there: %v", keys)
 	}
 	noPendingUploads(t, b)
+}
+
+// A store whose clock is far from ours refuses the first request, naming
+// both clocks; the SDK then signs with the store's time, so the copy is
+// made, and the skew stays in the note for someone to set the clock right.
+func TestRemoteClockSkewIsNoted(t *testing.T) {
+	url := pgtest.NewBaileysDB(t, pgtest.Seed{Companies: 2, Keys: 1000, Days: 30})
+	srv := s3test.Start(t)
+	srv.SetClock(40 * time.Minute)
+	spec := remoteSpec(srv, "msk", "p", remoteKeep)
+	r, err := offsiteJob(t, url, t.TempDir(), spec).Run(context.Background(), jobs.BackupOptions{}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := r.Remotes[0]
+	for _, w := range []string{"clock skew", "this machine's clock is", "the store's", "40m0s apart", "NTP"} {
+		if !strings.Contains(o.Note+o.Error, w) {
+			t.Errorf("outcome %q / %q does not say %q", o.Error, o.Note, w)
+		}
+	}
 }
