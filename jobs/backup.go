@@ -116,8 +116,10 @@ func (r *BackupReport) fail(step string, err error) error {
 }
 
 // Run makes one backup: lock, preflight, snapshot, dump, verify, record,
-// then retention. A failed run lists no backup, deletes nothing old, and says
-// which step failed. progress may be nil.
+// copy to the remotes (the dump streams there while it is written; see
+// offsite), then retention. A failed run lists no backup, deletes nothing
+// old, leaves nothing on a remote, and says which step failed. A remote that
+// fails does not fail the run: its outcome is in Remotes. progress may be nil.
 func (b *Backup) Run(ctx context.Context, opts BackupOptions, progress func(BackupProgress)) (BackupReport, error) {
 	start := b.now()
 	r := BackupReport{DryRun: opts.DryRun, Policy: b.policy(), Database: b.DB.Database()}

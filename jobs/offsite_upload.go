@@ -50,7 +50,8 @@ func (u *uploader) putCopy(ctx context.Context, m Manifest) (RemoteCopy, error) 
 // manifest, written last, which makes the objects a backup. A copy that
 // fails leaves no object behind (what it had written is deleted again, when
 // deletes are allowed) and is returned with its Error set.
-func (u *uploader) putCopyWith(ctx context.Context, m Manifest, putDump func(key string) (remote.Sent, error)) (RemoteCopy, error) {
+func (u *uploader) putCopyWith(ctx context.Context, m Manifest,
+	putDump func(key string) (remote.Sent, error)) (RemoteCopy, error) {
 	enc := len(u.recipients) > 0
 	c := RemoteCopy{Remote: u.name, Key: dumpKey(m, enc), Encrypted: enc, At: u.now()}
 	var written []string
