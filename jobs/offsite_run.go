@@ -161,13 +161,11 @@ func (b *Backup) remoteRun(spec RemoteSpec, cur Manifest, existing []Manifest, o
 	records *localRecords, report func(BackupProgress)) *remoteRun {
 	keep := spec.Keep
 	if keep.KeepHourly == 0 && keep.KeepDaily == 0 && keep.KeepWeekly == 0 && keep.KeepMonthly == 0 {
-		// No counts of its own: keep there what is kept here, rather than
-		// only the newest copy.
+		// No counts of its own (config gives every remote some): keep
+		// there what is kept here, rather than only the newest copy.
 		keep = b.Config.Retention
 	}
-	if keep.Location == nil {
-		keep.Location = b.Config.Retention.Location
-	}
+	keep = keep.InLocation(b.location())
 	uploading := "uploading to " + spec.Name
 	return &remoteRun{
 		spec: spec, keep: keep, origin: origin,
