@@ -258,3 +258,32 @@ func TestRemoteClockSkewIsNoted(t *testing.T) {
 		}
 	}
 }
+
+// After a long outage a run copies at most three older backups, newest
+// first, and counts the rest as missing; the next run copies those.
+func TestFillIsBounded(t *testing.T) {
+	url := pgtest.NewBaileysDB(t, pgtest.Seed{Companies: 2, Keys: 500, Days: 30})
+	dir := t.TempDir()
+	srv := s3test.Start(t)
+	down := remoteSpec(srv, "msk", "p", remoteKeep, func(c *remote.Config) { c.Endpoint = "https://127.0.0.1:1" })
+	up := remoteSpec(srv, "msk", "p", remoteKeep)
+	var missed []string
+	for day := range 5 {
+		r := backupOnDay(t, url, dir, day, nil, down)
+		if !r.RemoteFailed() || r.Remotes[0].Missing != day+1 {
+			t.Fatalf("day %d: outcome %+v, want a failure and %d missing", day, r.Remotes[0], day+1)
+		}
+		missed = append([]string{r.Manifest.Name}, missed...)
+	}
+	r := backupOnDay(t, url, dir, 5, nil, up)
+	if o := r.Remotes[0]; !o.OK() || !slices.Equal(o.Filled, missed[:3]) || o.Missing != 2 {
+		t.Fatalf("outcome filled %v, missing %d (%s); want %v and 2", o.Filled, o.Missing, o.Error, missed[:3])
+	}
+	r = backupOnDay(t, url, dir, 6, nil, up)
+	if o := r.Remotes[0]; !o.OK() || !slices.Equal(o.Filled, missed[3:]) || o.Missing != 0 {
+		t.Fatalf("outcome filled %v, missing %d; want %v and 0", o.Filled, o.Missing, missed[3:])
+	}
+	if got := remoteListing(t, up, r.Manifest).Backups; len(got) != 7 {
+		t.Errorf("remote holds %v, want all seven", names(got))
+	}
+}

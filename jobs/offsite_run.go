@@ -167,14 +167,15 @@ func (b *Backup) remoteRun(spec RemoteSpec, cur Manifest, existing []Manifest, o
 	}
 	keep = keep.InLocation(b.location())
 	uploading := "uploading to " + spec.Name
+	step := func(s string) { report(BackupProgress{Step: s, Remote: spec.Name}) }
 	return &remoteRun{
 		spec: spec, keep: keep, origin: origin,
 		local:   append([]Manifest{cur}, existing...),
 		records: records,
-		up: &uploader{name: spec.Name, dir: b.Config.Dir, recipients: rs, now: b.now,
+		up: &uploader{name: spec.Name, dir: b.Config.Dir, recipients: rs, now: b.now, step: step,
 			progress: func(sent, size int64) {
 				report(BackupProgress{Step: uploading, Remote: spec.Name, Sent: sent, Size: size})
 			}},
-		step: func(s string) { report(BackupProgress{Step: s, Remote: spec.Name}) },
+		step: step,
 	}
 }

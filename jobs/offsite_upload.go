@@ -33,8 +33,10 @@ type uploader struct {
 	dir        string // BACKUP_DIR
 	recipients []age.Recipient
 	now        func() time.Time
-	// progress is told the local bytes read so far of size in all.
+	// progress is told the local bytes read so far of size in all; step
+	// what is done after.
 	progress func(sent, size int64)
+	step     func(string)
 	sent     int64 // bytes sent to the store in this run
 }
 
@@ -65,6 +67,7 @@ func (u *uploader) putCopyWith(ctx context.Context, m Manifest,
 		return fail(err)
 	}
 	written = append(written, c.Key)
+	u.step("checking the copy on " + u.name)
 	if err := u.check(ctx, c.Key, sent); err != nil {
 		return fail(err)
 	}
