@@ -54,6 +54,7 @@ func TestBackupRemoteFailsOthersGoOn(t *testing.T) {
 				t.Fatalf("outcomes %+v, want msk copied and spb failed", r1.Remotes)
 			}
 			o := r1.Remotes[1]
+			t.Logf("spb: %s", o.Error)
 			for _, w := range tt.want {
 				if !strings.Contains(o.Error, w) {
 					t.Errorf("spb's error %q does not say %q", o.Error, w)
