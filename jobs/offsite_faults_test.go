@@ -11,6 +11,9 @@ import (
 	"testing"
 	"time"
 
+	"filippo.io/age"
+
+	"github.com/pgkeeper/pgkeeper/internal/seal"
 	"github.com/pgkeeper/pgkeeper/internal/testkit/pgtest"
 	"github.com/pgkeeper/pgkeeper/internal/testkit/s3test"
 	"github.com/pgkeeper/pgkeeper/jobs"
@@ -112,15 +115,22 @@ func TestBackupRemoteFailsOthersGoOn(t *testing.T) {
 func TestBackupUploadCutMidway(t *testing.T) {
 	url := pgtest.NewBaileysDB(t, pgtest.Seed{Companies: 2, Keys: 40000, Days: 60})
 	defer jobs.SetUploadProgressEvery(0)()
+	id, err := age.GenerateX25519Identity()
+	if err != nil {
+		t.Fatal(err)
+	}
+	failParts := func(srv *s3test.Server, _ func()) {
+		srv.FailNext(remote.DefaultAttempts, http.StatusInternalServerError, "InternalError")
+	}
 	tests := []struct {
-		name string
-		cut  func(srv *s3test.Server, cancel func())
-		want string
+		name    string
+		cut     func(srv *s3test.Server, cancel func())
+		want    string
+		encrypt bool
 	}{
-		{"connection cut", func(srv *s3test.Server, _ func()) {
-			srv.FailNext(remote.DefaultAttempts, http.StatusInternalServerError, "InternalError")
-		}, "InternalError"},
-		{"cancelled", func(_ *s3test.Server, cancel func()) { cancel() }, "cancelled"},
+		{"connection cut", failParts, "InternalError", false},
+		{"connection cut, encrypted", failParts, "InternalError", true},
+		{"cancelled", func(_ *s3test.Server, cancel func()) { cancel() }, "cancelled", false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -130,7 +140,14 @@ func TestBackupUploadCutMidway(t *testing.T) {
 			ctx, cancel := context.WithCancel(context.Background())
 			defer cancel()
 			cut := false
-			r1, err := offsiteJob(t, url, dir, spec).Run(ctx, jobs.BackupOptions{}, func(p jobs.BackupProgress) {
+			job := func() *jobs.Backup {
+				j := offsiteJob(t, url, dir, spec)
+				if tt.encrypt {
+					j.Config.Recipients = []string{id.Recipient().String()}
+				}
+				return j
+			}
+			r1, err := job().Run(ctx, jobs.BackupOptions{}, func(p jobs.BackupProgress) {
 				// After the first part is read and sent, before the second goes.
 				if p.Step == "uploading to msk" && p.Sent > remote.MinPartSize && !cut {
 					cut = true
@@ -155,7 +172,7 @@ func TestBackupUploadCutMidway(t *testing.T) {
 				t.Fatalf("local backups %v, want the one just made", got)
 			}
 
-			r2, err := offsiteJob(t, url, dir, spec).Run(context.Background(), jobs.BackupOptions{}, nil)
+			r2, err := job().Run(context.Background(), jobs.BackupOptions{}, nil)
 			if err != nil || r2.RemoteFailed() || !slices.Equal(r2.Remotes[0].Filled, []string{r1.Manifest.Name}) {
 				t.Fatalf("next run: %v %+v", err, r2.Remotes)
 			}
@@ -163,8 +180,16 @@ func TestBackupUploadCutMidway(t *testing.T) {
 			if got := names(l.Backups); !slices.Equal(got, []string{r2.Manifest.Name, r1.Manifest.Name}) {
 				t.Errorf("remote holds %v", got)
 			}
-			if got := objectSHA(t, b, r1.Manifest.DumpFile()); got != r1.Manifest.SHA256 {
-				t.Errorf("filled copy sha256 %s, local dump %s", got, r1.Manifest.SHA256)
+			// The filled copy (read from the file) and this run's (streamed
+			// while it was dumped) are the local dumps.
+			for _, m := range []jobs.Manifest{r1.Manifest, r2.Manifest} {
+				c, _ := localManifest(t, dir, m.Name).CopyOn("msk")
+				if got := objectSHA(t, b, c.Key); got != c.SHA256 || c.Encrypted != tt.encrypt {
+					t.Errorf("%s: object sha256 %s, recorded %+v", c.Key, got, c)
+				}
+				if got := plainSHA(t, b, c.Key, id, tt.encrypt); got != m.SHA256 {
+					t.Errorf("%s: holds a dump of sha256 %s, the local one %s", c.Key, got, m.SHA256)
+				}
 			}
 		})
 	}
@@ -287,4 +312,22 @@ func TestFillIsBounded(t *testing.T) {
 	if got := remoteListing(t, up, r.Manifest).Backups; len(got) != 7 {
 		t.Errorf("remote holds %v, want all seven", names(got))
 	}
+}
+
+// plainSHA is the sha256 of key's dump, decrypted with id when encrypted.
+func plainSHA(t *testing.T, b *remote.Bucket, key string, id *age.X25519Identity, encrypted bool) string {
+	t.Helper()
+	rc, err := b.Get(context.Background(), key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rc.Close()
+	if !encrypted {
+		return shaOf(t, rc)
+	}
+	plain, err := seal.Decrypt(rc, []age.Identity{id})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return shaOf(t, plain)
 }
