@@ -116,8 +116,10 @@ func (r *BackupReport) fail(step string, err error) error {
 }
 
 // Run makes one backup: lock, preflight, snapshot, dump, verify, record,
-// then retention. A failed run lists no backup, deletes nothing old, and says
-// which step failed. progress may be nil.
+// copy to the remotes (the dump streams there while it is written; see
+// offsite), then retention. A failed run lists no backup, deletes nothing
+// old, leaves nothing on a remote, and says which step failed. A remote that
+// fails does not fail the run: its outcome is in Remotes. progress may be nil.
 func (b *Backup) Run(ctx context.Context, opts BackupOptions, progress func(BackupProgress)) (BackupReport, error) {
 	start := b.now()
 	r := BackupReport{DryRun: opts.DryRun, Policy: b.policy(), Database: b.DB.Database()}
@@ -166,6 +168,8 @@ func (b *Backup) Run(ctx context.Context, opts BackupOptions, progress func(Back
 		return r, r.fail("pg_dump", writeError(err))
 	}
 	defer tmp.Close()
+	off := b.startOffsite(ctx, r.Path+tmpSuffix, m, existing, pre.origin, progress, start)
+	defer off.abandon()
 	m, stats, err := b.dumpAndCount(ctx, tmp, m, pre, progress, start)
 	if err != nil {
 		r.Manifest = m
@@ -208,6 +212,10 @@ func (b *Backup) Run(ctx context.Context, opts BackupOptions, progress func(Back
 	if b.Config.CopyCommand != "" {
 		step("copying off this machine")
 		b.recordCopy(ctx, &r)
+	}
+	if off != nil {
+		step("copying to the remotes")
+		off.finish(&r)
 	}
 
 	step("applying retention")
