@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"hash"
 	"io"
+	"path"
 	"strings"
 
 	"filippo.io/age"
@@ -128,6 +129,7 @@ func (l RemoteListing) Find(name string) (Manifest, error) {
 		}
 		return l.Backups[0], nil
 	}
+	name = path.Base(name) // a key or URL pasted whole
 	name = strings.TrimSuffix(strings.TrimSuffix(name, dumpSuffix+ageSuffix), dumpSuffix)
 	name = strings.TrimSuffix(name, manifestSuffix)
 	for _, m := range l.Backups {
