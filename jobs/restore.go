@@ -122,15 +122,16 @@ type RestoreReport struct {
 	Dropped       bool     // no scratch database is left: dropped, or never made
 	Kept          bool     // a recovery (RestoreOptions.Into) that passed: the database stays
 	Recorded      bool     // the result was written into the backup's manifest
-	From          string   // the remote restored from; "" for BACKUP_DIR
+	Warnings      []string
+	Error         string
+	FailedAt      string // the step that failed
+	job           string // "restore test", or "restore into <name>"
+
+	From string // the remote restored from; "" for BACKUP_DIR
 	// CiphertextOnly is a restore test of an encrypted remote copy without
 	// an identity: the object's size and sha256 were checked, nothing was
 	// restored. A pass, of a weaker kind: see ciphertextOnly.
 	CiphertextOnly bool
-	Warnings       []string
-	Error          string
-	FailedAt       string // the step that failed
-	job            string // "restore test", or "restore into <name>"
 }
 
 // OK reports whether the backup restored and matched its manifest.

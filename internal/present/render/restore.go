@@ -95,6 +95,10 @@ func restoreNeeds(p jobs.RestorePreview) string {
 // RestoreBrief is a passed scheduled restore test in one line, for
 // NOTIFY_SUCCESS=brief.
 func RestoreBrief(r jobs.RestoreReport) string {
+	if r.CiphertextOnly {
+		return fmt.Sprintf("⚠️ Restore test: ciphertext checked, NOT restored · %s on %s · no identity to decrypt it",
+			html.EscapeString(r.Backup.Name), html.EscapeString(r.From))
+	}
 	return fmt.Sprintf("✅ Restore test passed · %s · RTO %s · RPO %s · %s rows checked", html.EscapeString(r.Backup.Name),
 		humanize.Duration(r.RTO), humanize.Duration(r.RPO), humanize.Int(r.Rows))
 }
