@@ -254,8 +254,10 @@ func (t *RestoreTest) restoreAndVerify(ctx context.Context, r *RestoreReport, tg
 		default:
 			t.dropScratch(ctx, r, tg, timer, tk, keep)
 		}
-		// A verdict about the backup is recorded, not a cancel or a broken target.
-		if err != nil && ctx.Err() == nil && (r.FailedAt == "restore" || r.FailedAt == "verify") {
+		// A verdict about the backup is recorded, not a cancel, a broken
+		// target or a download cut short.
+		if err != nil && ctx.Err() == nil && (r.FailedAt == "restore" || r.FailedAt == "verify") &&
+			!errors.Is(err, ErrRemoteRead) {
 			t.record(r, m)
 		}
 	}()

@@ -45,7 +45,7 @@ func (t *RestoreTest) ciphertextOnly(ctx context.Context, r *RestoreReport, src 
 	sum := newObjectSum()
 	err := readObject(ctx, src.bucket, src.copy.Key, sum, &tk.fed)
 	if err != nil {
-		err = fmt.Errorf("read %s on %s: %w", src.copy.Key, src.spec.Name, err)
+		err = fmt.Errorf("%w: %w", ErrRemoteRead, err)
 	} else {
 		err = src.copy.compare(src.copy.Key, src.copy.Size, src.copy.SHA256, sum)
 	}

@@ -2,6 +2,7 @@ package jobs
 
 import (
 	"bufio"
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -25,6 +26,9 @@ var (
 	// ErrRemoteChanged means a remote object differs from what its manifest
 	// recorded at upload: someone or something changed it since.
 	ErrRemoteChanged = errors.New("the copy on the remote changed since it was uploaded")
+	// ErrRemoteRead means a remote object could not be read whole: the
+	// network or the store failed, which says nothing about the copy.
+	ErrRemoteRead = errors.New("could not read the copy from the remote")
 	// ErrNoIdentity means a recovery from an encrypted copy without an
 	// identity file to decrypt it.
 	ErrNoIdentity = errors.New("the copy is encrypted and no identity file was given")
@@ -174,21 +178,20 @@ func (f *fromRemote) source() dumpSource {
 	return func(ctx context.Context) (io.Reader, func(error) error, error) {
 		body, err := f.bucket.Get(ctx, f.copy.Key)
 		if err != nil {
-			return nil, nil, fmt.Errorf("read %s on %s: %w", f.copy.Key, f.spec.Name, err)
+			return nil, nil, fmt.Errorf("%w: %w", ErrRemoteRead, err)
 		}
+		got := &readErr{r: body}
 		sum := newObjectSum()
-		raw := io.TeeReader(bufio.NewReaderSize(body, 1<<20), sum)
+		raw := io.TeeReader(bufio.NewReaderSize(got, 1<<20), sum)
 		done := func(err error) error {
 			defer body.Close()
 			if ctx.Err() != nil {
 				return err
 			}
 			// The whole object, for its sha256, however far decoding got.
-			if _, derr := io.Copy(io.Discard, raw); derr != nil {
-				if err == nil {
-					err = fmt.Errorf("read %s on %s: %w", f.copy.Key, f.spec.Name, derr)
-				}
-				return err
+			// A download cut short explains whatever decoding said of it.
+			if _, derr := io.Copy(io.Discard, raw); got.err != nil || derr != nil {
+				return fmt.Errorf("%w: %w", ErrRemoteRead, cmp.Or(got.err, derr))
 			}
 			if cerr := f.copy.compare(f.copy.Key, f.copy.Size, f.copy.SHA256, sum); cerr != nil {
 				return cerr
@@ -204,6 +207,21 @@ func (f *fromRemote) source() dumpSource {
 		}
 		return plain, done, nil
 	}
+}
+
+// readErr keeps the first error of reading a download, to tell a cut
+// connection from a copy that does not decode.
+type readErr struct {
+	r   io.Reader
+	err error
+}
+
+func (e *readErr) Read(p []byte) (int, error) {
+	n, err := e.r.Read(p)
+	if err != nil && err != io.EOF && e.err == nil {
+		e.err = err
+	}
+	return n, err
 }
 
 // objectSum counts and hashes an object's bytes as they pass.
