@@ -114,6 +114,12 @@ func uploadCopy(t *testing.T, spec jobs.RemoteSpec, dir string, m jobs.Manifest,
 // its size: what a bad disk or a hand in the bucket would do.
 func tamper(t *testing.T, spec jobs.RemoteSpec, key string) {
 	t.Helper()
+	tamperAt(t, spec, key, -1)
+}
+
+// tamperAt changes one bit of byte i of an object (-1: the middle one).
+func tamperAt(t *testing.T, spec jobs.RemoteSpec, key string, i int) {
+	t.Helper()
 	b := bucketOf(t, spec)
 	body, err := b.Get(context.Background(), key)
 	if err != nil {
@@ -124,7 +130,10 @@ func tamper(t *testing.T, spec jobs.RemoteSpec, key string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	data[len(data)/2] ^= 0x01
+	if i < 0 {
+		i = len(data) / 2
+	}
+	data[i] ^= 0x01
 	if _, err := b.Put(context.Background(), key, bytes.NewReader(data)); err != nil {
 		t.Fatal(err)
 	}

@@ -161,10 +161,18 @@ func (f *fromRemote) checkKey(ctx context.Context) error {
 	}
 	body, err := f.bucket.Get(ctx, f.copy.Key)
 	if err != nil {
-		return fmt.Errorf("read %s on %s: %w", f.copy.Key, f.spec.Name, err)
+		return fmt.Errorf("%w: %w", ErrRemoteRead, err)
 	}
 	defer body.Close()
-	if _, err := seal.Decrypt(body, f.ids); err != nil {
+	sum := newObjectSum()
+	if _, err := seal.Decrypt(io.TeeReader(body, sum), f.ids); err != nil {
+		// A header changed in the bucket reads like a wrong key: the
+		// object's sha256 tells them apart.
+		if _, rerr := io.Copy(sum, &ctxReader{ctx: ctx, r: body}); rerr == nil {
+			if cerr := f.copy.compare(f.copy.Key, f.copy.Size, f.copy.SHA256, sum); cerr != nil {
+				return cerr
+			}
+		}
 		return fmt.Errorf("%s on %s: %w", f.copy.Key, f.spec.Name, err)
 	}
 	return nil

@@ -164,10 +164,20 @@ func TestRestoreFromRemoteRefuses(t *testing.T) {
 		{"wrong identity", jobs.RestoreOptions{From: "msk", Identity: wrong}, nil, "holds none of the keys"},
 		{"identity without a remote", jobs.RestoreOptions{Identity: good}, errors.New("x"), ""},
 	}
+	// A copy whose age header changed in the bucket is told from a wrong key.
+	changed := remoteOn(srv, "fra", "header")
+	c := uploadCopy(t, changed, dir, m, to)
+	tamperAt(t, changed, c.Key, 30)
+	tests = append(tests, struct {
+		name      string
+		opts      jobs.RestoreOptions
+		checkErr  error
+		wantWords string
+	}{"age header changed", jobs.RestoreOptions{From: "fra", Identity: good}, nil, "changed since it was uploaded"})
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			job := restoreJob(t, url, dir, pgtest.BinDir(t))
-			job.Config.Remotes = []jobs.RemoteSpec{spec, remoteOn(srv, "fra", "other")}
+			job.Config.Remotes = []jobs.RemoteSpec{spec, changed}
 			err := job.CheckFrom(tt.opts)
 			switch {
 			case tt.checkErr == nil && err != nil:
