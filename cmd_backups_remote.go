@@ -12,8 +12,9 @@ import (
 // remoteBackups (`pgkeeper backups --remote NAME [--verify]`) lists what a
 // remote holds of this database, and with --verify reads every copy whole
 // and compares it with its manifest. It needs neither BACKUP_DIR, nor the
-// age key, nor the live database, and it deletes nothing. Exit 1 when a
-// copy fails verification or the listing fails; 2 for an unknown remote.
+// age key, nor the live database, and it deletes nothing. Exit 1 when the
+// listing fails, or with --verify when a copy is not as uploaded (changed,
+// unreadable, or broken since: see Damaged); 2 for an unknown remote.
 func remoteBackups(ctx context.Context, a *app, name string, verify bool) error {
 	spec, err := jobs.FindRemote(a.remotes(), name)
 	if err != nil {
@@ -24,8 +25,8 @@ func remoteBackups(ctx context.Context, a *app, name string, verify bool) error 
 		return failed(err)
 	}
 	fmt.Fprintln(a.stdout, a.red.String(render.RemoteBackups(r, time.Now(), render.Plain)))
-	if n := r.Failed(); n > 0 {
-		return failed(fmt.Errorf("%d of %d copies on %s are not as uploaded: see above", n, len(r.Checks), name))
+	if n := r.Failed() + r.Damaged(); verify && n > 0 {
+		return failed(fmt.Errorf("%d copies on %s are not as uploaded: see above", n, name))
 	}
 	return nil
 }

@@ -90,6 +90,14 @@ func TestRemoteListingJudgesCopies(t *testing.T) {
 			if tt.wantReason == "" && len(l.Broken) > 0 {
 				t.Fatalf("broken: %+v", l.Broken)
 			}
+			// Complete once (a manifest) and broken since: --verify fails on it.
+			wantDamaged := 0
+			if tt.wantReason != "" && tt.wantReason != "has no manifest" {
+				wantDamaged = 1
+			}
+			if n := (jobs.RemoteBackups{Listing: l}).Damaged(); n != wantDamaged {
+				t.Errorf("damaged %d, want %d", n, wantDamaged)
+			}
 			if tt.wantUsable {
 				for _, name := range []string{"", m.Name, m.DumpFile(), "s3://" + s3test.Bucket + "/x/" + m.Name + ".manifest.json"} {
 					if got, err := l.Find(name); err != nil || got.Name != m.Name {

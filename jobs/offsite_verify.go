@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/pgkeeper/pgkeeper/remote"
 )
@@ -49,6 +50,20 @@ func (r RemoteBackups) Failed() int {
 	n := 0
 	for _, c := range r.Checks {
 		if c.Verdict != CopyOK {
+			n++
+		}
+	}
+	return n
+}
+
+// Damaged counts the broken copies that have a manifest: complete once,
+// and no longer as it recorded (an object lost, or of another size). A
+// dump without a manifest is not counted: it may be an upload that has
+// not written its manifest yet.
+func (r RemoteBackups) Damaged() int {
+	n := 0
+	for _, b := range r.Listing.Broken {
+		if slices.Contains(b.Keys, manifestKey(b.Name)) {
 			n++
 		}
 	}

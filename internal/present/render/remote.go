@@ -15,7 +15,7 @@ func RemoteBackups(r jobs.RemoteBackups, now time.Time, f Format) string {
 	d := &doc{f: f}
 	list := r.Listing.Backups
 	title := fmt.Sprintf("Backups on %s · %d", r.Remote, len(list))
-	if failed := r.Failed(); failed > 0 {
+	if failed := r.Failed() + r.Damaged(); r.Verified && failed > 0 {
 		title += fmt.Sprintf(" · %d FAILED verification", failed)
 	}
 	d.line(d.bold(title), d.esc("· "+r.Where))

@@ -24,7 +24,8 @@ func TestRemoteRendering(t *testing.T) {
 	}
 	a, b := copyOf("wa-20261130T030000Z", true), copyOf("wa-20261129T030000Z", false)
 	listing := jobs.RemoteListing{Remote: "msk", Backups: []jobs.Manifest{a, b},
-		Broken: []jobs.RemoteBroken{{Name: "wa-20261128T030000Z", Reason: "has no manifest", Bytes: 10}}}
+		Broken: []jobs.RemoteBroken{{Name: "wa-20261128T030000Z", Reason: "has no manifest", Bytes: 10,
+			Keys: []string{"wa-20261128T030000Z.dump.zst"}}}}
 	up := jobs.Origin{Database: "wa", SystemID: "7"}
 	passed := jobs.RestoreReport{Backup: a, From: "msk", RTO: time.Minute, RPO: 3 * time.Hour, Tables: 2, Rows: 10,
 		Fingerprinted: 1, Scratch: "wa_pgkeeper_restore_x", Server: "db:5432", Dropped: true}
