@@ -3,6 +3,7 @@ package jobs
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/pgkeeper/pgkeeper/internal/humanize"
 )
@@ -62,5 +63,5 @@ func (t *RestoreTest) ciphertextOnly(ctx context.Context, r *RestoreReport, src 
 // identityHint says how to give the identity that opens remote's copies.
 func identityHint(remoteName string) string {
 	return "To restore it, give the age identity file (chmod 600) with --identity FILE, " +
-		"or configure one for remote " + remoteName + "."
+		"or set BACKUP_REMOTE_" + strings.ToUpper(remoteName) + "_IDENTITY."
 }

@@ -107,7 +107,7 @@ func TestRestoreFromEncryptedCopyWithoutIdentity(t *testing.T) {
 		t.Fatalf("want a ciphertext check: %v\n%+v", err, r)
 	}
 	said := strings.Join(r.Warnings, "\n")
-	for _, want := range []string{"only the ciphertext was checked", c.Key, "Nothing was restored", "--identity FILE", "chmod 600"} {
+	for _, want := range []string{"only the ciphertext was checked", c.Key, "Nothing was restored", "--identity FILE", "chmod 600", "BACKUP_REMOTE_MSK_IDENTITY"} {
 		if !strings.Contains(said, want) {
 			t.Errorf("warnings %q do not say %q", said, want)
 		}
