@@ -68,3 +68,28 @@ func TestRemoteRendering(t *testing.T) {
 		}
 	}
 }
+
+// A restore test of a remote's copy, recorded in the local manifest, says
+// whose copy it proved (or failed): the local file may be fine.
+func TestBackupsSayWhoseCopyWasRestoreTested(t *testing.T) {
+	now := time.Date(2026, 11, 30, 6, 0, 0, 0, time.UTC)
+	m := jobs.Manifest{Name: "wa-20261130T030000Z", Start: now.Add(-time.Hour), Kind: "daily"}
+	tests := []struct {
+		name  string
+		proof jobs.RestoreProof
+		want  string
+	}{
+		{"local passed", jobs.RestoreProof{At: now, OK: true}, "restore-tested 11-30"},
+		{"remote passed", jobs.RestoreProof{At: now, OK: true, From: "msk"}, "restore-tested of the msk copy 11-30"},
+		{"remote failed", jobs.RestoreProof{At: now, From: "msk"}, "restore test of the msk copy FAILED"},
+	}
+	for _, tt := range tests {
+		for _, f := range []Format{HTML, Plain} {
+			t.Run(tt.name+formatName(f), func(t *testing.T) {
+				b := m
+				b.RestoreTests = []jobs.RestoreProof{tt.proof}
+				assertWords(t, words(Backups(jobs.Listing{Backups: []jobs.Manifest{b}}, 0, now, f), f), []string{tt.want}, nil)
+			})
+		}
+	}
+}
