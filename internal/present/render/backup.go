@@ -179,10 +179,14 @@ func Backups(l jobs.Listing, free int64, now time.Time, f Format, remotes ...str
 		proof := ""
 		if n := len(m.RestoreTests); n > 0 {
 			last := m.RestoreTests[n-1]
+			of := "" // a test of a remote's copy says whose: the local file may be fine
+			if last.From != "" {
+				of = " of the " + last.From + " copy"
+			}
 			if last.OK {
-				proof = " · restore-tested " + last.At.UTC().Format("01-02")
+				proof = " · restore-tested" + of + " " + last.At.UTC().Format("01-02")
 			} else {
-				proof = " · restore test FAILED"
+				proof = " · restore test" + of + " FAILED"
 			}
 		}
 		if m.Copy != nil {
