@@ -28,15 +28,6 @@ func remoteOn(srv *s3test.Server, name, prefix string) jobs.RemoteSpec {
 	}}
 }
 
-func bucketOf(t *testing.T, spec jobs.RemoteSpec) *remote.Bucket {
-	t.Helper()
-	b, err := remote.New(context.Background(), spec.Config)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
-
 // newIdentity makes an age key pair; the identity file is written with mode.
 func newIdentity(t *testing.T, mode os.FileMode) (path string, to age.Recipient) {
 	t.Helper()

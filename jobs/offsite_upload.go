@@ -82,6 +82,7 @@ func (u *uploader) putCopyWith(ctx context.Context, m Manifest,
 		if err := u.check(ctx, c.GlobalsKey, sent); err != nil {
 			return fail(err)
 		}
+		c.GlobalsSize, c.GlobalsSHA256 = sent.Size, sent.SHA256
 	}
 	c.Verified, c.VerifiedBy, c.At = true, verifiedByReadBack, u.now()
 	rm := m

@@ -103,6 +103,9 @@ func TestBackupCopiedToRemote(t *testing.T) {
 				if local := fileSHA(t, filepath.Join(dir, m.Globals)); (got == local) == enc {
 					t.Errorf("roles object sha256 %s, local file %s, encrypted %v", got, local, enc)
 				}
+				if c.GlobalsSHA256 != got {
+					t.Errorf("roles recorded with sha256 %q, the object's is %s", c.GlobalsSHA256, got)
+				}
 			}
 			// Both manifests record the copy: the remote one exactly its own.
 			rm := remoteManifest(t, b, m.Name)
