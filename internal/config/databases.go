@@ -140,3 +140,14 @@ func named(name string, dc Config) Database {
 	}
 	return Database{Name: name, URL: dc.DatabaseURL, Config: dc, Dir: dir}
 }
+
+// RequireDatabaseURL is what every command needs until jobs run for each
+// database (#14): DATABASE_URL, the database they guard. The named databases
+// and servers are read and checked, not run.
+func (c Config) RequireDatabaseURL() error {
+	if c.DatabaseURL != "" || len(c.Databases)+len(c.Servers) == 0 {
+		return nil // none at all is Load's own problem
+	}
+	return Problems{{Var: "DATABASE_URL", Msg: "required for now: the named databases and servers are read and checked, " +
+		"but pgkeeper does not run their jobs yet (issue #14); set DATABASE_URL to the database to guard"}}
+}

@@ -106,6 +106,7 @@ func (r *reader) fleet(c *Config, f *found) {
 		f.configs[n] = r.overridden(c, n, true)
 	}
 	c.Servers = r.servers(f)
+	c.secretVars = append(c.secretVars, r.secretVars...)
 	for _, n := range sortedKeys(f.overrides) {
 		_, configured := f.configs[n]
 		switch {
@@ -234,6 +235,7 @@ func (r *reader) servers(f *found) []Server {
 			continue
 		}
 		at[parts.Server] = v
+		r.secretVars = append(r.secretVars, v)
 		out = append(out, Server{Name: strings.ToLower(n), URL: url, Exclude: r.list(v+"_EXCLUDE", ""), password: parts.Password})
 	}
 	for _, n := range f.excludes {

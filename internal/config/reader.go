@@ -26,6 +26,8 @@ type reader struct {
 	// several: named databases or servers are configured, so DATABASE_URL
 	// may be absent.
 	several bool
+	// secretVars are the servers' variables, which hold a password.
+	secretVars []string
 }
 
 func (r *reader) err() error {
