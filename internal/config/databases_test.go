@@ -233,6 +233,8 @@ func TestBadDatabasesAreRefused(t *testing.T) {
 				"BACKUP_SCHEDULE_BILLING": `database billing: "daily" is not a cron schedule`}},
 		{"an override of no database", with(map[string]string{"KEYS_TABLE_BILING": "k"}),
 			map[string]string{"KEYS_TABLE_BILING": "set, but there is no database biling: DATABASE_URL_BILING is not set"}},
+		{"an override of no name", with(map[string]string{"BACKUP_KEEP_DAILY_": "3", "KEYS_TABLE_billing": "k"}),
+			map[string]string{"BACKUP_KEEP_DAILY_": `"" is not a database name`, "KEYS_TABLE_billing": `"billing" is not a database name`}},
 		{"an override of DATABASE_URL's database", with(map[string]string{"DATABASE_URL": appURL, "BACKUP_SCHEDULE_APP": "0 1 * * *"}),
 			map[string]string{"BACKUP_SCHEDULE_APP": "DATABASE_URL's database app takes the global settings: set BACKUP_SCHEDULE itself"}},
 		{"an override in the single case", map[string]string{"DATABASE_URL": appURL, "BACKUP_KEEP_DAILY_OTHER": "3"},

@@ -125,6 +125,11 @@ func (r *reader) fleet(c *Config, f *found) {
 				c.discovered = map[string]Config{}
 			}
 			c.discovered[strings.ToLower(n)] = r.overridden(c, n, false)
+		case !nameRe.MatchString(n):
+			for _, s := range f.overrides[n] {
+				r.bad(s+"_"+n, "%q is not a database name: %s_<NAME> overrides %s for database NAME (DATABASE_URL_<NAME>)", n, s, s)
+			}
+			continue
 		default:
 			for _, s := range f.overrides[n] {
 				r.bad(s+"_"+n, "set, but there is no database %s: DATABASE_URL_%s is not set", strings.ToLower(n), n)
