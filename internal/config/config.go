@@ -201,7 +201,7 @@ func LoadListed(env Lookup, names []string, parseURL URLParser) (Config, error) 
 	r.secrets = append(r.secrets, r.str("AWS_SECRET_ACCESS_KEY", ""), r.str("AWS_SESSION_TOKEN", ""))
 	slices.Sort(r.secrets)
 	c.secrets = slices.DeleteFunc(slices.Compact(r.secrets), func(s string) bool { return s == "" })
-	c.Databases = r.databases(c, &f)
+	c.Databases = databases(c, &f)
 	return c, r.err()
 }
 

@@ -268,7 +268,7 @@ func (r *reader) stateURL(c *Config, f *found) {
 
 // databases are DATABASE_URL's database and the named ones, each with its
 // settings, once the configuration's are final.
-func (r *reader) databases(c Config, f *found) []Database {
+func databases(c Config, f *found) []Database {
 	base := c
 	base.Databases, base.Servers, base.discovered = nil, nil, nil
 	var out []Database
