@@ -23,6 +23,11 @@ type reader struct {
 	problems  Problems
 	secrets   []string        // passwords of the connection strings, keys of the remotes
 	seenNames map[string]bool // remote names BACKUP_REMOTES gives, even in a bad entry
+	// several: named databases or servers are configured, so DATABASE_URL
+	// may be absent.
+	several bool
+	// secretVars are the servers' variables, which hold a password.
+	secretVars []string
 }
 
 func (r *reader) err() error {
@@ -167,7 +172,10 @@ func (r *reader) httpURL(name, def string) string {
 func (r *reader) databaseURL(name string) string {
 	v := r.get(name, "")
 	if v == "" {
-		r.bad(name, "required: the database to guard, like postgres://user:password@host:5432/dbname")
+		if !r.several {
+			r.bad(name, "required: the database to guard, like postgres://user:password@host:5432/dbname "+
+				"(or several: DATABASE_URL_<NAME> for each, DATABASE_SERVER_<NAME> for every database of a server)")
+		}
 		return ""
 	}
 	return r.connString(name, v)
@@ -185,12 +193,12 @@ func (r *reader) optionalDatabaseURL(name string) string {
 // connString checks connection string v of variable name and keeps its
 // password for Secrets; empty when v does not parse.
 func (r *reader) connString(name, v string) string {
-	pw, err := r.parseURL(v)
+	parts, err := r.parseURL(v)
 	if err != nil {
 		r.bad(name, "%v", err)
 		return ""
 	}
-	r.secrets = append(r.secrets, pw)
+	r.secrets = append(r.secrets, parts.Password)
 	return v
 }
 
