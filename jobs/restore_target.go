@@ -137,11 +137,10 @@ func (t *RestoreTest) preflight(ctx context.Context, m Manifest, recovering bool
 	if m.ServerVersionNum == 0 {
 		backupVer, _ = pgversion.Parse(m.ServerVersion)
 	}
-	if tg.tool, err = FindTool(ctx, t.Config.PGBinDir, "pg_restore"); err != nil {
-		return tg, fmt.Errorf("%w: install postgresql-client-%s or set PG_BIN_DIR", err, backupVer.MajorString())
-	}
-	if prob := CompatibilityProblem(tg.tool, backupVer); prob != "" {
-		return tg, errors.New(prob)
+	dumpVer, _ := pgversion.Parse(m.PgDumpVersion)
+	need := Need{Version: backupVer, Server: m.Database + " on " + m.Host}
+	if tg.tool, err = pickRestore(ctx, NewToolbox(t.Config.PGBinDir), need, dumpVer); err != nil {
+		return tg, err
 	}
 	if tg.live, err = t.DB.Identity(ctx); err != nil && !recovering {
 		return tg, fmt.Errorf("database unreachable: %w", err)
