@@ -36,8 +36,13 @@ type Toolbox struct {
 }
 
 // NewToolbox is the Toolbox of a PG_BIN_DIR value: one directory, or several
-// separated by commas or colons; empty looks in DefaultPGRoot, then PATH.
+// separated by commas or colons; empty looks in DefaultPGRoot, then PATH. A
+// value that is itself a directory is that one directory, as it always was,
+// commas and colons in its name included.
 func NewToolbox(pgBinDir string) Toolbox {
+	if st, err := os.Stat(pgBinDir); err == nil && st.IsDir() {
+		return Toolbox{Dirs: []string{pgBinDir}, Root: DefaultPGRoot}
+	}
 	return Toolbox{Dirs: SplitBinDirs(pgBinDir), Root: DefaultPGRoot}
 }
 

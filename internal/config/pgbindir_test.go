@@ -12,6 +12,10 @@ import (
 // commas or colons; each is checked, and every bad one is named.
 func TestPGBinDirList(t *testing.T) {
 	a, b := t.TempDir(), t.TempDir()
+	odd := filepath.Join(t.TempDir(), "pg,16:odd")
+	if err := os.Mkdir(odd, 0o755); err != nil {
+		t.Fatal(err)
+	}
 	file := filepath.Join(t.TempDir(), "pg_dump")
 	if err := os.WriteFile(file, nil, 0o755); err != nil {
 		t.Fatal(err)
@@ -24,6 +28,7 @@ func TestPGBinDirList(t *testing.T) {
 	}{
 		{"unset", "", "", nil},
 		{"one directory", a, a, nil},
+		{"one directory, a comma and a colon in its name", odd, odd, nil},
 		{"comma-separated", a + "," + b, a + "," + b, nil},
 		{"colon-separated", a + ":" + b, a + ":" + b, nil},
 		{"spaces and a trailing comma", " " + a + " , " + b + ",", a + " , " + b + ",", nil},
