@@ -138,7 +138,8 @@ func (t *RestoreTest) preflight(ctx context.Context, m Manifest, recovering bool
 		backupVer, _ = pgversion.Parse(m.ServerVersion)
 	}
 	dumpVer, _ := pgversion.Parse(m.PgDumpVersion)
-	need := Need{Version: backupVer, Server: m.Database + " on " + m.Host}
+	// The manifest may come from a bucket: its host is folded onto one line.
+	need := Need{Version: backupVer, Server: oneLine(m.Database + " on " + m.Host)}
 	if tg.tool, err = pickRestore(ctx, NewToolbox(t.Config.PGBinDir), need, dumpVer); err != nil {
 		return tg, err
 	}
