@@ -74,7 +74,7 @@ type Config struct {
 	RetentionDays    int
 	BackupDir        string
 	BackupCopy       string // BACKUP_COPY_COMMAND; empty: off
-	PGBinDir         string
+	PGBinDir         string // PG_BIN_DIR: directories separated by commas or colons
 	SentryDSN        string
 	LogLevel         slog.Level
 
@@ -226,7 +226,7 @@ func (r *reader) settings() Config {
 	c.RetentionDays = r.whole("DB_CLEANUP_RETENTION_DAYS", DefaultRetentionDays)
 	c.BackupDir = r.str("BACKUP_DIR", DefaultBackupDir)
 	c.BackupCopy = r.str("BACKUP_COPY_COMMAND", "")
-	c.PGBinDir = r.dir("PG_BIN_DIR")
+	c.PGBinDir = r.dirs("PG_BIN_DIR")
 	c.SentryDSN = r.sentryDSN("SENTRY_DSN")
 	c.LogLevel = r.logLevel("LOG_LEVEL", DefaultLogLevel)
 	c.KeepDaily = r.whole("BACKUP_KEEP_DAILY", DefaultKeepDaily)

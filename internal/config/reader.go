@@ -340,13 +340,23 @@ func (r *reader) column(name, def string) string {
 	return c
 }
 
-func (r *reader) dir(name string) string {
-	v := r.get(name, "")
-	if v == "" {
-		return ""
+// dirs is one directory or several, separated by commas or colons (PATH's
+// way); each must exist. The value is kept as given, for jobs.NewToolbox,
+// which also takes a value that is one directory whatever its name holds.
+func (r *reader) dirs(name string) string {
+	v := strings.TrimSpace(r.get(name, ""))
+	if st, err := os.Stat(v); err == nil && st.IsDir() {
+		return v
 	}
-	if st, err := os.Stat(v); err != nil || !st.IsDir() {
-		r.bad(name, "%q is not a directory", v)
+	ok := true
+	for _, d := range strings.FieldsFunc(v, func(c rune) bool { return c == ',' || c == ':' }) {
+		d = strings.TrimSpace(d)
+		if st, err := os.Stat(d); d != "" && (err != nil || !st.IsDir()) {
+			r.bad(name, "%q is not a directory", d)
+			ok = false
+		}
+	}
+	if !ok {
 		return ""
 	}
 	return v
