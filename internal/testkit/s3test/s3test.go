@@ -39,6 +39,8 @@ type Server struct {
 
 	offset     atomic.Int64 // the server's clock minus the real one
 	denyDelete atomic.Bool
+	held       chan struct{} // while not nil, uploads wait on it
+	heldCount  atomic.Int64
 
 	mu       sync.Mutex
 	failN    int
@@ -79,6 +81,29 @@ func (s *Server) FailNext(n, status int, code string) {
 	s.failN, s.failHTTP, s.failCode = n, status, code
 }
 
+// HoldPuts makes every upload (an object's or a part's) wait, unanswered
+// and unstored, until release is called; one whose client gives up first is
+// dropped. An upload caught in the middle, for as long as a test needs.
+// Held counts the uploads waiting.
+func (s *Server) HoldPuts() (release func()) {
+	ch := make(chan struct{})
+	s.mu.Lock()
+	s.held = ch
+	s.mu.Unlock()
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			s.mu.Lock()
+			s.held = nil
+			s.mu.Unlock()
+			close(ch)
+		})
+	}
+}
+
+// Held is how many uploads are waiting on HoldPuts.
+func (s *Server) Held() int { return int(s.heldCount.Load()) }
+
 // Requests is how many requests of method reached the server.
 func (s *Server) Requests(method string) int {
 	s.mu.Lock()
@@ -103,7 +128,18 @@ func (s *Server) guard(next http.Handler) http.Handler {
 			s.failN--
 		}
 		status, code := s.failHTTP, s.failCode
+		held := s.held
 		s.mu.Unlock()
+		if held != nil && r.Method == http.MethodPut {
+			s.heldCount.Add(1)
+			select {
+			case <-held:
+				s.heldCount.Add(-1)
+			case <-r.Context().Done():
+				s.heldCount.Add(-1)
+				return
+			}
+		}
 		switch {
 		case fail:
 			deny(w, r, status, code, "injected by s3test")
