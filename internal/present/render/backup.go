@@ -70,9 +70,14 @@ func Backup(r jobs.BackupReport, f Format) string {
 	// A failed run's counts describe no backup: they are left out.
 	if len(m.Tables) > 0 && r.OK() {
 		d.heading("Rows (exact, in the dump's snapshot)")
+		// Names as wide as the longest, so the counts line up on a phone too.
+		width := 22
+		for _, t := range m.Tables {
+			width = max(width, len([]rune(strings.TrimPrefix(t.Table, "public."))))
+		}
 		lines := make([]string, 0, len(m.Tables))
 		for _, t := range m.Tables {
-			lines = append(lines, fmt.Sprintf("%-22s %12s", strings.TrimPrefix(t.Table, "public."), humanize.Int(t.Rows)))
+			lines = append(lines, fmt.Sprintf("%-*s %12s", width, strings.TrimPrefix(t.Table, "public."), humanize.Int(t.Rows)))
 		}
 		d.pre(lines)
 	}
