@@ -7,6 +7,8 @@ import (
 	"io"
 	"io/fs"
 	"log/slog"
+	"os"
+	"strings"
 	"time"
 
 	"github.com/getsentry/sentry-go"
@@ -62,11 +64,28 @@ func readConfig(env func(string) (string, bool), require func(config.Config) err
 		v, ok := dotenv[k]
 		return v, ok
 	}
-	cfg, err := config.Load(lookup, store.ParseURL)
+	cfg, err := config.LoadListed(lookup, setNames(lookup, dotenv), store.ParseURL)
 	if require != nil {
 		err = config.Join(err, require(cfg))
 	}
 	return cfg, err
+}
+
+// setNames are the variables set, in the environment (as lookup sees it)
+// or in .env: Load finds a remote's variable of no configured remote in them.
+func setNames(lookup func(string) (string, bool), dotenv map[string]string) []string {
+	var names []string
+	for _, kv := range os.Environ() {
+		if k, _, _ := strings.Cut(kv, "="); strings.HasPrefix(k, "BACKUP_REMOTE_") {
+			if _, ok := lookup(k); ok {
+				names = append(names, k)
+			}
+		}
+	}
+	for k := range dotenv {
+		names = append(names, k)
+	}
+	return names
 }
 
 // newApp opens what every command needs on a checked configuration.

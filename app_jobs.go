@@ -39,3 +39,12 @@ func (a *app) cleanupJob(batch int, via vocab.Trigger) jobs.RecordedCleanup {
 	return jobs.RecordedCleanup{Cleanup: &jobs.Cleanup{DB: a.db, Config: cfg}, History: a.hist, Via: via,
 		AfterRun: func(trigger vocab.Trigger, r jobs.CleanupReport) { service.CleanupEvent(a.hub, a.red, trigger, r) }}
 }
+
+// remoteNames are the configured remotes' names, in configuration order.
+func (a *app) remoteNames() []string {
+	var names []string
+	for _, r := range jobs.BackupConfigFrom(a.cfg).Remotes {
+		names = append(names, r.Name)
+	}
+	return names
+}

@@ -46,6 +46,7 @@ func (a *app) bot(ctx context.Context, notifier service.Notifier) (*bot.Bot, err
 		Status:      a.statusJob(),
 		Backup:      a.backupJob(),
 		Backups:     a.catalog(),
+		Remotes:     a.remoteNames(),
 		Capture:     a.capture("chat"),
 		Notify:      notifier.Send,
 		RestoreTest: a.restoreJob(),

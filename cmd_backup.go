@@ -29,11 +29,28 @@ func backup(ctx context.Context, a *app, args []string) error {
 		}
 		return failed(err)
 	}
-	if cerr := r.CopyError(); cerr != nil {
+	if component, err := offsiteFailure(r); err != nil {
 		// The backup is good; its copy off this machine is not: cron and
-		// the chat must hear of it all the same.
-		a.alertFromShell(ctx, "backup copy", cerr, render.Backup(r, render.HTML))
-		return failed(fmt.Errorf("verified and kept here, but %w", cerr))
+		// the chat must hear of it all the same, and the exit code is 1.
+		a.alertFromShell(ctx, component, err, render.Backup(r, render.HTML))
+		return err
 	}
 	return nil
+}
+
+// offsiteFailure is the command's error when a good backup's copies off
+// this machine failed (exit 1; a jobs.ErrRemoteFailed when a remote did),
+// and the component its alert names; nil when nothing failed.
+func offsiteFailure(r jobs.BackupReport) (string, error) {
+	cerr, rerr := r.CopyError(), r.RemoteError()
+	component, err := "backup remote", rerr
+	switch {
+	case rerr != nil && cerr != nil:
+		err = fmt.Errorf("%w; and %w", rerr, cerr)
+	case cerr != nil:
+		component, err = "backup copy", cerr
+	case rerr == nil:
+		return "", nil
+	}
+	return component, failed(fmt.Errorf("verified and kept here, but %w", err))
 }

@@ -17,7 +17,7 @@ func check(ctx context.Context, a *app, args []string) error {
 		return misused("takes no arguments, got %q", args)
 	}
 	c := &jobs.Check{DB: a.db, PGBinDir: a.cfg.PGBinDir, BackupDir: a.cfg.BackupDir, Schema: a.cfg.Schema,
-		Restore: a.restoreJob().RestoreTest}
+		Restore: a.restoreJob().RestoreTest, Remotes: jobs.RemoteSpecsFrom(a.cfg), Recipients: a.cfg.AgeRecipients}
 	if a.cfg.BotToken != "" {
 		c.Probes = append(c.Probes, jobs.Probe{Name: "telegram", Run: func(ctx context.Context) (string, error) {
 			name, err := bot.CheckAPI(ctx, a.cfg.APIURL, a.cfg.BotToken)

@@ -29,11 +29,16 @@ Usage:
   pgkeeper backups [--prune-broken [--yes]]
                        list the verified backups and the broken ones; --prune-broken shows what it
                        would remove of the broken ones, --yes removes it
-  pgkeeper restore-test [--backup NAME]
-                       restore a backup into a scratch database, verify it, report RTO/RPO; exit 1 on failure
-  pgkeeper restore --into NEW_DB [--backup NAME] [--yes]
+  pgkeeper backups --remote NAME [--verify]
+                       list a remote's copies (no BACKUP_DIR, key or live database needed); --verify reads
+                       each one whole and compares its sha256; exit 1 when one is not as uploaded
+  pgkeeper restore-test [--backup NAME] [--from REMOTE [--identity FILE]]
+                       restore a backup into a scratch database, verify it, report RTO/RPO; exit 1 on failure;
+                       --from streams a remote's copy (encrypted and no identity: only its ciphertext is checked)
+  pgkeeper restore --into NEW_DB [--backup NAME] [--from REMOTE [--identity FILE]] [--yes]
                        disaster recovery: restore a backup (default: the newest) into a new database,
-                       verify it and keep it; without --yes, only say what it would do
+                       verify it and keep it; without --yes, only say what it would do; --from streams
+                       it from a remote, --identity (a 0600 age key file) decrypts an encrypted copy
   pgkeeper cleanup [--yes] [--batch-size N]
                        preview expired keys; --yes deletes them in short batches with an undo file
   pgkeeper cleanup --undo [RUN]

@@ -37,6 +37,9 @@ type Jobs struct {
 	Status  handlers.Statuser
 	Backup  handlers.Backupper
 	Backups handlers.BackupLister
+	// Remotes names the configured remotes, so that /backups says which
+	// lack a backup.
+	Remotes []string
 	// Capture sends a failed job's error to Sentry (nil: off).
 	Capture func(component string, err error)
 	// Notify queues a message for the alert chat (the outbox); nil: sent

@@ -162,7 +162,7 @@ func TestBackupEndToEnd(t *testing.T) {
 	h.API.SendText(bottest.Admin, "/backup")
 	first := h.Reply(t, bottest.Admin, "Backup starting")
 	text, _ := h.Shown(t, bottest.Admin, first.MessageID, "Backup verified", 60*time.Second)
-	for _, want := range []string{".dump.zst", "pg_restore --list lists every table", "daily 0/7 · monthly 1/4", "whatsapp_keys"} {
+	for _, want := range []string{".dump.zst", "pg_restore --list lists every table", "daily 1/7 · monthly 1/4", "whatsapp_keys"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("backup report lacks %q:\n%s", want, text)
 		}

@@ -14,7 +14,7 @@ func (b *Bot) routes(j Jobs) {
 	b.command("status", "database health, table sizes, key ages, tools, backup space", handlers.Status(b.ctx, j.Status))
 	b.command("backup", "make a verified backup now; /backup dry shows what it would do",
 		handlers.Backup(b.ctx, j.Backup, b.alerter(j.Capture)))
-	b.command("backups", "the verified backups, newest first, and free space", handlers.Backups(b.ctx, j.Backups))
+	b.command("backups", "the verified backups, newest first, and free space", handlers.Backups(b.ctx, j.Backups, j.Remotes))
 	store := j.Confirm
 	if store == nil {
 		store = confirm.New(0, nil)

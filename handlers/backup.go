@@ -50,8 +50,15 @@ func Backup(ctx context.Context, b Backupper, alert Alert) tele.HandlerFunc {
 			return p.finish("⏳ " + html.EscapeString(r.Error) + ". Never two at once: try again when it is done.")
 		}
 		report := render.Backup(r, render.HTML)
-		if err != nil && alert != nil {
-			alert(ctx, vocab.JobBackup, err, report, c.Chat().ID)
+		if alert != nil {
+			switch rerr := r.RemoteError(); {
+			case err != nil:
+				alert(ctx, vocab.JobBackup, err, report, c.Chat().ID)
+			case rerr != nil:
+				// A good backup that a remote lacks alerts as a failure:
+				// the report, which opens with it, goes to the alert chat.
+				alert(ctx, "backup remote", rerr, report, c.Chat().ID)
+			}
 		}
 		return p.finish(report)
 	}
@@ -62,16 +69,17 @@ type BackupLister interface {
 	List(ctx context.Context) (jobs.Listing, error)
 }
 
-// Backups answers /backups with the verified backups, newest first, and the
-// broken ones with their reasons.
-func Backups(ctx context.Context, b BackupLister) tele.HandlerFunc {
+// Backups answers /backups with the verified backups, newest first, each
+// with where it lives (here and on each of remotes, the configured remotes'
+// names), and the broken ones with their reasons.
+func Backups(ctx context.Context, b BackupLister, remotes []string) tele.HandlerFunc {
 	return func(c tele.Context) error {
 		l, err := b.List(ctx)
 		if err != nil {
 			return err
 		}
 		free, _ := jobs.FreeBytes(l.Dir)
-		return replyHTML(c, render.Backups(l, free, time.Now(), render.HTML))
+		return replyHTML(c, render.Backups(l, free, time.Now(), render.HTML, remotes...))
 	}
 }
 

@@ -82,8 +82,7 @@ type BackupReport struct {
 	Checks    []VerifyCheck
 	Retention []Verdict
 	Deleted   []string
-	Daily     int
-	Monthly   int
+	Kept      Tally // what each retention tier keeps
 	Policy    Retention
 	Warnings  []Finding
 	Swept     []string // leftovers of interrupted runs removed at start
@@ -117,11 +116,13 @@ func (r *BackupReport) fail(step string, err error) error {
 }
 
 // Run makes one backup: lock, preflight, snapshot, dump, verify, record,
-// then retention. A failed run lists no backup, deletes nothing old, and says
-// which step failed. progress may be nil.
+// copy to the remotes (the dump streams there while it is written; see
+// offsite), then retention. A failed run lists no backup, deletes nothing
+// old, leaves nothing on a remote, and says which step failed. A remote that
+// fails does not fail the run: its outcome is in Remotes. progress may be nil.
 func (b *Backup) Run(ctx context.Context, opts BackupOptions, progress func(BackupProgress)) (BackupReport, error) {
 	start := b.now()
-	r := BackupReport{DryRun: opts.DryRun, Policy: b.Config.Retention, Database: b.DB.Database()}
+	r := BackupReport{DryRun: opts.DryRun, Policy: b.policy(), Database: b.DB.Database()}
 	if progress == nil {
 		progress = func(BackupProgress) {}
 	}
@@ -149,12 +150,12 @@ func (b *Backup) Run(ctx context.Context, opts BackupOptions, progress func(Back
 		Format: manifestFormat, Name: freeName(b.Config.Dir, b.DB.Database(), start), Database: b.DB.Database(), Host: b.DB.Host(),
 		SystemID:      pre.origin.SystemID,
 		ServerVersion: pre.server.String(), ServerVersionNum: pre.serverNum, PgDumpVersion: pre.dump.Version.String(),
-		Start: start, Compression: compressionName, Kind: KindFor(existing, start, b.location()), Trigger: opts.Trigger,
+		Start: start, Compression: compressionName, Kind: KindFor(existing, start, r.Policy.Location), Trigger: opts.Trigger,
 	}
 	r.Manifest = m
 	r.Path = filepath.Join(b.Config.Dir, m.DumpFile())
 	if opts.DryRun {
-		r.Retention = b.Config.Retention.Apply(append([]Manifest{m}, existing...))
+		r.Retention = r.Policy.Apply(append([]Manifest{m}, existing...))
 		r.tally()
 		return r, nil
 	}
@@ -167,6 +168,8 @@ func (b *Backup) Run(ctx context.Context, opts BackupOptions, progress func(Back
 		return r, r.fail("pg_dump", writeError(err))
 	}
 	defer tmp.Close()
+	off := b.startOffsite(ctx, r.Path+tmpSuffix, m, existing, pre.origin, progress, start)
+	defer off.abandon()
 	m, stats, err := b.dumpAndCount(ctx, tmp, m, pre, progress, start)
 	if err != nil {
 		r.Manifest = m
@@ -210,9 +213,13 @@ func (b *Backup) Run(ctx context.Context, opts BackupOptions, progress func(Back
 		step("copying off this machine")
 		b.recordCopy(ctx, &r)
 	}
+	if off != nil {
+		step("copying to the remotes")
+		off.finish(&r)
+	}
 
 	step("applying retention")
-	r.Retention = b.Config.Retention.Apply(append([]Manifest{m}, existing...))
+	r.Retention = r.Policy.Apply(append([]Manifest{m}, existing...))
 	r.Deleted = deleteExpired(b.Config.Dir, m.Database, r.Retention)
 	r.tally()
 	return r, nil
@@ -244,17 +251,7 @@ func (b *Backup) location() *time.Location {
 
 // tally counts what retention keeps, for "daily 7/7 · monthly 2/4".
 func (r *BackupReport) tally() {
-	r.Daily, r.Monthly = 0, 0
-	for _, v := range r.Retention {
-		if !v.Keep {
-			continue
-		}
-		if v.Backup.Kind == KindMonthly {
-			r.Monthly++
-		} else {
-			r.Daily++
-		}
-	}
+	r.Kept = r.Policy.Tally(r.Retention)
 }
 
 // preflightResult is what must hold before anything is written.

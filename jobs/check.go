@@ -37,7 +37,12 @@ type Check struct {
 	Schema string
 	// Restore, when set, is the restore test whose target server is checked.
 	Restore *RestoreTest
-	Probes  []Probe
+	// Remotes are probed the way a backup uses them; Recipients are the age
+	// public keys copies are encrypted to, checked against each remote's
+	// identity file.
+	Remotes    []RemoteSpec
+	Recipients []string
+	Probes     []Probe
 }
 
 // Run performs every check, even after one fails, so all problems show at once.
@@ -89,6 +94,7 @@ func (c *Check) Run(ctx context.Context) []CheckResult {
 		}
 	}
 
+	out = append(out, CheckRemotes(ctx, c.Remotes, c.Recipients)...)
 	for _, p := range c.Probes {
 		detail, err := p.Run(ctx)
 		add(p.Name, err, detail)

@@ -62,6 +62,8 @@ type Observer interface {
 	ObserveBackup(m Manifest)
 	ObserveRestore(rto, rpo time.Duration)
 	ObserveStatus(r StatusReport)
+	// ObserveRemotes hears what a backup run did on each remote, at its end.
+	ObserveRemotes(at time.Time, outcomes []RemoteOutcome)
 }
 
 // RunFunc is a job run as History records it: its figures (stored as JSON;
@@ -293,6 +295,9 @@ func (h *History) SampleBackup(ctx context.Context, r BackupReport) {
 	m := r.Manifest
 	if h.Observer != nil {
 		h.Observer.ObserveBackup(m)
+		if len(r.Remotes) > 0 {
+			h.Observer.ObserveRemotes(m.End, r.Remotes)
+		}
 	}
 	h.sample(ctx, []store.Sample{
 		{At: m.End, Metric: store.MetricBackupBytes, Value: m.CompressedBytes},

@@ -46,6 +46,7 @@ type RestoreProof struct {
 	OK     bool          `json:"ok"`
 	RTO    time.Duration `json:"rto_ns"`
 	Detail string        `json:"detail,omitempty"`
+	From   string        `json:"from,omitempty"` // the remote whose copy was restored; "" for the local file
 }
 
 // Manifest describes one backup; it sits beside the dump as <name>.manifest.json.

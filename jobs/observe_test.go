@@ -37,6 +37,8 @@ func (o *observed) ObserveBackup(m jobs.Manifest) {
 
 func (o *observed) ObserveRestore(rto, rpo time.Duration) {}
 
+func (o *observed) ObserveRemotes(time.Time, []jobs.RemoteOutcome) {}
+
 func (o *observed) ObserveStatus(jobs.StatusReport) {
 	o.mu.Lock()
 	defer o.mu.Unlock()

@@ -47,6 +47,12 @@ type RemoteCopy struct {
 	VerifiedBy string    `json:"verified_by,omitempty"` // "read back" or "store checksum"
 	At         time.Time `json:"at"`
 	Error      string    `json:"error,omitempty"` // why the copy failed, for people
+
+	// GlobalsSize and GlobalsSHA256 are the roles object's, as Size and
+	// SHA256 are the dump's, so `backups --verify` checks it too; absent
+	// from copies made before they were recorded.
+	GlobalsSize   int64  `json:"globals_size,omitempty"`
+	GlobalsSHA256 string `json:"globals_sha256,omitempty"`
 }
 
 // RemoteOutcome is what one backup run did on one remote.

@@ -146,8 +146,14 @@ func judgeRemote(ctx context.Context, b *remote.Bucket, base string, have map[st
 	case dump.Size != c.Size:
 		return m, false, fmt.Sprintf("has a dump of %d bytes where its manifest says %d", dump.Size, c.Size), nil
 	}
-	if _, ok := have[strings.TrimPrefix(c.GlobalsKey, base)]; c.GlobalsKey != "" && !ok {
-		return m, false, "has lost its roles file " + c.GlobalsKey, nil
+	if c.GlobalsKey != "" {
+		roles, ok := have[strings.TrimPrefix(c.GlobalsKey, base)]
+		switch {
+		case !ok:
+			return m, false, "has lost its roles file " + c.GlobalsKey, nil
+		case c.GlobalsSize > 0 && roles.Size != c.GlobalsSize:
+			return m, false, fmt.Sprintf("has a roles file of %d bytes where its manifest says %d", roles.Size, c.GlobalsSize), nil
+		}
 	}
 	return m, false, "", nil
 }

@@ -27,6 +27,8 @@ type backupFigures struct {
 	FailedAt        string        `json:"failed_at,omitempty"`
 	Warnings        int           `json:"warnings,omitempty"`
 	DryRun          bool          `json:"dry_run,omitempty"`
+	// RemotesFailed names the remotes this run's backup did not reach.
+	RemotesFailed []string `json:"remotes_failed,omitempty"`
 }
 
 // Run runs the backup and records it.
@@ -34,21 +36,45 @@ func (b RecordedBackup) Run(ctx context.Context, opts BackupOptions, progress fu
 	rec := b.History.Start(ctx, vocab.JobBackup, opts.Trigger)
 	defer rec.EndIfPanicking(ctx)
 	r, err := b.Backup.Run(ctx, opts, progress)
+	b.finish(ctx, rec, opts, r, err)
+	return r, err
+}
+
+// finish records how the run ended, its figures, and its samples.
+func (b RecordedBackup) finish(ctx context.Context, rec *Recording, opts BackupOptions, r BackupReport, err error) {
 	m := r.Manifest
 	fig := backupFigures{File: m.DumpFile(), Kind: m.Kind, RawBytes: m.RawBytes, CompressedBytes: m.CompressedBytes,
 		Rows: m.TotalRows(), Duration: m.Duration, Deleted: len(r.Deleted), FailedAt: r.FailedAt,
 		Warnings: len(r.Warnings), DryRun: r.DryRun}
 	if Retried(err, opts.Trigger) {
 		rec.Discard(ctx)
-		return r, err
+		return
 	}
-	var outcome vocab.Outcome
-	if err == nil && len(r.Warnings) > 0 {
-		outcome = vocab.OutcomeWarning
+	outcome, recorded := backupOutcome(r, err)
+	if re := (*RemoteError)(nil); errors.As(recorded, &re) {
+		fig.RemotesFailed = re.Remotes()
 	}
-	rec.Finish(ctx, fig, outcome, err)
+	rec.Finish(ctx, fig, outcome, recorded)
 	b.History.SampleBackup(ctx, r)
-	return r, err
+}
+
+// backupOutcome is how the history records a backup run: its error as it
+// is; a verified backup with warnings as a warning; one that a remote did
+// not get as a warning too, with the remotes' failure as its error text, so
+// that /history says which remote failed and why. It stays a warning, as a
+// failed BACKUP_COPY_COMMAND does: the backup itself is verified and kept,
+// and the alert, the exit code and the remote's metrics carry the failure.
+func backupOutcome(r BackupReport, err error) (vocab.Outcome, error) {
+	if err != nil {
+		return "", err
+	}
+	if rerr := r.RemoteError(); rerr != nil {
+		return vocab.OutcomeWarning, rerr
+	}
+	if len(r.Warnings) > 0 {
+		return vocab.OutcomeWarning, nil
+	}
+	return "", nil
 }
 
 // Retried reports whether a run found another heavy job running and will be

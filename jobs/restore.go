@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"path/filepath"
 	"time"
 
@@ -125,6 +126,12 @@ type RestoreReport struct {
 	Error         string
 	FailedAt      string // the step that failed
 	job           string // "restore test", or "restore into <name>"
+
+	From string // the remote restored from; "" for BACKUP_DIR
+	// CiphertextOnly is a restore test of an encrypted remote copy without
+	// an identity: the object's size and sha256 were checked, nothing was
+	// restored. A pass, of a weaker kind: see ciphertextOnly.
+	CiphertextOnly bool
 }
 
 // OK reports whether the backup restored and matched its manifest.
@@ -179,17 +186,27 @@ func (t *RestoreTest) Run(ctx context.Context, opts RestoreOptions, progress fun
 
 	tk.set("checking pg_restore, target and space", 0)
 	timer.begin("preflight")
-	m, err := t.catalog().Find(ctx, opts.Backup)
+	m, src, err := t.find(ctx, opts)
 	if err != nil {
 		return fail("find backup", err)
 	}
-	r.Backup, r.RPO = m, start.Sub(m.Start)
-	tg, err := t.preflight(ctx, m, recovering)
+	r.Backup, r.RPO, r.From = m, start.Sub(m.Start), opts.From
+	if src != nil && src.locked() {
+		if recovering {
+			return fail("find backup", fmt.Errorf("%w: %s", ErrNoIdentity, identityHint(opts.From)))
+		}
+		timer.end()
+		return t.ciphertextOnly(ctx, r, src, tk, &timer)
+	}
+	tg, err := t.preflight(ctx, m, recovering, src != nil)
 	if tg.server != nil {
 		r.Server = tg.server.Host()
 	}
 	if err == nil && recovering {
 		err = t.checkInto(ctx, tg, opts.Into)
+	}
+	if err == nil && src != nil {
+		err = src.checkKey(ctx)
 	}
 	if err != nil {
 		return fail("preflight", err)
@@ -208,7 +225,7 @@ func (t *RestoreTest) Run(ctx context.Context, opts RestoreOptions, progress fun
 		}
 		r.Scratch = store.ScratchName(t.DB.Database(), start)
 	}
-	if err := t.restoreAndVerify(ctx, r, tg, m, tk, &timer, recovering); err != nil {
+	if err := t.restoreAndVerify(ctx, r, tg, m, src, tk, &timer, recovering); err != nil {
 		return *r, err
 	}
 	t.record(r, m)
@@ -218,8 +235,8 @@ func (t *RestoreTest) Run(ctx context.Context, opts RestoreOptions, progress fun
 // restoreAndVerify creates the scratch database, restores into it, checks
 // it, and drops it whatever happened: success, failure or cancel. A recovery
 // (keep) keeps it when it passed, and drops only what it created itself.
-func (t *RestoreTest) restoreAndVerify(ctx context.Context, r *RestoreReport, tg target, m Manifest, tk *ticker,
-	timer *stepTimer, keep bool) (err error) {
+func (t *RestoreTest) restoreAndVerify(ctx context.Context, r *RestoreReport, tg target, m Manifest, from *fromRemote,
+	tk *ticker, timer *stepTimer, keep bool) (err error) {
 	created := false
 	// The drop is set up before the create: a create cancelled midway may
 	// still have made the database, and DROP IF EXISTS costs nothing.
@@ -237,8 +254,10 @@ func (t *RestoreTest) restoreAndVerify(ctx context.Context, r *RestoreReport, tg
 		default:
 			t.dropScratch(ctx, r, tg, timer, tk, keep)
 		}
-		// A verdict about the backup is recorded, not a cancel or a broken target.
-		if err != nil && ctx.Err() == nil && (r.FailedAt == "restore" || r.FailedAt == "verify") {
+		// A verdict about the backup is recorded, not a cancel, a broken
+		// target or a download cut short.
+		if err != nil && ctx.Err() == nil && (r.FailedAt == "restore" || r.FailedAt == "verify") &&
+			!errors.Is(err, ErrRemoteRead) {
 			t.record(r, m)
 		}
 	}()
@@ -266,7 +285,11 @@ func (t *RestoreTest) restoreAndVerify(ctx context.Context, r *RestoreReport, tg
 	}
 
 	timer.begin("restore")
-	if err := t.restore(ctx, tg, m, r.Scratch, tk); err != nil {
+	var src dumpSource // nil: the file in BACKUP_DIR
+	if from != nil {
+		src = from.source()
+	}
+	if err := t.restore(ctx, tg, m, src, r.Scratch, tk); err != nil {
 		return r.fail("restore", err)
 	}
 	timer.end()
@@ -313,14 +336,20 @@ func (t *RestoreTest) dropScratch(ctx context.Context, r *RestoreReport, tg targ
 
 // record appends this test's outcome to the backup's manifest, re-read from
 // disk and written atomically, so /backups shows which backups were proven.
+// A test of a remote copy is recorded in the local manifest when the same
+// backup is still here, and nowhere when it is not: the remote's manifest
+// is its upload's record, not ours to rewrite.
 func (t *RestoreTest) record(r *RestoreReport, m Manifest) {
 	path := filepath.Join(t.Config.BackupDir, m.Name+manifestSuffix)
 	cur, err := readManifest(path)
+	if r.From != "" && (errors.Is(err, fs.ErrNotExist) || (err == nil && cur.SHA256 != m.SHA256)) {
+		return
+	}
 	if err != nil {
 		r.Warnings = append(r.Warnings, "record in manifest: "+oneLine(err.Error()))
 		return
 	}
-	proof := RestoreProof{At: r.StartedAt, OK: r.OK(), RTO: r.RTO, Detail: r.Error}
+	proof := RestoreProof{At: r.StartedAt, OK: r.OK(), RTO: r.RTO, Detail: r.Error, From: r.From}
 	if proof.OK {
 		proof.Detail = fmt.Sprintf("%d tables, %s rows, %s restored into %s", r.Tables, humanize.Int(r.Rows),
 			humanize.Bytes(r.RestoredBytes), r.Server)

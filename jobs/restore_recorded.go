@@ -25,6 +25,9 @@ type restoreFigures struct {
 	Differences   int           `json:"differences,omitempty"`
 	Swept         int           `json:"swept,omitempty"`
 	FailedAt      string        `json:"failed_at,omitempty"`
+	From          string        `json:"from,omitempty"` // the remote restored from
+	// CiphertextOnly: an encrypted remote copy read and checked, not restored.
+	CiphertextOnly bool `json:"ciphertext_only,omitempty"`
 }
 
 // Run runs the restore test and records it; a run with warnings (a scratch
@@ -34,7 +37,8 @@ func (r RecordedRestore) Run(ctx context.Context, opts RestoreOptions, progress 
 	defer rec.EndIfPanicking(ctx)
 	rep, err := r.RestoreTest.Run(ctx, opts, progress)
 	fig := restoreFigures{Backup: rep.Backup.Name, RTO: rep.RTO, RPO: rep.RPO, RestoredBytes: rep.RestoredBytes,
-		Tables: rep.Tables, Rows: rep.Rows, Differences: len(rep.Differences), Swept: len(rep.Swept), FailedAt: rep.FailedAt}
+		Tables: rep.Tables, Rows: rep.Rows, Differences: len(rep.Differences), Swept: len(rep.Swept), FailedAt: rep.FailedAt,
+		From: rep.From, CiphertextOnly: rep.CiphertextOnly}
 	if Retried(err, opts.Trigger) {
 		rec.Discard(ctx)
 		return rep, err
@@ -44,7 +48,8 @@ func (r RecordedRestore) Run(ctx context.Context, opts RestoreOptions, progress 
 		outcome = vocab.OutcomeWarning
 	}
 	rec.Finish(ctx, fig, outcome, err)
-	if err == nil && r.History != nil && r.History.Observer != nil {
+	// A ciphertext check restored nothing: it has no RTO to observe.
+	if err == nil && !rep.CiphertextOnly && r.History != nil && r.History.Observer != nil {
 		r.History.Observer.ObserveRestore(rep.RTO, rep.RPO)
 	}
 	return rep, err

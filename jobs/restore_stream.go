@@ -27,7 +27,8 @@ const restoreSuffix = ".restore.tmp"
 // file, so N > 1 jobs first decompress into BACKUP_DIR.
 // One streamed job is the default because -j2 via a file was no faster and
 // cost a decompressed copy's disk (see bench/restore/README.md).
-func (t *RestoreTest) restore(ctx context.Context, tg target, m Manifest, scratch string, tk *ticker) error {
+// src is where the compressed dump comes from; nil: the file in BACKUP_DIR.
+func (t *RestoreTest) restore(ctx context.Context, tg target, m Manifest, src dumpSource, scratch string, tk *ticker) error {
 	env, err := store.ClientEnv(tg.dsn, scratch)
 	if err != nil {
 		return err
@@ -35,7 +36,9 @@ func (t *RestoreTest) restore(ctx context.Context, tg target, m Manifest, scratc
 	// The database goes in a connection string so that no database name,
 	// however odd, is taken for options; the rest comes from env.
 	args := []string{"--no-owner", "--no-privileges", "--exit-on-error", "--dbname=dbname=" + connValue(scratch)}
-	src := filepath.Join(t.Config.BackupDir, m.DumpFile())
+	if src == nil {
+		src = localDump(filepath.Join(t.Config.BackupDir, m.DumpFile()))
+	}
 	if tg.jobs <= 1 {
 		tk.set("restoring", m.RawBytes)
 		return streamRestore(ctx, tg.tool, env, args, src, m, &tk.fed)
@@ -49,7 +52,7 @@ func (t *RestoreTest) restore(ctx context.Context, tg target, m Manifest, scratc
 		return writeError(err)
 	}
 	bw := bufio.NewWriterSize(f, 1<<20)
-	err = decompressChecked(ctx, src, m, io.MultiWriter(bw, &tk.fed))
+	err = decompressFrom(ctx, src, m, io.MultiWriter(bw, &tk.fed))
 	if err == nil {
 		err = bw.Flush()
 	}
@@ -77,11 +80,37 @@ func connValue(s string) string {
 	return "'" + strings.NewReplacer(`\`, `\\`, `'`, `\'`).Replace(s) + "'"
 }
 
+// dumpSource opens the compressed dump a restore reads. done is called once
+// with the outcome of reading it, and returns the error that best names what
+// went wrong (a remote object that changed explains a dump that does not
+// decompress); it also releases what open took.
+type dumpSource func(ctx context.Context) (r io.Reader, done func(error) error, err error)
+
+// localDump is the dump file in BACKUP_DIR.
+func localDump(path string) dumpSource {
+	return func(context.Context) (io.Reader, func(error) error, error) {
+		f, err := os.Open(path)
+		if err != nil {
+			return nil, nil, fmt.Errorf("open backup: %w", err)
+		}
+		return bufio.NewReaderSize(f, 1<<20), func(err error) error { f.Close(); return err }, nil
+	}
+}
+
+// decompressFrom opens src and decompresses it, checked, into w.
+func decompressFrom(ctx context.Context, src dumpSource, m Manifest, w io.Writer) error {
+	r, done, err := src(ctx)
+	if err != nil {
+		return err
+	}
+	return done(decompressChecked(ctx, r, m, w))
+}
+
 // streamRestore feeds src, decompressed, into pg_restore's stdin. When
 // pg_restore stops early, the rest is still decompressed (into the void) so
 // that a damaged file is named as the cause rather than pg_restore's
 // complaint about the garbage it was given.
-func streamRestore(ctx context.Context, tool Tool, env, args []string, src string, m Manifest, fed *counter) error {
+func streamRestore(ctx context.Context, tool Tool, env, args []string, src dumpSource, m Manifest, fed *counter) error {
 	cmd := pgProc(ctx, tool, env, args...)
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
@@ -93,7 +122,7 @@ func streamRestore(ctx context.Context, tool Tool, env, args []string, src strin
 		return fmt.Errorf("start pg_restore: %w", err)
 	}
 	sink := &forgivingWriter{w: stdin}
-	fileErr := decompressChecked(ctx, src, m, io.MultiWriter(sink, fed))
+	fileErr := decompressFrom(ctx, src, m, io.MultiWriter(sink, fed))
 	stdin.Close()
 	waitErr := cmd.Wait()
 	switch {
@@ -107,17 +136,13 @@ func streamRestore(ctx context.Context, tool Tool, env, args []string, src strin
 	return nil
 }
 
-// decompressChecked decompresses src into w and proves the file is the one
-// its manifest describes: it decodes (zstd checks its own frame checksum),
-// its sha256 matches, and it yields exactly the raw size dumped.
-func decompressChecked(ctx context.Context, src string, m Manifest, w io.Writer) error {
-	f, err := os.Open(src)
-	if err != nil {
-		return fmt.Errorf("open backup: %w", err)
-	}
-	defer f.Close()
+// decompressChecked decompresses src (the compressed dump) into w and proves
+// it is the one its manifest describes: it decodes (zstd checks its own
+// frame checksum), its sha256 matches, and it yields exactly the raw size
+// dumped.
+func decompressChecked(ctx context.Context, src io.Reader, m Manifest, w io.Writer) error {
 	h := sha256.New()
-	in := io.TeeReader(bufio.NewReaderSize(f, 1<<20), h)
+	in := io.TeeReader(src, h)
 	dec, err := zstd.NewReader(in, zstd.WithDecoderConcurrency(2))
 	if err != nil {
 		return fmt.Errorf("zstd: %w", err)

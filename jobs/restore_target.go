@@ -38,6 +38,10 @@ type RestorePreview struct {
 	Leftovers  []string      // leftover scratch databases a run would drop first
 	PgRestore  string        // the pg_restore version that would be used
 	Jobs       int
+	From       string // the remote the copy would stream from; "" for BACKUP_DIR
+	// CiphertextOnly: an encrypted copy without an identity, which a
+	// restore test would only read and check, not restore.
+	CiphertextOnly bool
 }
 
 // Preview checks everything a run checks before it makes anything, and says
@@ -53,24 +57,40 @@ func (t *RestoreTest) PreviewInto(ctx context.Context, backupName, into string) 
 	return t.preview(ctx, RestoreOptions{Backup: backupName, Into: into})
 }
 
+// PreviewRun is Preview for any run's options (Backup, Into, From and
+// Identity): the same checks as the run, and nothing made.
+func (t *RestoreTest) PreviewRun(ctx context.Context, opts RestoreOptions) (RestorePreview, error) {
+	return t.preview(ctx, opts)
+}
+
 func (t *RestoreTest) preview(ctx context.Context, opts RestoreOptions) (RestorePreview, error) {
 	now := t.now()
 	p := RestorePreview{ServerFree: -1, Scratch: store.ScratchName(t.DB.Database(), now)}
 	if opts.Into != "" {
 		p.Scratch = opts.Into
 	}
-	m, err := t.catalog().Find(ctx, opts.Backup)
+	m, src, err := t.find(ctx, opts)
 	if err != nil {
 		return p, fmt.Errorf("%s: %w", jobName(opts), err)
 	}
-	p.Backup, p.Age, p.NeedBytes = m, now.Sub(m.Start), m.DatabaseBytes
-	tg, err := t.preflight(ctx, m, opts.Into != "")
+	p.Backup, p.Age, p.NeedBytes, p.From = m, now.Sub(m.Start), m.DatabaseBytes, opts.From
+	if src != nil && src.locked() {
+		p.CiphertextOnly = true
+		if opts.Into != "" {
+			return p, fmt.Errorf("%s: %w: %s", jobName(opts), ErrNoIdentity, identityHint(opts.From))
+		}
+		return p, nil
+	}
+	tg, err := t.preflight(ctx, m, opts.Into != "", src != nil)
 	if tg.server != nil {
 		p.Server, p.Via = tg.server.Host(), tg.server.Database()
 	}
 	p.PgRestore, p.Jobs, p.ServerFree = tg.tool.Version.String(), tg.jobs, tg.free
 	if err == nil && opts.Into != "" {
 		err = t.checkInto(ctx, tg, opts.Into)
+	}
+	if err == nil && src != nil {
+		err = src.checkKey(ctx)
 	}
 	if err != nil {
 		return p, fmt.Errorf("%s: %w", jobName(opts), err)
@@ -123,9 +143,13 @@ func (t *RestoreTest) server() (*store.Server, string, error) {
 // backup's server, a target that is the live database however its URL is
 // spelled, a server older than the backup's, and a server without room. A
 // recovery goes on when the live database does not answer: that is what it
-// is for (its new database must not exist, which checkInto sees to).
-func (t *RestoreTest) preflight(ctx context.Context, m Manifest, recovering bool) (target, error) {
+// is for (its new database must not exist, which checkInto sees to). A
+// remote copy is streamed (one job): pg_restore -j needs a file.
+func (t *RestoreTest) preflight(ctx context.Context, m Manifest, recovering, streamed bool) (target, error) {
 	tg := target{jobs: max(t.Config.Jobs, 1), free: -1, need: m.DatabaseBytes}
+	if streamed {
+		tg.jobs = 1
+	}
 	var err error
 	if tg.server, tg.dsn, err = t.server(); err != nil {
 		return tg, err

@@ -69,6 +69,9 @@ type StatusReport struct {
 	// LastRuns is each job's newest finished run, from the history; nil
 	// when there is no history or the database did not answer.
 	LastRuns map[string]vocab.Run
+	// Remotes are the configured remotes, in configuration order, each with
+	// its newest verified copy.
+	Remotes []RemoteStatus
 	// Leftovers are databases stopped restore tests and recoveries left,
 	// each also a finding.
 	Leftovers []LeftoverDatabase
@@ -157,6 +160,12 @@ func (s *Status) Run(ctx context.Context) StatusReport {
 	dbctx, cancel := context.WithTimeout(ctx, statusDeadline)
 	defer cancel()
 	s.database(dbctx, &r, pool)
+	o := Origin{Database: s.DB.Database()}
+	if r.Database.Reachable { // else the listings take this database's backups from any server
+		o, _ = originOf(dbctx, s.DB)
+	}
+	// The buckets are listed while the rest is measured.
+	remotes := s.startRemotes(ctx, o)
 	if r.Database.Reachable {
 		s.tables(dbctx, &r)
 		s.keys(dbctx, &r, start)
@@ -171,7 +180,9 @@ func (s *Status) Run(ctx context.Context) StatusReport {
 	s.tools(ctx, &r)
 	s.backupDir(&r, dataDir)
 	s.backupDirAccess(&r)
-	s.lastBackup(dbctx, &r, start)
+	s.lastBackup(&r, o, start)
+	r.Remotes = remotes()
+	s.judgeRemotes(&r, start)
 	if s.Config.Degraded != "" {
 		r.add(LevelWarn, "%s", s.Config.Degraded)
 	}
@@ -334,11 +345,7 @@ func reason(err error) string {
 	return err.Error()
 }
 
-func (s *Status) lastBackup(ctx context.Context, r *StatusReport, now time.Time) {
-	o := Origin{Database: s.DB.Database()}
-	if r.Database.Reachable { // else the listing reads this database's backups from any server
-		o, _ = originOf(ctx, s.DB)
-	}
+func (s *Status) lastBackup(r *StatusReport, o Origin, now time.Time) {
 	l, err := ReadListing(s.Config.BackupDir, o)
 	if err != nil {
 		r.add(LevelWarn, "backups unreadable: %s", reason(err))

@@ -24,11 +24,11 @@ type Change struct {
 type SummaryReport struct {
 	At            time.Time
 	LastBackup    *Manifest
-	Daily         int
-	Monthly       int
+	Kept          Tally // what each retention tier keeps
 	Policy        Retention
 	LastRestore   *RestoreProof
-	RestoredFrom  string // backup the last restore test used
+	RestoredFrom  string         // backup the last restore test used
+	Remotes       []RemoteStatus // copies per remote, from the status report
 	LastRuns      map[string]vocab.Run
 	DatabaseBytes Change
 	KeysBytes     Change
@@ -53,7 +53,7 @@ func (s *Summary) Run(ctx context.Context) SummaryReport {
 	}
 	r := SummaryReport{At: now(), Policy: s.Retention}
 	st := s.Status.Run(ctx)
-	r.Findings = st.Findings
+	r.Findings, r.Remotes = st.Findings, st.Remotes
 	if s.History != nil {
 		if s.Status.History == nil { // otherwise the status report sampled itself
 			s.History.SampleStatus(ctx, st)
@@ -71,13 +71,7 @@ func (s *Summary) Run(ctx context.Context) SummaryReport {
 	if len(backups) > 0 {
 		r.LastBackup = &backups[0]
 	}
-	for _, v := range s.Retention.Apply(backups) {
-		if v.Keep && v.Backup.Kind == KindMonthly {
-			r.Monthly++
-		} else if v.Keep {
-			r.Daily++
-		}
-	}
+	r.Kept = s.Retention.Tally(s.Retention.Apply(backups))
 	for _, b := range backups {
 		for i := range b.RestoreTests {
 			p := b.RestoreTests[i]

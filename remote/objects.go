@@ -2,6 +2,7 @@ package remote
 
 import (
 	"context"
+	"errors"
 	"io"
 	"time"
 
@@ -131,6 +132,11 @@ func (b *Bucket) AbortStale(ctx context.Context, olderThan time.Duration) (int, 
 			page, err = p.NextPage(ctx)
 			return err
 		})
+		if errors.Is(err, ErrNotFound) {
+			// gofakes3 answers NoSuchUpload for a bucket that never had
+			// one; S3 itself answers an empty list.
+			return aborted, nil
+		}
 		if err != nil {
 			return aborted, err
 		}

@@ -378,6 +378,10 @@ func TestAbortStale(t *testing.T) {
 	later := time.Now().Add(2 * time.Hour)
 	b := open(t, srv, "ours", func(c *Config) { c.Now = func() time.Time { return later } })
 	other := open(t, srv, "theirs")
+	// A bucket that never had an upload: gofakes3 says NoSuchUpload, S3 an empty list.
+	if n, err := b.AbortStale(ctx, time.Hour); err != nil || n != 0 {
+		t.Fatalf("AbortStale on a bucket without uploads = %d, %v; want 0, nil", n, err)
+	}
 	for _, k := range []string{"ours/a", "ours/b", "theirs/c"} {
 		if _, err := b.client.CreateMultipartUpload(ctx, &s3.CreateMultipartUploadInput{Bucket: &b.bucket, Key: aws.String(k)}); err != nil {
 			t.Fatal(err)

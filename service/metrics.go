@@ -76,7 +76,8 @@ func (s *Service) seedMetrics(ctx context.Context, m *metrics.Metrics) {
 	} else if !errors.Is(err, jobs.ErrNoHistory) {
 		s.Logger.Warn("metrics: cannot read the run history", "err", s.Redactor.Error(err))
 	}
-	if l, err := s.Jobs.Catalog.List(ctx); err == nil {
+	l, err := s.Jobs.Catalog.List(ctx)
+	if err == nil {
 		list := l.Backups
 		if len(list) > 0 {
 			m.ObserveBackup(list[0])
@@ -84,6 +85,11 @@ func (s *Service) seedMetrics(ctx context.Context, m *metrics.Metrics) {
 		if p, b := lastRestoreTest(list); p != nil {
 			m.ObserveRestore(p.RTO, p.At.Sub(b.Start))
 		}
+	}
+	// Each remote's series from the local records; the status report below
+	// corrects them from the buckets themselves.
+	for _, spec := range s.Jobs.Status.Config.Remotes {
+		m.SeedRemote(spec.Name, newestCopy(l.Backups, spec.Name))
 	}
 	// The status report measures sizes and key ages, and through the
 	// history's observer sets them (with the backup, authoritatively).
@@ -107,4 +113,15 @@ func lastRestoreTest(list []jobs.Manifest) (*jobs.RestoreProof, *jobs.Manifest) 
 		}
 	}
 	return proof, from
+}
+
+// newestCopy is the newest verified copy on the named remote that the
+// backups (newest first) record; nil when none does.
+func newestCopy(list []jobs.Manifest, remote string) *jobs.RemoteCopy {
+	for _, m := range list {
+		if c, ok := m.CopyOn(remote); ok && c.Verified {
+			return &c
+		}
+	}
+	return nil
 }

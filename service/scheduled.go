@@ -60,14 +60,24 @@ func (s *Service) sampled(run func(context.Context, time.Duration) error) func(c
 func (s *Service) scheduledBackup(note string) func(context.Context, time.Duration) error {
 	return func(ctx context.Context, waited time.Duration) error {
 		r, err := s.Jobs.Backup.Run(ctx, jobs.BackupOptions{Trigger: vocab.TriggerSchedule}, nil)
-		if cerr := r.CopyError(); cerr != nil {
-			// A good backup whose copy off the machine failed: the report
-			// says so in the chat; Sentry hears of it as a failure too.
-			s.capture(vocab.TriggerSchedule, "backup copy", cerr)
-		}
-		return s.reportScheduled(ctx, vocab.JobBackup, note+render.Waited(waited), err,
-			render.Backup(r, render.HTML), render.BackupBrief(r), len(r.Warnings) > 0)
+		return s.reportBackup(ctx, note+render.Waited(waited), r, err)
 	}
+}
+
+// reportBackup tells the chat and Sentry how a scheduled backup ended. A
+// good backup whose copy off the machine, or to a remote, failed is a
+// failure to report: Sentry hears of it (naming the remote), and the chat
+// gets the full report, which opens with it, whatever NOTIFY_SUCCESS says.
+func (s *Service) reportBackup(ctx context.Context, prefix string, r jobs.BackupReport, err error) error {
+	if cerr := r.CopyError(); cerr != nil {
+		s.capture(vocab.TriggerSchedule, "backup copy", cerr)
+	}
+	rerr := r.RemoteError()
+	if rerr != nil {
+		s.capture(vocab.TriggerSchedule, "backup remote", rerr)
+	}
+	return s.reportScheduled(ctx, vocab.JobBackup, prefix, err,
+		render.Backup(r, render.HTML), render.BackupBrief(r), len(r.Warnings) > 0 || rerr != nil)
 }
 
 // reportScheduled tells the chat how a scheduled run ended: a failure always

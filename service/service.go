@@ -2,7 +2,9 @@ package service
 
 import (
 	"context"
+	"errors"
 	"log/slog"
+	"strings"
 
 	"github.com/getsentry/sentry-go"
 
@@ -77,6 +79,13 @@ func Capture(hub *sentry.Hub, red *redact.Redactor, trigger vocab.Trigger) func(
 			s.SetTag("component", component)
 			s.SetTag("operation", component)
 			s.SetTag("trigger", string(trigger))
+			// Which remote failed, so alerts can route on it too; its
+			// reason (never a secret: the remote package masks them) is
+			// in the message.
+			var re *jobs.RemoteError
+			if errors.As(err, &re) {
+				s.SetTag("remote", strings.Join(re.Remotes(), ","))
+			}
 		})
 		hub.CaptureException(red.Error(err))
 	}

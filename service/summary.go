@@ -12,7 +12,7 @@ import (
 // scheduledSummary sends the daily summary, then the trend charts.
 func (s *Service) scheduledSummary(ctx context.Context, _ time.Duration) error {
 	sum := &jobs.Summary{Status: s.Jobs.Status, History: s.History, BackupDir: s.Config.BackupDir,
-		Retention: jobs.Retention{KeepDaily: s.Config.KeepDaily, KeepMonthly: s.Config.KeepMonthly}}
+		Retention: jobs.BackupConfigFrom(s.Config).Retention.InLocation(s.Config.Location)}
 	rec := s.History.Start(ctx, vocab.JobSummary, vocab.TriggerSchedule)
 	defer rec.EndIfPanicking(ctx)
 	r := sum.Run(ctx)

@@ -4,6 +4,7 @@ package config
 
 import (
 	"log/slog"
+	"slices"
 	"time"
 
 	"github.com/pgkeeper/pgkeeper/vocab"
@@ -23,6 +24,8 @@ const (
 	DefaultLogLevel         = "info"
 	DefaultKeepDaily        = 7
 	DefaultKeepMonthly      = 4
+	DefaultKeepHourly       = 0 // hourly and weekly tiers are for remotes, unless asked for here
+	DefaultKeepWeekly       = 0
 	DefaultDropWarn         = 0.2
 	DefaultBackupMaxAge     = 26
 	DefaultScheduleTZ       = "UTC"
@@ -44,6 +47,15 @@ const (
 	DefaultDBWatchInterval  = time.Minute
 	DefaultNotifySuccess    = "brief"
 	DefaultShutdownDeadline = 10 * time.Second
+
+	// DefaultRemoteName names a bare s3://bucket/prefix in BACKUP_REMOTES.
+	DefaultRemoteName = "remote"
+	// DefaultRemoteKeep is what a remote keeps unless told otherwise: more
+	// than the local default, since a bucket is where a lost server's
+	// backups are found, and hourly copies bring the RPO to an hour.
+	DefaultRemoteKeep = "hourly=24,daily=14,weekly=8,monthly=12"
+	DefaultAddressing = "auto"
+	DefaultChecksums  = "when-required" // what every S3-compatible store accepts
 )
 
 // Config is every setting, typed and checked.
@@ -67,6 +79,8 @@ type Config struct {
 
 	KeepDaily         int
 	KeepMonthly       int
+	KeepHourly        int // 0: no hourly tier here
+	KeepWeekly        int // 0: no weekly tier here
 	DropWarn          float64
 	BackupMaxAge      time.Duration
 	Location          *time.Location
@@ -95,12 +109,36 @@ type Config struct {
 	NotifySuccess   string // brief, full or off
 	HTTPAddr        string // empty: no health or metrics endpoint
 
-	passwords []string // of DatabaseURL and RestoreDatabaseURL, for Secrets
+	// Remotes receive a copy of every verified backup (BACKUP_REMOTES), in
+	// the order given; none: backups stay here.
+	Remotes []Remote
+	// AgeRecipients are the public keys copies leaving the machine are
+	// encrypted to (BACKUP_AGE_RECIPIENTS); none: they leave as they are.
+	AgeRecipients []string
+
+	secrets []string // passwords of the connection strings, AWS and remote keys, for Secrets
 }
 
+// secretVariables are the variables that always carry a secret.
+var secretVariables = []string{"TELEGRAM_BOT_TOKEN", "DATABASE_URL", "RESTORE_DATABASE_URL", "SENTRY_DSN"}
+
 // SecretVariables are the variables that carry a secret, kept out of any
-// command pgkeeper runs for the operators (BACKUP_COPY_COMMAND).
-var SecretVariables = []string{"TELEGRAM_BOT_TOKEN", "DATABASE_URL", "RESTORE_DATABASE_URL", "SENTRY_DSN"}
+// command pgkeeper runs for the operators (BACKUP_COPY_COMMAND). The AWS
+// secret key and session token are pgkeeper's when a remote may use them;
+// without remotes they are the copy command's own, as they always were.
+func (c Config) SecretVariables() []string {
+	out := slices.Clone(secretVariables)
+	if len(c.Remotes) == 0 {
+		return out
+	}
+	out = append(out, "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN")
+	for _, r := range c.Remotes {
+		for _, s := range secretRemoteSettings {
+			out = append(out, RemoteVar(r.Name, s))
+		}
+	}
+	return out
+}
 
 // Lookup reads one variable, as os.LookupEnv does.
 type Lookup func(name string) (string, bool)
@@ -115,7 +153,14 @@ type URLParser func(dsn string) (password string, err error)
 // parseURL. The error, when not nil, is a Problems value naming each bad
 // variable; it never contains a secret.
 func Load(env Lookup, parseURL URLParser) (Config, error) {
-	r := reader{env: env, parseURL: parseURL}
+	return LoadListed(env, nil, parseURL)
+}
+
+// LoadListed is Load knowing the names of the variables set too, so that a
+// BACKUP_REMOTE_* variable of no configured remote (a typo, or a remote
+// removed from BACKUP_REMOTES) is a problem rather than ignored.
+func LoadListed(env Lookup, names []string, parseURL URLParser) (Config, error) {
+	r := reader{env: env, parseURL: parseURL, seenNames: map[string]bool{}}
 	var c Config
 	c.BotToken = r.token("TELEGRAM_BOT_TOKEN")
 	c.AdminIDs = r.ids("TELEGRAM_ADMIN_IDS")
@@ -138,6 +183,8 @@ func Load(env Lookup, parseURL URLParser) (Config, error) {
 	c.LogLevel = r.logLevel("LOG_LEVEL", DefaultLogLevel)
 	c.KeepDaily = r.whole("BACKUP_KEEP_DAILY", DefaultKeepDaily)
 	c.KeepMonthly = r.whole("BACKUP_KEEP_MONTHLY", DefaultKeepMonthly)
+	c.KeepHourly = r.whole("BACKUP_KEEP_HOURLY", DefaultKeepHourly)
+	c.KeepWeekly = r.whole("BACKUP_KEEP_WEEKLY", DefaultKeepWeekly)
 	c.DropWarn = r.share("BACKUP_DROP_WARN", DefaultDropWarn)
 	c.BackupMaxAge = time.Duration(r.whole("BACKUP_MAX_AGE_HOURS", DefaultBackupMaxAge)) * time.Hour
 	c.Location = r.location("SCHEDULE_TZ", DefaultScheduleTZ)
@@ -162,7 +209,12 @@ func Load(env Lookup, parseURL URLParser) (Config, error) {
 	c.ThreadID = r.optionalWhole("TELEGRAM_THREAD_ID")
 	c.NotifySuccess = r.oneOf("NOTIFY_SUCCESS", DefaultNotifySuccess, "brief", "full", "off")
 	c.HTTPAddr = r.addr("HTTP_ADDR")
-	c.passwords = r.passwords
+	c.Remotes = r.remotes("BACKUP_REMOTES")
+	c.AgeRecipients = r.recipients("BACKUP_AGE_RECIPIENTS")
+	r.strays(names)
+	// Secrets even when no remote uses them: a redactor hides them anyway.
+	r.secrets = append(r.secrets, r.str("AWS_SECRET_ACCESS_KEY", ""), r.str("AWS_SESSION_TOKEN", ""))
+	c.secrets = slices.DeleteFunc(r.secrets, func(s string) bool { return s == "" })
 	return c, r.err()
 }
 
@@ -183,5 +235,5 @@ func (c Config) RequireBot() error {
 
 // Secrets are the values that must never be printed, for a redactor.
 func (c Config) Secrets() []string {
-	return append([]string{c.BotToken, c.SentryDSN}, c.passwords...)
+	return append([]string{c.BotToken, c.SentryDSN}, c.secrets...)
 }

@@ -11,9 +11,13 @@ import (
 // .env.example: the README is the user's door, and a setting nobody can find
 // does not exist.
 func TestEveryVariableIsDocumented(t *testing.T) {
-	src, err := os.ReadFile("config.go")
-	if err != nil {
-		t.Fatal(err)
+	var src []byte
+	for _, f := range []string{"config.go", "remotes.go"} {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		src = append(src, b...)
 	}
 	readme, err := os.ReadFile("../../README.md")
 	if err != nil {
@@ -38,6 +42,16 @@ func TestEveryVariableIsDocumented(t *testing.T) {
 			t.Errorf("%s is not in .env.example", name)
 		}
 	}
+	// Each remote's own settings: a row for BACKUP_REMOTE_<NAME>_X, and an
+	// example for one of the two remotes .env.example shows.
+	for _, setting := range RemoteSettings {
+		if !regexp.MustCompile(`\|[^\n]*\bBACKUP_REMOTE_<NAME>_` + setting + `\b[^\n]*\|`).MatchString(table) {
+			t.Errorf("BACKUP_REMOTE_<NAME>_%s is not in the README's configuration table", setting)
+		}
+		if !regexp.MustCompile(`(?m)^#?BACKUP_REMOTE_(MSK|SPB)_` + setting + `=`).Match(example) {
+			t.Errorf("BACKUP_REMOTE_MSK_%s (or SPB) is not in .env.example", setting)
+		}
+	}
 }
 
 // Every range of ranges.go is in the README's configuration table, on the
@@ -59,6 +73,12 @@ func TestEveryRangeIsDocumented(t *testing.T) {
 	}
 	for name, s := range durationRanges {
 		ranges[name] = s.String()
+	}
+	row := regexp.MustCompile(`(?m)^\|[^|\n]*\bBACKUP_REMOTE_<NAME>_KEEP\b[^\n]*$`).FindString(table)
+	for tier, s := range keepRanges {
+		if !strings.Contains(row, tier+" "+s.String()) {
+			t.Errorf("the README's row of BACKUP_REMOTE_<NAME>_KEEP does not give the range of %s, %q:\n%s", tier, tier+" "+s.String(), row)
+		}
 	}
 	for name, rng := range ranges {
 		row := regexp.MustCompile(`(?m)^\|[^|\n]*\b` + name + `\b[^\n]*$`).FindString(table)

@@ -29,6 +29,8 @@ var wholeRanges = map[string]span[int64]{
 	"DB_CLEANUP_RETENTION_DAYS":     {min: 1, max: 3650},
 	"BACKUP_KEEP_DAILY":             {min: 1, max: 3650},
 	"BACKUP_KEEP_MONTHLY":           {min: 0, max: 1200},
+	"BACKUP_KEEP_HOURLY":            {min: 0, max: 8760},
+	"BACKUP_KEEP_WEEKLY":            {min: 0, max: 520},
 	"BACKUP_MAX_AGE_HOURS":          {min: 1, max: 8760},
 	"CLEANUP_BATCH_SIZE":            {min: 1, max: 100_000},
 	"CLEANUP_UNDO_HOURS":            {min: 1, max: 8760},
@@ -36,6 +38,20 @@ var wholeRanges = map[string]span[int64]{
 	"CLEANUP_MAX_ROWS":              {min: 0, max: 1_000_000_000},
 	// Its port; 0 is any free one.
 	"HTTP_ADDR": {min: 0, max: 65535},
+}
+
+// maxRemoteName is the longest remote name: room in a variable's name and
+// on a chat line.
+const maxRemoteName = 32
+
+// keepRanges are the ranges of each tier of a remote's keep setting
+// (BACKUP_REMOTE_<NAME>_KEEP): up to a year of hourly copies, ten years of
+// the others, as the local ones.
+var keepRanges = map[string]span[int64]{
+	"hourly":  {min: 0, max: 8760},
+	"daily":   {min: 0, max: 3650},
+	"weekly":  {min: 0, max: 520},
+	"monthly": {min: 0, max: 1200},
 }
 
 // shareRanges are the ranges of shares. 0 is outside: it would warn on

@@ -21,7 +21,8 @@ type reader struct {
 	env       Lookup
 	parseURL  URLParser
 	problems  Problems
-	passwords []string // of the connection strings read
+	secrets   []string        // passwords of the connection strings, keys of the remotes
+	seenNames map[string]bool // remote names BACKUP_REMOTES gives, even in a bad entry
 }
 
 func (r *reader) err() error {
@@ -189,9 +190,7 @@ func (r *reader) connString(name, v string) string {
 		r.bad(name, "%v", err)
 		return ""
 	}
-	if pw != "" {
-		r.passwords = append(r.passwords, pw)
-	}
+	r.secrets = append(r.secrets, pw)
 	return v
 }
 

@@ -45,8 +45,11 @@ type Metrics struct {
 	tableBytes  *prometheus.GaugeVec
 	tableRows   *prometheus.GaugeVec
 	keysByAge   *prometheus.GaugeVec
+	remote      *remoteMetrics
 
-	mu          sync.Mutex // orders ObserveStatus's reset-and-set of the table gauges
+	remoteMu    sync.Mutex           // orders the moves of remoteLast
+	remoteLast  map[string]time.Time // each remote's newest verified copy known
+	mu          sync.Mutex           // orders ObserveStatus's reset-and-set of the table gauges
 	runtimeOnce sync.Once
 }
 
@@ -78,6 +81,8 @@ func New() *Metrics {
 		"Rows of the keys table by age bucket (scaled from a sample for large tables).", "bucket")
 	m.reg.MustRegister(m.backup, m.dbBytes, m.jobSuccess, m.jobDuration, m.jobRunAt,
 		m.restoreRTO, m.restoreRPO, m.tableBytes, m.tableRows, m.keysByAge)
+	m.remote = newRemoteMetrics()
+	m.reg.MustRegister(m.remote.collectors()...)
 	return m
 }
 
@@ -103,6 +108,7 @@ func (m *Metrics) ObserveStatus(r jobs.StatusReport) {
 	} else {
 		m.backup.clear()
 	}
+	m.observeRemoteStatus(r)
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.dbBytes.Reset()

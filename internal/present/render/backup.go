@@ -15,7 +15,9 @@ import (
 func BackupProgress(p jobs.BackupProgress, f Format) string {
 	d := &doc{f: f}
 	line := "⏳ Backup running · " + p.Step
-	if p.RawBytes > 0 {
+	if p.Remote != "" {
+		line = "⏳ Backup running · " + uploadProgress(p)
+	} else if p.RawBytes > 0 {
 		line += fmt.Sprintf(" · %s read, %s written · %s", humanize.Bytes(p.RawBytes), humanize.Bytes(p.Written),
 			humanize.Rate(p.RawBytes, p.Elapsed))
 	}
@@ -47,8 +49,11 @@ func Backup(r jobs.BackupReport, f Format) string {
 		d.line(d.esc("would write"), d.code(m.DumpFile()),
 			d.esc("("+m.Kind+", about "+humanize.Bytes(r.Estimate)+", "+humanize.Bytes(r.FreeBytes)+" free)"))
 	default:
+		// A remote that failed opens the report: the backup is good, but
+		// the alert is about that remote.
+		remoteFailures(d, r)
 		lvl := jobs.LevelOK
-		if len(r.Warnings) > 0 {
+		if len(r.Warnings) > 0 || r.RemoteFailed() {
 			lvl = jobs.LevelWarn
 		}
 		d.line(d.mark(lvl), d.bold("Backup verified · "+m.Database))
@@ -81,6 +86,9 @@ func Backup(r jobs.BackupReport, f Format) string {
 			d.line(d.mark(lvl), d.esc(c.Name))
 		}
 	}
+	if r.OK() && !r.DryRun {
+		backupRemotes(d, r)
+	}
 	if r.OK() {
 		if c := r.Copy; c != nil && c.OK {
 			note := "copied off this machine in " + humanize.Duration(c.Duration)
@@ -101,7 +109,7 @@ func Backup(r jobs.BackupReport, f Format) string {
 
 func backupRetention(d *doc, r jobs.BackupReport) {
 	d.heading("Retention")
-	d.text(fmt.Sprintf("daily %d/%d · monthly %d/%d", r.Daily, r.Policy.KeepDaily, r.Monthly, r.Policy.KeepMonthly))
+	d.text(tally(r.Kept))
 	var gone []string
 	if r.DryRun {
 		for _, v := range r.Retention {
@@ -154,8 +162,11 @@ func backupAdvice(r jobs.BackupReport) string {
 	}
 }
 
-// Backups renders the list of verified backups, newest first.
-func Backups(l jobs.Listing, free int64, now time.Time, f Format) string {
+// Backups renders the list of verified backups, newest first, each with
+// where it lives: "local ✓ · msk ✓ · spb ✗ reason", from its manifest's
+// records of its copies; remotes are the configured ones, so that a copy
+// never made is said to be missing.
+func Backups(l jobs.Listing, free int64, now time.Time, f Format, remotes ...string) string {
 	list := l.Backups
 	d := &doc{f: f}
 	d.line(d.bold(fmt.Sprintf("Backups · %d", len(list))))
@@ -168,10 +179,14 @@ func Backups(l jobs.Listing, free int64, now time.Time, f Format) string {
 		proof := ""
 		if n := len(m.RestoreTests); n > 0 {
 			last := m.RestoreTests[n-1]
+			of := "" // a test of a remote's copy says whose: the local file may be fine
+			if last.From != "" {
+				of = " of the " + last.From + " copy"
+			}
 			if last.OK {
-				proof = " · restore-tested " + last.At.UTC().Format("01-02")
+				proof = " · restore-tested" + of + " " + last.At.UTC().Format("01-02")
 			} else {
-				proof = " · restore test FAILED"
+				proof = " · restore test" + of + " FAILED"
 			}
 		}
 		if m.Copy != nil {
@@ -184,6 +199,9 @@ func Backups(l jobs.Listing, free int64, now time.Time, f Format) string {
 		d.line(d.mark(jobs.LevelOK), d.esc(fmt.Sprintf("%s · %s · %s · %s ago%s",
 			m.Start.UTC().Format("2006-01-02 15:04"), m.Kind, humanize.Bytes(m.CompressedBytes),
 			humanize.Duration(now.Sub(m.Start)), proof)))
+		if where := backupWhere(m, remotes); where != "" {
+			d.text("     " + where)
+		}
 		// The name --backup NAME and /restore_test NAME take; <code> is
 		// copied with a tap in Telegram.
 		d.line("     " + d.code(m.Name))
@@ -217,11 +235,17 @@ func brokenBackups(d *doc, broken []jobs.BrokenBackup) {
 }
 
 // BackupBrief is the one line a successful scheduled backup says when
-// NOTIFY_SUCCESS=brief.
+// NOTIFY_SUCCESS=brief, with each remote's ✓. A remote that failed is never
+// a brief success: the caller sends the full report, and this line, if
+// used all the same, says so.
 func BackupBrief(r jobs.BackupReport) string {
 	m := r.Manifest
-	return fmt.Sprintf("✅ Backup verified · %s · %s · %s · %s", html.EscapeString(m.Database), m.Kind,
-		humanize.Bytes(m.CompressedBytes), humanize.Duration(m.Duration))
+	mark := "✅ Backup verified"
+	if r.RemoteFailed() {
+		mark = "🔴 Off-site copy FAILED · backup verified here"
+	}
+	return fmt.Sprintf("%s · %s · %s · %s · %s%s", mark, html.EscapeString(m.Database), m.Kind,
+		humanize.Bytes(m.CompressedBytes), humanize.Duration(m.Duration), html.EscapeString(remotesBrief(r)))
 }
 
 // PruneBroken reports `pgkeeper backups --prune-broken`.

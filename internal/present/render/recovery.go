@@ -14,6 +14,7 @@ func RecoveryPreview(p jobs.RestorePreview, f Format) string {
 	d.line(d.bold("Restore · " + p.Backup.Name))
 	d.text(fmt.Sprintf("backup %s old (taken %s) · %s · %s", humanize.Duration(p.Age),
 		p.Backup.Start.UTC().Format("2006-01-02 15:04 UTC"), p.Backup.Kind, humanize.Bytes(p.Backup.CompressedBytes)))
+	fromLine(d, p.From, copyEncrypted(p.Backup))
 	d.line(d.esc("into a new database"), d.code(p.Scratch), d.esc("on "+p.Server))
 	d.text(restoreNeeds(p))
 	d.text("The new database is verified (rows of every table, fingerprints) and kept; nothing else is touched.")
@@ -42,6 +43,7 @@ func Recovery(r jobs.RestoreReport, backupDir string, f Format) string {
 	if r.Backup.Name != "" { // not found: there is no backup to speak of
 		d.text(fmt.Sprintf("backup taken %s (%s before the restore began)",
 			r.Backup.Start.UTC().Format("2006-01-02 15:04:05 UTC"), humanize.Duration(r.RPO)))
+		fromLine(d, r.From, copyEncrypted(r.Backup))
 	}
 	if r.OK() {
 		d.text(fmt.Sprintf("%d tables, %s rows checked · %d fingerprinted · %s restored in %s",
@@ -58,7 +60,10 @@ func Recovery(r jobs.RestoreReport, backupDir string, f Format) string {
 			"ALTER DATABASE <old> RENAME TO <old>_broken; ALTER DATABASE " + r.Scratch + " RENAME TO <old>.")
 		d.text("3. Objects belong to the role that restored them (restored with --no-owner --no-privileges): " +
 			"grant the service's role what it needs.")
-		if r.Backup.Globals != "" {
+		switch {
+		case r.From != "" && len(r.Backup.Remotes) == 1 && r.Backup.Remotes[0].GlobalsKey != "":
+			d.text("   The backup's roles (without passwords) are in " + r.Backup.Remotes[0].GlobalsKey + " on " + r.From + ".")
+		case r.Backup.Globals != "" && r.From == "":
 			d.text("   The backup's roles (without passwords) are in " + filepath.Join(backupDir, r.Backup.Globals) + ".")
 		}
 		d.text("4. Start the service, then make a fresh backup: pgkeeper backup.")

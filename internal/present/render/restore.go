@@ -13,13 +13,16 @@ import (
 // scratch database once named; RTO and size only for a test that passed.
 func RestoreTest(r jobs.RestoreReport, f Format) string {
 	d := &doc{f: f}
-	if r.OK() {
+	switch {
+	case r.OK() && r.CiphertextOnly:
+		ciphertextChecked(d, r)
+	case r.OK():
 		d.line(d.mark(jobs.LevelOK), d.bold("Restore test passed · "+r.Backup.Name))
 		d.text(fmt.Sprintf("RTO %s (restore + verification) · RPO %s (backup age)",
 			humanize.Duration(r.RTO), humanize.Duration(r.RPO)))
 		d.text(fmt.Sprintf("%d tables, %s rows checked · %d fingerprinted · restored %s",
 			r.Tables, humanize.Int(r.Rows), r.Fingerprinted, humanize.Bytes(r.RestoredBytes)))
-	} else {
+	default:
 		d.line(d.mark(jobs.LevelCritical), d.bold(titled("Restore test FAILED", r.Backup.Name)))
 		d.text("failed at " + r.FailedAt + ": " + r.Error)
 		for _, x := range r.Differences {
@@ -31,6 +34,9 @@ func RestoreTest(r jobs.RestoreReport, f Format) string {
 		if r.Tables > 0 {
 			d.text(fmt.Sprintf("%d tables, %s rows checked · %d fingerprinted", r.Tables, humanize.Int(r.Rows), r.Fingerprinted))
 		}
+	}
+	if !r.CiphertextOnly && r.Backup.Name != "" {
+		fromLine(d, r.From, copyEncrypted(r.Backup))
 	}
 	if r.Scratch != "" {
 		d.text(fmt.Sprintf("scratch database %s on %s · dropped: %v", r.Scratch, r.Server, r.Dropped))
@@ -65,6 +71,12 @@ func RestorePreview(p jobs.RestorePreview, f Format) string {
 	d.line(d.bold("Restore test · " + p.Backup.Name))
 	d.text(fmt.Sprintf("backup %s old · %s · %s",
 		humanize.Duration(p.Age), p.Backup.Kind, humanize.Bytes(p.Backup.CompressedBytes)))
+	if p.CiphertextOnly {
+		d.text("The copy on " + p.From + " is encrypted and no identity was given: " +
+			"a run only reads it and checks the ciphertext's size and sha256; nothing is restored.")
+		return d.String()
+	}
+	fromLine(d, p.From, copyEncrypted(p.Backup))
 	d.line(d.esc("into scratch database"), d.code(p.Scratch), d.esc("on "+p.Server))
 	d.text(restoreNeeds(p))
 	d.text("It is dropped afterwards, whatever happens. Nothing runs before the button.")
@@ -83,6 +95,14 @@ func restoreNeeds(p jobs.RestorePreview) string {
 // RestoreBrief is a passed scheduled restore test in one line, for
 // NOTIFY_SUCCESS=brief.
 func RestoreBrief(r jobs.RestoreReport) string {
+	if r.CiphertextOnly {
+		return fmt.Sprintf("⚠️ Restore test: ciphertext checked, NOT restored · %s on %s · no identity to decrypt it",
+			html.EscapeString(r.Backup.Name), html.EscapeString(r.From))
+	}
 	return fmt.Sprintf("✅ Restore test passed · %s · RTO %s · RPO %s · %s rows checked", html.EscapeString(r.Backup.Name),
 		humanize.Duration(r.RTO), humanize.Duration(r.RPO), humanize.Int(r.Rows))
 }
+
+// copyEncrypted reports whether m, a remote's manifest, records an
+// encrypted copy.
+func copyEncrypted(m jobs.Manifest) bool { return len(m.Remotes) == 1 && m.Remotes[0].Encrypted }

@@ -26,8 +26,9 @@ func Status(r jobs.StatusReport, f Format) string {
 		statusKeys(d, r.Keys, r.At)
 	}
 	statusTools(d, r)
-	statusBackupDir(d, r.BackupDir)
+	statusBackupDir(d, r.BackupDir, len(r.Remotes) > 0)
 	statusLastBackup(d, r)
+	statusRemotes(d, r)
 	statusLastRuns(d, r)
 	d.b.WriteByte('\n')
 	d.text(fmt.Sprintf("%s · took %s", r.At.UTC().Format("2006-01-02 15:04:05 UTC"), humanize.Duration(r.Took)))
@@ -118,7 +119,7 @@ func statusTools(d *doc, r jobs.StatusReport) {
 	}
 }
 
-func statusBackupDir(d *doc, b jobs.DirStatus) {
+func statusBackupDir(d *doc, b jobs.DirStatus, offsite bool) {
 	d.heading("Backups directory")
 	if b.Error != "" {
 		d.line(d.mark(jobs.LevelWarn), d.esc(b.Path+": "+b.Error))
@@ -129,11 +130,11 @@ func statusBackupDir(d *doc, b jobs.DirStatus) {
 		note = " (created at the first backup)"
 	}
 	d.line(d.mark(jobs.LevelOK), d.code(b.Path)+d.esc(" · "+humanize.Bytes(b.FreeBytes)+" free"+note))
-	if b.SameDiskAsDatabase {
+	if b.SameDiskAsDatabase && !offsite {
 		// Not a finding: a one-disk server is common and this is no fault
 		// to page anyone about, but it should be in plain sight.
 		d.line(d.mark(jobs.LevelWarn),
-			d.esc("on the same disk as the database: one disk failure takes both; keep a copy elsewhere (BACKUP_COPY_COMMAND)"))
+			d.esc("on the same disk as the database: one disk failure takes both; keep a copy elsewhere (BACKUP_REMOTES)"))
 	}
 }
 

@@ -29,7 +29,8 @@ func Summary(r jobs.SummaryReport, f Format) string {
 	} else {
 		d.line(d.mark(jobs.LevelWarn), d.esc("no verified backup"))
 	}
-	d.text(fmt.Sprintf("daily %d/%d · monthly %d/%d", r.Daily, r.Policy.KeepDaily, r.Monthly, r.Policy.KeepMonthly))
+	d.text(tally(r.Kept))
+	summaryRemotes(d, r)
 	if p := r.LastRestore; p != nil {
 		lvl, word := jobs.LevelOK, "passed"
 		if !p.OK {
