@@ -13,6 +13,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"net/http/httptest"
@@ -270,14 +271,17 @@ func (b *bench) pgkeeper(ctx context.Context, dir string, env []string, args ...
 	cmd := exec.CommandContext(ctx, b.bin, args...)
 	cmd.Env = append(append(os.Environ(), "DATABASE_URL="+b.url, "BACKUP_DIR="+dir, "PG_BIN_DIR="+b.pgBin,
 		"LOG_LEVEL=warn", "TELEGRAM_BOT_TOKEN=", "SENTRY_DSN="), env...)
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
 	start := time.Now()
-	out, err := cmd.CombinedOutput()
-	s := sample{took: time.Since(start)}
-	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
-		s.rss = ru.Maxrss * 1024
+	if err := cmd.Start(); err != nil {
+		return sample{}, err
 	}
+	peak := watchPeak(cmd.Process.Pid)
+	err := cmd.Wait()
+	s := sample{took: time.Since(start), rss: peak()}
 	if err != nil {
-		return s, fmt.Errorf("pgkeeper %v: %v\n%s", args, err, out)
+		return s, fmt.Errorf("pgkeeper %v: %v\n%s", args, err, out.String())
 	}
 	return s, nil
 }
