@@ -65,6 +65,7 @@ func readConfig(env func(string) (string, bool), require func(config.Config) err
 		return v, ok
 	}
 	cfg, err := config.LoadListed(lookup, setNames(lookup, dotenv), store.ParseURL)
+	err = config.Join(err, cfg.RequireDatabaseURL())
 	if require != nil {
 		err = config.Join(err, require(cfg))
 	}
@@ -72,11 +73,12 @@ func readConfig(env func(string) (string, bool), require func(config.Config) err
 }
 
 // setNames are the variables set, in the environment (as lookup sees it)
-// or in .env: Load finds a remote's variable of no configured remote in them.
+// or in .env: Load finds the named databases, servers and overrides in
+// them, and a remote's variable of no configured remote.
 func setNames(lookup func(string) (string, bool), dotenv map[string]string) []string {
 	var names []string
 	for _, kv := range os.Environ() {
-		if k, _, _ := strings.Cut(kv, "="); strings.HasPrefix(k, "BACKUP_REMOTE_") {
+		if k, _, _ := strings.Cut(kv, "="); config.Scanned(k) {
 			if _, ok := lookup(k); ok {
 				names = append(names, k)
 			}

@@ -278,24 +278,17 @@ func (b *Backup) preflight(ctx context.Context) (preflightResult, error) {
 	if p.origin, err = originOf(ctx, b.DB); err != nil {
 		return p, fmt.Errorf("database unreachable: %w", err)
 	}
-	for _, t := range []struct {
-		name string
-		dst  *Tool
-	}{{"pg_dump", &p.dump}, {"pg_restore", &p.restore}, {"pg_dumpall", &p.dumpall}} {
-		tool, err := FindTool(ctx, b.Config.PGBinDir, t.name)
-		if err != nil {
-			if t.name == "pg_dumpall" {
-				continue // roles are a bonus; their absence is reported, not fatal
-			}
-			return p, fmt.Errorf("%w: install postgresql-client-%s or set PG_BIN_DIR", err, p.server.MajorString())
-		}
-		if prob := CompatibilityProblem(tool, p.server); prob != "" {
-			if t.name == "pg_dumpall" {
-				continue
-			}
-			return p, errors.New(prob)
-		}
-		*t.dst = tool
+	box, need := NewToolbox(b.Config.PGBinDir), Need{Version: p.server, Server: b.DB.Database() + " on " + b.DB.Host()}
+	if p.dump, err = PickTool(ctx, box, "pg_dump", need); err != nil {
+		return p, err
+	}
+	// pg_restore --list verifies the archive: it must read pg_dump's format.
+	if p.restore, err = pickRestore(ctx, box, need, p.dump.Version); err != nil {
+		return p, err
+	}
+	// Roles are a bonus; their absence is reported, not fatal.
+	if p.dumpall, err = PickTool(ctx, box, "pg_dumpall", need); err != nil {
+		p.dumpall = Tool{}
 	}
 	if p.env, err = store.ClientEnv(b.Config.DatabaseURL, ""); err != nil {
 		return p, err

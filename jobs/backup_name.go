@@ -99,3 +99,21 @@ func (o ownFiles) isBackupFile(name string) bool {
 	_, _, tmp, ok := o.parse(name)
 	return ok && !tmp
 }
+
+// startReason says why a manifest's start time cannot be its backup's, whose
+// name carries the UTC second it started (a second or more later when that
+// one was taken): a manifest that claims another time could pass for the
+// newest backup and push real ones out of retention. "" when it fits.
+func startReason(base string, start time.Time) string {
+	if len(base) < len(nameTimeLayout) {
+		return "has a name without its start time"
+	}
+	named, err := time.Parse(nameTimeLayout, base[len(base)-len(nameTimeLayout):])
+	if err != nil {
+		return "has a name without its start time"
+	}
+	if d := named.Sub(start); d <= -time.Second || d > time.Minute {
+		return fmt.Sprintf("has a manifest whose start (%s) is not the time in its name", start.UTC().Format(time.RFC3339))
+	}
+	return ""
+}

@@ -205,6 +205,8 @@ func judge(dir, base string, files []fs.DirEntry, o Origin) (m Manifest, foreign
 		return m, false, fmt.Sprintf("has a manifest made for database %q", m.Database)
 	case !o.owns(m):
 		return m, true, ""
+	case startReason(base, m.Start) != "":
+		return m, false, startReason(base, m.Start)
 	case !m.Verified:
 		return m, false, "has a manifest that does not say verified"
 	case m.Globals != "" && m.Globals != base+globalsSuffix:

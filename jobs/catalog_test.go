@@ -74,6 +74,7 @@ func TestRetentionDeletesNothingATamperedManifestNames(t *testing.T) {
 		{"name outside", func(m map[string]any, victim string) { m["name"] = "../victim" }, "names another backup"},
 		{"another backup's globals", func(m map[string]any, victim string) { m["globals"] = made[0].Name + ".globals.sql.zst" }, "names a roles file not its own"},
 		{"another database", func(m map[string]any, victim string) { m["database"] = "postgres" }, "made for database"},
+		{"a start in the future", func(m map[string]any, victim string) { m["start"] = "2099-01-01T00:00:00Z" }, "not the time in its name"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -65,16 +65,11 @@ func (c *Check) Run(ctx context.Context) []CheckResult {
 	}
 	add("database", err, fmt.Sprintf("%s at %s, PostgreSQL %s", c.DB.Database(), c.DB.Host(), text))
 
+	box, need := NewToolbox(c.PGBinDir), Need{Version: server, Server: c.DB.Database() + " on " + c.DB.Host()}
 	for _, name := range []string{"pg_dump", "pg_restore"} {
-		t, err := FindTool(ctx, c.PGBinDir, name)
-		switch {
-		case err != nil:
-		case !server.Valid():
+		t, err := PickTool(ctx, box, name, need)
+		if err == nil && !server.Valid() {
 			err = fmt.Errorf("%s %s found, but the server's version is unknown", name, t.Version)
-		default:
-			if p := CompatibilityProblem(t, server); p != "" {
-				err = fmt.Errorf("%s", p)
-			}
 		}
 		add(name, err, fmt.Sprintf("%s %s handles server %s (%s)", name, t.Version, server, t.Path))
 	}

@@ -125,6 +125,8 @@ func judgeRemote(ctx context.Context, b *remote.Bucket, base string, have map[st
 		return m, false, fmt.Sprintf("has a manifest made for database %q", m.Database), nil
 	case !o.owns(m):
 		return m, true, "", nil
+	case startReason(base, m.Start) != "":
+		return m, false, startReason(base, m.Start), nil
 	case !m.Verified:
 		return m, false, "has a manifest that does not say verified", nil
 	case len(m.Remotes) != 1:

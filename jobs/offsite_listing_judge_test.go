@@ -25,6 +25,8 @@ func TestRemoteListingJudgesCopies(t *testing.T) {
 	}
 	other := m
 	other.SystemID = "1234567890"
+	future := m
+	future.Start = m.Start.AddDate(70, 0, 0)
 	tests := []struct {
 		name       string
 		setup      func(t *testing.T, spec jobs.RemoteSpec, b *remote.Bucket)
@@ -61,6 +63,8 @@ func TestRemoteListingJudgesCopies(t *testing.T) {
 				t.Fatal(err)
 			}
 		}, false, false, 0, "has a roles file of 5 bytes where its manifest says"},
+		{"a start not its name's", func(t *testing.T, spec jobs.RemoteSpec, b *remote.Bucket) { uploadCopy(t, spec, dir, future) },
+			false, false, 0, "not the time in its name"},
 		{"manifest does not read", func(t *testing.T, spec jobs.RemoteSpec, b *remote.Bucket) {
 			uploadCopy(t, spec, dir, m)
 			if _, err := b.Put(ctx, m.Name+".manifest.json", bytes.NewReader([]byte("{not json"))); err != nil {

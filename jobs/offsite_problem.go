@@ -36,7 +36,9 @@ func remoteProblem(err error) string {
 	if fix != "" {
 		s += ": " + fix
 	}
-	return s + "; the backup is verified and kept here, and the next run copies what this remote lacks"
+	// What this means for the backup (kept here, the gap filled by the next
+	// run) is the report's to say, once, not every remote's.
+	return s
 }
 
 func isRemoteError(err error) bool {

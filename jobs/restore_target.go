@@ -161,11 +161,11 @@ func (t *RestoreTest) preflight(ctx context.Context, m Manifest, recovering, str
 	if m.ServerVersionNum == 0 {
 		backupVer, _ = pgversion.Parse(m.ServerVersion)
 	}
-	if tg.tool, err = FindTool(ctx, t.Config.PGBinDir, "pg_restore"); err != nil {
-		return tg, fmt.Errorf("%w: install postgresql-client-%s or set PG_BIN_DIR", err, backupVer.MajorString())
-	}
-	if prob := CompatibilityProblem(tg.tool, backupVer); prob != "" {
-		return tg, errors.New(prob)
+	dumpVer, _ := pgversion.Parse(m.PgDumpVersion)
+	// The manifest may come from a bucket: its host is folded onto one line.
+	need := Need{Version: backupVer, Server: oneLine(m.Database + " on " + m.Host)}
+	if tg.tool, err = pickRestore(ctx, NewToolbox(t.Config.PGBinDir), need, dumpVer); err != nil {
+		return tg, err
 	}
 	if tg.live, err = t.DB.Identity(ctx); err != nil && !recovering {
 		return tg, fmt.Errorf("database unreachable: %w", err)

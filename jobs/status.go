@@ -268,26 +268,24 @@ func (s *Status) keys(ctx context.Context, r *StatusReport, now time.Time) {
 }
 
 func (s *Status) tools(ctx context.Context, r *StatusReport) {
+	box := NewToolbox(s.Config.PGBinDir)
+	need := Need{Version: r.Database.Version, Server: r.Database.Name + " on " + r.Database.Host}
 	for _, name := range []string{"pg_dump", "pg_restore"} {
-		t, err := FindTool(ctx, s.Config.PGBinDir, name)
-		ts := ToolStatus{Tool: t, Found: err == nil, Level: LevelWarn}
+		t, err := PickTool(ctx, box, name, need)
+		ts := ToolStatus{Tool: t, Found: t.Version.Valid(), Level: LevelWarn}
 		// pg_dump is what backups stand on: without a usable one, say so as critical.
 		if name == "pg_dump" {
 			ts.Level = LevelCritical
 		}
-		lvl := ts.Level
 		switch {
-		case err != nil:
+		case err == nil:
+		case ts.Found:
+			// Found, but of an older major than the server: the error says which, and what to install.
+			ts.Problem = err.Error()
+			r.add(ts.Level, "%s", ts.Problem)
+		default:
 			ts.Error = reason(err)
-			fix := "install postgresql-client or set PG_BIN_DIR"
-			if r.Database.Version.Valid() {
-				fix = fmt.Sprintf("install postgresql-client-%s or set PG_BIN_DIR", r.Database.Version.MajorString())
-			}
-			r.add(lvl, "%s: %s: %s", name, ts.Error, fix)
-		case r.Database.Version.Valid():
-			if ts.Problem = CompatibilityProblem(t, r.Database.Version); ts.Problem != "" {
-				r.add(lvl, "%s", ts.Problem)
-			}
+			r.add(ts.Level, "%s: %s", name, ts.Error)
 		}
 		r.Tools = append(r.Tools, ts)
 	}

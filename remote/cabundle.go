@@ -13,13 +13,23 @@ import (
 )
 
 // clientFor is cfg's HTTP client: the caller's, or the SDK's own (with its
-// timeouts) trusting CABundle's certificates too; nil for the SDK's default.
+// dial and TLS timeouts) that also gives up on a store silent for
+// cfg.Silence after a request was sent, and trusts CABundle's certificates.
+// Without that bound a store that stops answering would hold the backup,
+// and the heavy-job lock, until TCP gives up.
 func clientFor(cfg Config) (aws.HTTPClient, error) {
 	if cfg.HTTPClient != nil {
 		return cfg.HTTPClient, nil
 	}
+	silence := cfg.Silence
+	if silence <= 0 {
+		silence = DefaultSilence
+	}
+	client := awshttp.NewBuildableClient().WithTransportOptions(func(tr *http.Transport) {
+		tr.ResponseHeaderTimeout = silence
+	})
 	if cfg.CABundle == "" {
-		return nil, nil
+		return client, nil
 	}
 	pemData, err := os.ReadFile(cfg.CABundle)
 	if err != nil {
@@ -32,7 +42,7 @@ func clientFor(cfg Config) (aws.HTTPClient, error) {
 	if !pool.AppendCertsFromPEM(pemData) {
 		return nil, errors.New("CA bundle " + cfg.CABundle + ": no PEM certificate in it")
 	}
-	return awshttp.NewBuildableClient().WithTransportOptions(func(tr *http.Transport) {
+	return client.WithTransportOptions(func(tr *http.Transport) {
 		if tr.TLSClientConfig == nil {
 			tr.TLSClientConfig = &tls.Config{MinVersion: tls.VersionTLS12}
 		}

@@ -3,11 +3,15 @@ package remote
 import (
 	"bytes"
 	"context"
+	"io"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/pgkeeper/pgkeeper/internal/backoff"
 	"github.com/pgkeeper/pgkeeper/internal/testkit/s3test"
 )
 
@@ -47,5 +51,36 @@ func TestCABundle(t *testing.T) {
 				t.Fatalf("error %v, want %q", err, c.want)
 			}
 		})
+	}
+}
+
+// A store that takes a request and never answers is given up on after
+// Silence, with the retries, rather than holding the backup for ever.
+func TestSilentStoreIsGivenUpOn(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go io.Copy(io.Discard, c) // reads the request, never answers
+		}
+	}()
+	b, err := New(context.Background(), Config{Name: "silent", Bucket: "b", Endpoint: "http://" + ln.Addr().String(),
+		AccessKeyID: "k", SecretAccessKey: "s", Silence: 100 * time.Millisecond, Attempts: 2,
+		Backoff: backoff.Backoff{Min: time.Millisecond, Max: time.Millisecond}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	_, err = b.Put(ctx, "probe", bytes.NewReader([]byte("x")))
+	if err == nil || ctx.Err() != nil {
+		t.Fatalf("Put to a silent store: %v (context: %v)", err, ctx.Err())
 	}
 }

@@ -63,6 +63,9 @@ const (
 	MaxParts = 10000
 	// DefaultAttempts is how often a transient failure is tried in all.
 	DefaultAttempts = 4
+	// DefaultSilence bounds the wait for an answer: S3 answers a part
+	// within seconds of receiving it, so two minutes is a store gone silent.
+	DefaultSilence = 2 * time.Minute
 	// DefaultRegion is for stores that ignore the region but sign with one.
 	DefaultRegion = "us-east-1"
 )
@@ -95,8 +98,11 @@ type Config struct {
 	// CABundle is a PEM file of certificates to trust besides the system's
 	// (a MinIO or Ceph with its own CA); "" for the system's alone.
 	CABundle   string
-	HTTPClient *http.Client     // nil for the SDK's (with CABundle, if set)
-	Now        func() time.Time // nil for time.Now
+	HTTPClient *http.Client // nil for the SDK's (with CABundle, if set)
+	// Silence is how long a request may wait for the store's first byte of
+	// an answer once it was sent; 0 for DefaultSilence.
+	Silence time.Duration
+	Now     func() time.Time // nil for time.Now
 }
 
 // Bucket is one remote's bucket and prefix. It is safe for concurrent use.

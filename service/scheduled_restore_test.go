@@ -6,7 +6,10 @@ import (
 	"strings"
 	"testing"
 
+	"filippo.io/age"
+
 	"github.com/pgkeeper/pgkeeper/internal/testkit/pgtest"
+	"github.com/pgkeeper/pgkeeper/internal/testkit/s3test"
 	"github.com/pgkeeper/pgkeeper/jobs"
 	"github.com/pgkeeper/pgkeeper/store"
 	"github.com/pgkeeper/pgkeeper/vocab"
@@ -78,5 +81,52 @@ func TestScheduledRestoreTest(t *testing.T) {
 				t.Errorf("%d scratch databases left", n)
 			}
 		})
+	}
+}
+
+// With remotes, the scheduled restore test also proves each remote's newest
+// copy: restored where the remote has an identity file, its ciphertext
+// checked where it has none, each said in its own message.
+func TestScheduledRestoreTestOfRemotes(t *testing.T) {
+	srv := s3test.Start(t)
+	dir := t.TempDir()
+	ca := filepath.Join(dir, "ca.pem")
+	if err := os.WriteFile(ca, srv.CAPEM, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	id, err := age.GenerateX25519Identity()
+	if err != nil {
+		t.Fatal(err)
+	}
+	key := filepath.Join(dir, "key.txt")
+	if err := os.WriteFile(key, []byte(id.String()+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	a, api := serveService(t, map[string]string{
+		"NOTIFY_SUCCESS": "brief", "BACKUP_REMOTES": "msk=s3://" + s3test.Bucket + "/msk,spb=s3://" + s3test.Bucket + "/spb",
+		"AWS_ENDPOINT_URL": srv.URL, "AWS_CA_BUNDLE": ca, "AWS_REGION": s3test.Region,
+		"AWS_ACCESS_KEY_ID": s3test.AccessKeyID, "AWS_SECRET_ACCESS_KEY": s3test.SecretAccessKey,
+		"BACKUP_AGE_RECIPIENTS": id.Recipient().String(), "BACKUP_REMOTE_MSK_IDENTITY": key,
+	})
+	ctx := t.Context()
+	b, err := a.Jobs.Backup.Run(ctx, jobs.BackupOptions{Trigger: vocab.TriggerShell}, nil)
+	if err != nil || b.RemoteFailed() {
+		t.Fatalf("backup: %v %+v", err, b.Remotes)
+	}
+	if err := a.scheduledRestoreTest(ctx, 0); err != nil {
+		t.Fatalf("scheduled restore test: %v", err)
+	}
+	got := waitDelivered(t, api, 3)
+	want := []string{"Restore test passed", "msk", "spb"}
+	for i, w := range want {
+		if !strings.Contains(got[i], w) {
+			t.Errorf("message %d:\n%s\nwant %q", i, got[i], w)
+		}
+	}
+	if !strings.Contains(got[2], "ciphertext") || strings.Contains(got[1], "ciphertext") {
+		t.Errorf("msk (with its identity) must be restored and spb (without) checked as ciphertext:\n%s\n---\n%s", got[1], got[2])
+	}
+	if n := scratchCount(t, a.Config.DatabaseURL); n != 0 {
+		t.Errorf("%d scratch databases left", n)
 	}
 }

@@ -6,6 +6,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -14,6 +16,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/pgkeeper/pgkeeper/internal/config"
 	"github.com/pgkeeper/pgkeeper/vocab"
 )
 
@@ -29,13 +32,20 @@ type DB struct {
 }
 
 // ParseURL checks a DATABASE_URL (URL or key=value form) without connecting,
-// and returns its password, for redaction (empty: none).
-func ParseURL(dsn string) (password string, err error) {
+// and returns its password, for redaction (empty: none), the database it
+// names and its server, for config to tell databases apart.
+func ParseURL(dsn string) (config.URLParts, error) {
 	cfg, err := parse(dsn)
 	if err != nil {
-		return "", err
+		return config.URLParts{}, err
 	}
-	return cfg.ConnConfig.Password, nil
+	c := cfg.ConnConfig
+	db := c.Database
+	if db == "" {
+		db = c.User // what the server connects to when no database is named
+	}
+	return config.URLParts{Password: c.Password, Database: db,
+		Server: net.JoinHostPort(strings.ToLower(c.Host), strconv.Itoa(int(c.Port)))}, nil
 }
 
 func parse(dsn string) (*pgxpool.Config, error) {

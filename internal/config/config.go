@@ -47,6 +47,7 @@ const (
 	DefaultDBWatchInterval  = time.Minute
 	DefaultNotifySuccess    = "brief"
 	DefaultShutdownDeadline = 10 * time.Second
+	DefaultParallel         = 1 // a server is never hit by several dumps unless asked
 
 	// DefaultRemoteName names a bare s3://bucket/prefix in BACKUP_REMOTES.
 	DefaultRemoteName = "remote"
@@ -73,7 +74,7 @@ type Config struct {
 	RetentionDays    int
 	BackupDir        string
 	BackupCopy       string // BACKUP_COPY_COMMAND; empty: off
-	PGBinDir         string
+	PGBinDir         string // PG_BIN_DIR: directories separated by commas or colons
 	SentryDSN        string
 	LogLevel         slog.Level
 
@@ -116,26 +117,49 @@ type Config struct {
 	// encrypted to (BACKUP_AGE_RECIPIENTS); none: they leave as they are.
 	AgeRecipients []string
 
-	secrets []string // passwords of the connection strings, AWS and remote keys, for Secrets
+	// StateURL is where pgkeeper's own schema lives (PGKEEPER_STATE_URL):
+	// DatabaseURL when set, else the first named database's.
+	StateURL string
+	// Parallel is how many heavy jobs may run at once on one server
+	// (BACKUP_PARALLEL).
+	Parallel int
+	// Databases are the databases guarded: DatabaseURL's first, then the
+	// named ones (DATABASE_URL_<NAME>) by name. Empty only in a Database's
+	// own Config.
+	Databases []Database
+	// Servers are the servers whose every database is guarded
+	// (DATABASE_SERVER_<NAME>), by name.
+	Servers []Server
+
+	secrets    []string          // passwords of the connection strings, AWS and remote keys, for Secrets
+	secretVars []string          // variables of named databases, servers and overrides that hold a secret
+	discovered map[string]Config // the overrides of databases servers may hold, by name
 }
 
 // secretVariables are the variables that always carry a secret.
-var secretVariables = []string{"TELEGRAM_BOT_TOKEN", "DATABASE_URL", "RESTORE_DATABASE_URL", "SENTRY_DSN"}
+var secretVariables = []string{"TELEGRAM_BOT_TOKEN", "DATABASE_URL", "RESTORE_DATABASE_URL", "SENTRY_DSN", "PGKEEPER_STATE_URL"}
 
 // SecretVariables are the variables that carry a secret, kept out of any
 // command pgkeeper runs for the operators (BACKUP_COPY_COMMAND). The AWS
 // secret key and session token are pgkeeper's when a remote may use them;
 // without remotes they are the copy command's own, as they always were.
 func (c Config) SecretVariables() []string {
-	out := slices.Clone(secretVariables)
+	out := append(slices.Clone(secretVariables), c.secretVars...)
 	if len(c.Remotes) == 0 {
 		return out
 	}
 	out = append(out, "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN")
 	for _, r := range c.Remotes {
-		for _, s := range secretRemoteSettings {
-			out = append(out, RemoteVar(r.Name, s))
-		}
+		out = append(out, remoteSecretVars(r.Name)...)
+	}
+	return out
+}
+
+// remoteSecretVars are the variables of remote name that hold a secret.
+func remoteSecretVars(name string) []string {
+	var out []string
+	for _, s := range secretRemoteSettings {
+		out = append(out, RemoteVar(name, s))
 	}
 	return out
 }
@@ -144,10 +168,17 @@ func (c Config) SecretVariables() []string {
 type Lookup func(name string) (string, bool)
 
 // URLParser checks a database connection string without connecting and
-// returns its password (empty: none); its error must not repeat the string.
-// main passes store.ParseURL: only store knows the driver's syntax, and
-// config sits below store.
-type URLParser func(dsn string) (password string, err error)
+// returns its parts; its error must not repeat the string. main passes
+// store.ParseURL: only store knows the driver's syntax, and config sits
+// below store.
+type URLParser func(dsn string) (URLParts, error)
+
+// URLParts are what config needs of a connection string.
+type URLParts struct {
+	Password string // empty: none
+	Database string // the database it connects to (the user's name when it names none)
+	Server   string // host:port, the host lower-cased
+}
 
 // Load reads and checks every variable, the connection strings with
 // parseURL. The error, when not nil, is a Problems value naming each bad
@@ -160,7 +191,24 @@ func Load(env Lookup, parseURL URLParser) (Config, error) {
 // BACKUP_REMOTE_* variable of no configured remote (a typo, or a remote
 // removed from BACKUP_REMOTES) is a problem rather than ignored.
 func LoadListed(env Lookup, names []string, parseURL URLParser) (Config, error) {
-	r := reader{env: env, parseURL: parseURL, seenNames: map[string]bool{}}
+	r := &reader{env: env, parseURL: parseURL, seenNames: map[string]bool{}}
+	f := r.scan(names)
+	r.several = len(f.urls) > 0 || len(f.servers) > 0
+	c := r.settings()
+	r.fleet(&c, &f)
+	r.strays(names)
+	// Secrets even when no remote uses them: a redactor hides them anyway.
+	r.secrets = append(r.secrets, r.str("AWS_SECRET_ACCESS_KEY", ""), r.str("AWS_SESSION_TOKEN", ""))
+	slices.Sort(r.secrets)
+	c.secrets = slices.DeleteFunc(slices.Compact(r.secrets), func(s string) bool { return s == "" })
+	c.Databases = databases(c, &f)
+	return c, r.err()
+}
+
+// settings reads every setting but the named databases and servers: once
+// for the configuration, and once more for each named database through its
+// overrides.
+func (r *reader) settings() Config {
 	var c Config
 	c.BotToken = r.token("TELEGRAM_BOT_TOKEN")
 	c.AdminIDs = r.ids("TELEGRAM_ADMIN_IDS")
@@ -178,7 +226,7 @@ func LoadListed(env Lookup, names []string, parseURL URLParser) (Config, error) 
 	c.RetentionDays = r.whole("DB_CLEANUP_RETENTION_DAYS", DefaultRetentionDays)
 	c.BackupDir = r.str("BACKUP_DIR", DefaultBackupDir)
 	c.BackupCopy = r.str("BACKUP_COPY_COMMAND", "")
-	c.PGBinDir = r.dir("PG_BIN_DIR")
+	c.PGBinDir = r.dirs("PG_BIN_DIR")
 	c.SentryDSN = r.sentryDSN("SENTRY_DSN")
 	c.LogLevel = r.logLevel("LOG_LEVEL", DefaultLogLevel)
 	c.KeepDaily = r.whole("BACKUP_KEEP_DAILY", DefaultKeepDaily)
@@ -211,11 +259,9 @@ func LoadListed(env Lookup, names []string, parseURL URLParser) (Config, error) 
 	c.HTTPAddr = r.addr("HTTP_ADDR")
 	c.Remotes = r.remotes("BACKUP_REMOTES")
 	c.AgeRecipients = r.recipients("BACKUP_AGE_RECIPIENTS")
-	r.strays(names)
-	// Secrets even when no remote uses them: a redactor hides them anyway.
-	r.secrets = append(r.secrets, r.str("AWS_SECRET_ACCESS_KEY", ""), r.str("AWS_SESSION_TOKEN", ""))
-	c.secrets = slices.DeleteFunc(r.secrets, func(s string) bool { return s == "" })
-	return c, r.err()
+	c.StateURL = r.optionalDatabaseURL("PGKEEPER_STATE_URL")
+	c.Parallel = r.whole("BACKUP_PARALLEL", DefaultParallel)
+	return c
 }
 
 // RequireBot checks what only `serve` needs: a token and at least one admin.

@@ -15,13 +15,17 @@ func env(m map[string]string) Lookup {
 
 // parseURL stands in for store.ParseURL, which config sits below: what
 // net/url refuses is refused, without repeating the string.
-func parseURL(dsn string) (string, error) {
+func parseURL(dsn string) (URLParts, error) {
 	u, err := url.Parse(dsn)
 	if err != nil {
-		return "", errors.New("parse database url: not a valid URL")
+		return URLParts{}, errors.New("parse database url: not a valid URL")
 	}
 	pw, _ := u.User.Password()
-	return pw, nil
+	port := u.Port()
+	if port == "" {
+		port = "5432"
+	}
+	return URLParts{Password: pw, Database: strings.TrimPrefix(u.Path, "/"), Server: strings.ToLower(u.Hostname()) + ":" + port}, nil
 }
 
 func TestLoadDefaults(t *testing.T) {

@@ -87,3 +87,42 @@ func TestEveryRangeIsDocumented(t *testing.T) {
 		}
 	}
 }
+
+// The variables of several databases are in the README's configuration
+// table, the row of <SETTING>_<NAME> listing every setting a database may
+// override, and in .env.example.
+func TestDatabaseVariablesAreDocumented(t *testing.T) {
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	example, err := os.ReadFile("../../.env.example")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, table, _ := strings.Cut(string(readme), "## Configuration")
+	table, _, _ = strings.Cut(table, "\n## ")
+	row := func(name string) string {
+		return regexp.MustCompile(`(?m)^\| ` + regexp.QuoteMeta("`"+name+"`") + ` \|[^\n]*$`).FindString(table)
+	}
+	for _, name := range []string{"DATABASE_URL_<NAME>", "<SETTING>_<NAME>", "DATABASE_SERVER_<NAME>", "DATABASE_SERVER_<NAME>_EXCLUDE"} {
+		if row(name) == "" {
+			t.Errorf("%s has no row of its own in the README's configuration table", name)
+		}
+	}
+	overrides := row("<SETTING>_<NAME>")
+	for _, s := range Overridable {
+		if !regexp.MustCompile(`\b` + s + `\b`).MatchString(overrides) {
+			t.Errorf("%s is overridable, but the README's row of <SETTING>_<NAME> does not say so", s)
+		}
+	}
+	for _, re := range []string{`(?m)^#DATABASE_URL_[A-Z0-9_]+=`, `(?m)^#DATABASE_SERVER_[A-Z0-9_]+=`,
+		`(?m)^#DATABASE_SERVER_[A-Z0-9_]+_EXCLUDE=`, `(?m)^#BACKUP_SCHEDULE_[A-Z0-9_]+=`} {
+		if !regexp.MustCompile(re).Match(example) {
+			t.Errorf(".env.example has no example matching %s", re)
+		}
+	}
+	if !strings.Contains(string(readme), "\n## Several databases\n") {
+		t.Error("the README has no Several databases section")
+	}
+}

@@ -10,7 +10,7 @@ import (
 func (c Config) String() string {
 	type plain Config // without this method, so Sprintf does not recurse
 	p := plain(c)
-	p.secrets = nil
+	p.secrets, p.discovered = nil, nil
 	s := fmt.Sprintf("%+v", p)
 	for _, secret := range c.Secrets() {
 		if secret != "" {

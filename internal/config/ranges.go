@@ -36,6 +36,8 @@ var wholeRanges = map[string]span[int64]{
 	"CLEANUP_UNDO_HOURS":            {min: 1, max: 8760},
 	"CLEANUP_WARN_ROWS":             {min: 0, max: 1_000_000_000},
 	"CLEANUP_MAX_ROWS":              {min: 0, max: 1_000_000_000},
+	// Heavy jobs at once on one server: more only loads it.
+	"BACKUP_PARALLEL": {min: 1, max: 16},
 	// Its port; 0 is any free one.
 	"HTTP_ADDR": {min: 0, max: 65535},
 }

@@ -23,6 +23,11 @@ type reader struct {
 	problems  Problems
 	secrets   []string        // passwords of the connection strings, keys of the remotes
 	seenNames map[string]bool // remote names BACKUP_REMOTES gives, even in a bad entry
+	// several: named databases or servers are configured, so DATABASE_URL
+	// may be absent.
+	several bool
+	// secretVars are the servers' variables, which hold a password.
+	secretVars []string
 }
 
 func (r *reader) err() error {
@@ -167,7 +172,10 @@ func (r *reader) httpURL(name, def string) string {
 func (r *reader) databaseURL(name string) string {
 	v := r.get(name, "")
 	if v == "" {
-		r.bad(name, "required: the database to guard, like postgres://user:password@host:5432/dbname")
+		if !r.several {
+			r.bad(name, "required: the database to guard, like postgres://user:password@host:5432/dbname "+
+				"(or several: DATABASE_URL_<NAME> for each, DATABASE_SERVER_<NAME> for every database of a server)")
+		}
 		return ""
 	}
 	return r.connString(name, v)
@@ -185,12 +193,12 @@ func (r *reader) optionalDatabaseURL(name string) string {
 // connString checks connection string v of variable name and keeps its
 // password for Secrets; empty when v does not parse.
 func (r *reader) connString(name, v string) string {
-	pw, err := r.parseURL(v)
+	parts, err := r.parseURL(v)
 	if err != nil {
 		r.bad(name, "%v", err)
 		return ""
 	}
-	r.secrets = append(r.secrets, pw)
+	r.secrets = append(r.secrets, parts.Password)
 	return v
 }
 
@@ -332,13 +340,23 @@ func (r *reader) column(name, def string) string {
 	return c
 }
 
-func (r *reader) dir(name string) string {
-	v := r.get(name, "")
-	if v == "" {
-		return ""
+// dirs is one directory or several, separated by commas or colons (PATH's
+// way); each must exist. The value is kept as given, for jobs.NewToolbox,
+// which also takes a value that is one directory whatever its name holds.
+func (r *reader) dirs(name string) string {
+	v := strings.TrimSpace(r.get(name, ""))
+	if st, err := os.Stat(v); err == nil && st.IsDir() {
+		return v
 	}
-	if st, err := os.Stat(v); err != nil || !st.IsDir() {
-		r.bad(name, "%q is not a directory", v)
+	ok := true
+	for _, d := range strings.FieldsFunc(v, func(c rune) bool { return c == ',' || c == ':' }) {
+		d = strings.TrimSpace(d)
+		if st, err := os.Stat(d); d != "" && (err != nil || !st.IsDir()) {
+			r.bad(name, "%q is not a directory", d)
+			ok = false
+		}
+	}
+	if !ok {
 		return ""
 	}
 	return v

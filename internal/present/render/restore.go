@@ -99,7 +99,11 @@ func RestoreBrief(r jobs.RestoreReport) string {
 		return fmt.Sprintf("⚠️ Restore test: ciphertext checked, NOT restored · %s on %s · no identity to decrypt it",
 			html.EscapeString(r.Backup.Name), html.EscapeString(r.From))
 	}
-	return fmt.Sprintf("✅ Restore test passed · %s · RTO %s · RPO %s · %s rows checked", html.EscapeString(r.Backup.Name),
+	where := ""
+	if r.From != "" {
+		where = " on " + html.EscapeString(r.From)
+	}
+	return fmt.Sprintf("✅ Restore test passed · %s%s · RTO %s · RPO %s · %s rows checked", html.EscapeString(r.Backup.Name), where,
 		humanize.Duration(r.RTO), humanize.Duration(r.RPO), humanize.Int(r.Rows))
 }
 
