@@ -42,6 +42,7 @@ var layers = map[string]int{
 	"bench/backup":             11,
 	"bench/cleanup":            11,
 	"bench/restore":            11,
+	"bench/offsite":            11,
 	"bench/status":             11,
 }
 
