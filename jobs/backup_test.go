@@ -234,7 +234,8 @@ func TestBackupDiskFullMidway(t *testing.T) {
 	// A previous backup whose manifest claims a tiny compression ratio makes
 	// the space estimate pass, so the disk fills midway.
 	db := openDB(t, url).Database()
-	old := jobs.Manifest{Format: 1, Name: db + "-20260101T000000Z", Database: db, Start: time.Now().Add(-time.Hour), Kind: jobs.KindDaily,
+	start := time.Now().Add(-time.Hour).UTC().Truncate(time.Second)
+	old := jobs.Manifest{Format: 1, Name: db + "-" + start.Format("20060102T150405Z"), Database: db, Start: start, Kind: jobs.KindDaily,
 		DatabaseBytes: 1 << 40, CompressedBytes: 1, Verified: true}
 	os.WriteFile(filepath.Join(dir, old.DumpFile()), []byte("x"), 0o600)
 	if err := jobs.SaveManifest(dir, old); err != nil {
