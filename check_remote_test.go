@@ -1,7 +1,6 @@
 package main
 
 import (
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -13,24 +12,14 @@ import (
 // `pgkeeper check` probes every remote of the configuration as a backup
 // would, says what to fix, exits 1 when one fails, and shows no secret.
 func TestCheckProbesRemotes(t *testing.T) {
-	srv := s3test.Start(t)
-	ca := filepath.Join(t.TempDir(), "ca.pem")
-	if err := os.WriteFile(ca, srv.CAPEM, 0o600); err != nil {
-		t.Fatal(err)
-	}
 	const wrongSecret = "wrong-secret-do-not-leak"
-	env := map[string]string{
+	srv, env := startS3(t, map[string]string{
 		"DATABASE_URL": pgtest.NewDB(t), "PG_BIN_DIR": pgtest.BinDir(t), "BACKUP_DIR": filepath.Join(t.TempDir(), "b"),
-		"BACKUP_REMOTES":        "msk=s3://" + s3test.Bucket + "/pg,spb=s3://" + s3test.Bucket + "/pg2,gone=s3://no-such-bucket",
-		"AWS_ENDPOINT_URL":      srv.URL,
-		"AWS_CA_BUNDLE":         ca,
-		"AWS_REGION":            s3test.Region,
-		"AWS_ACCESS_KEY_ID":     s3test.AccessKeyID,
-		"AWS_SECRET_ACCESS_KEY": s3test.SecretAccessKey,
+		"BACKUP_REMOTES": "msk=s3://" + s3test.Bucket + "/pg,spb=s3://" + s3test.Bucket + "/pg2,gone=s3://no-such-bucket",
 		// spb has keys of its own, and a wrong secret.
 		"BACKUP_REMOTE_SPB_ACCESS_KEY_ID":     s3test.AccessKeyID,
 		"BACKUP_REMOTE_SPB_SECRET_ACCESS_KEY": wrongSecret,
-	}
+	})
 	code, out, errOut := runCLI(t, env, "check")
 	if code != 1 {
 		t.Fatalf("exit %d, want 1:\n%s%s", code, out, errOut)

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -15,24 +14,14 @@ import (
 // 1 naming spb; /backups says where the backup lives; status lists msk's
 // copy from the bucket and says spb could not be listed.
 func TestBackupRemoteFailureFromTheShell(t *testing.T) {
-	srv := s3test.Start(t)
-	ca := filepath.Join(t.TempDir(), "ca.pem")
-	if err := os.WriteFile(ca, srv.CAPEM, 0o600); err != nil {
-		t.Fatal(err)
-	}
 	const wrongSecret = "wrong-secret-do-not-leak"
-	env := map[string]string{
+	_, env := startS3(t, map[string]string{
 		"DATABASE_URL": pgtest.NewBaileysDB(t, pgtest.Seed{Companies: 1, Keys: 100, Days: 10}), "PG_BIN_DIR": pgtest.BinDir(t),
 		"BACKUP_DIR":                          filepath.Join(t.TempDir(), "b"),
 		"BACKUP_REMOTES":                      "msk=s3://" + s3test.Bucket + "/pg,spb=s3://" + s3test.Bucket + "/pg2",
-		"AWS_ENDPOINT_URL":                    srv.URL,
-		"AWS_CA_BUNDLE":                       ca,
-		"AWS_REGION":                          s3test.Region,
-		"AWS_ACCESS_KEY_ID":                   s3test.AccessKeyID,
-		"AWS_SECRET_ACCESS_KEY":               s3test.SecretAccessKey,
 		"BACKUP_REMOTE_SPB_ACCESS_KEY_ID":     s3test.AccessKeyID,
 		"BACKUP_REMOTE_SPB_SECRET_ACCESS_KEY": wrongSecret,
-	}
+	})
 	noSecret := func(s string) {
 		t.Helper()
 		for _, secret := range []string{s3test.SecretAccessKey, wrongSecret} {

@@ -2,32 +2,29 @@ package main
 
 import (
 	"context"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/pgkeeper/pgkeeper/internal/testkit/pgtest"
 	"github.com/pgkeeper/pgkeeper/internal/testkit/s3test"
+	"github.com/pgkeeper/pgkeeper/jobs"
 	"github.com/pgkeeper/pgkeeper/remote"
+	"github.com/pgkeeper/pgkeeper/store"
 )
 
 // SIGTERM while `pgkeeper backup` is uploading to a remote stops it
-// promptly: nothing is visible in the bucket, no multipart upload is left
-// pending, the verified local backup stays, and the run says the copy was
-// stopped and exits 1.
+// promptly: nothing in the bucket is a backup (a dump whose whole body had
+// reached the store may land, as on S3, but without its manifest it is
+// not one), no multipart upload is left pending, the verified local backup
+// stays, the run says the copy was stopped and exits 1; the next run makes
+// the remote whole.
 func TestBackupSIGTERMDuringUpload(t *testing.T) {
-	srv := s3test.Start(t)
-	ca := filepath.Join(t.TempDir(), "ca.pem")
-	if err := os.WriteFile(ca, srv.CAPEM, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	env := map[string]string{
+	srv, env := startS3(t, map[string]string{
 		"DATABASE_URL": pgtest.NewBaileysDB(t, pgtest.Seed{Companies: 1, Keys: 2000, Days: 10}),
 		"PG_BIN_DIR":   pgtest.BinDir(t), "BACKUP_DIR": filepath.Join(t.TempDir(), "b"),
-		"BACKUP_REMOTES": "msk=s3://" + s3test.Bucket + "/pg", "AWS_ENDPOINT_URL": srv.URL, "AWS_CA_BUNDLE": ca,
-		"AWS_REGION": s3test.Region, "AWS_ACCESS_KEY_ID": s3test.AccessKeyID, "AWS_SECRET_ACCESS_KEY": s3test.SecretAccessKey,
-	}
+		"BACKUP_REMOTES": "msk=s3://" + s3test.Bucket + "/pg",
+	})
 	release := srv.HoldPuts()
 	defer release()
 	p := startMain(t, env, "backup")
@@ -43,8 +40,13 @@ func TestBackupSIGTERMDuringUpload(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if objs, err := b.List(context.Background(), ""); err != nil || len(objs) != 0 {
-		t.Errorf("the bucket holds %+v (%v) after a stopped upload", objs, err)
+	parts, err := store.ParseURL(env["DATABASE_URL"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	db := parts.Database
+	if l, err := jobs.ReadRemoteListing(context.Background(), b, "msk", jobs.Origin{Database: db}); err != nil || len(l.Backups) != 0 {
+		t.Errorf("the bucket holds backups %+v (%v) after a stopped upload", l.Backups, err)
 	}
 	if n, err := b.AbortStale(context.Background(), 0); err != nil || n != 0 {
 		t.Errorf("%d multipart uploads left pending (%v)", n, err)
@@ -55,5 +57,11 @@ func TestBackupSIGTERMDuringUpload(t *testing.T) {
 	}
 	if out := p.stdout.String() + p.stderr.String(); !strings.Contains(out, "stopped") {
 		t.Errorf("the run does not say it was stopped:\n%s", out)
+	}
+	if code, out, errOut := runCLI(t, env, "backup"); code != 0 {
+		t.Fatalf("the next backup: exit %d\n%s%s", code, out, errOut)
+	}
+	if l, err := jobs.ReadRemoteListing(context.Background(), b, "msk", jobs.Origin{Database: db}); err != nil || len(l.Backups) != 2 {
+		t.Errorf("after the next run the bucket holds %d backups (%v), want both", len(l.Backups), err)
 	}
 }
