@@ -224,19 +224,34 @@ func Backups(l jobs.Listing, free int64, now time.Time, f Format, remotes ...str
 // brokenBackups lists the backups that cannot be trusted, each with why and
 // the space it holds, and how to remove them.
 func brokenBackups(d *doc, broken []jobs.BrokenBackup) {
+	items := make([]brokenItem, 0, len(broken))
+	for _, b := range broken {
+		items = append(items, brokenItem{b.Name, b.Reason, b.Bytes})
+	}
+	brokenList(d, items, "Never used, never deleted by themselves: pgkeeper backups --prune-broken lists what it would remove, --yes removes it.")
+}
+
+// brokenItem is a broken backup, here or on a remote, as listed.
+type brokenItem struct {
+	name, reason string
+	bytes        int64
+}
+
+// brokenList lists broken backups with their total, then what becomes of them.
+func brokenList(d *doc, broken []brokenItem, fate string) {
 	if len(broken) == 0 {
 		return
 	}
 	var total int64
 	for _, b := range broken {
-		total += b.Bytes
+		total += b.bytes
 	}
 	d.b.WriteByte('\n')
 	d.line(d.bold(fmt.Sprintf("Broken · %d · %s", len(broken), humanize.Bytes(total))))
 	for _, b := range broken {
-		d.line(d.mark(jobs.LevelWarn), d.esc(fmt.Sprintf("%s %s · %s", b.Name, b.Reason, humanize.Bytes(b.Bytes))))
+		d.line(d.mark(jobs.LevelWarn), d.esc(fmt.Sprintf("%s %s · %s", b.name, b.reason, humanize.Bytes(b.bytes))))
 	}
-	d.text("Never used, never deleted by themselves: pgkeeper backups --prune-broken lists what it would remove, --yes removes it.")
+	d.text(fate)
 }
 
 // BackupBrief is the one line a successful scheduled backup says when

@@ -72,19 +72,11 @@ func RemoteBackups(r jobs.RemoteBackups, now time.Time, f Format) string {
 
 // remoteBroken lists a remote's copies that cannot be trusted.
 func remoteBroken(d *doc, broken []jobs.RemoteBroken) {
-	if len(broken) == 0 {
-		return
-	}
-	var total int64
+	items := make([]brokenItem, 0, len(broken))
 	for _, b := range broken {
-		total += b.Bytes
+		items = append(items, brokenItem{b.Name, b.Reason, b.Bytes})
 	}
-	d.b.WriteByte('\n')
-	d.line(d.bold(fmt.Sprintf("Broken · %d · %s", len(broken), humanize.Bytes(total))))
-	for _, b := range broken {
-		d.line(d.mark(jobs.LevelWarn), d.esc(fmt.Sprintf("%s %s · %s", b.Name, b.Reason, humanize.Bytes(b.Bytes))))
-	}
-	d.text("Never used to restore, never deleted by pgkeeper.")
+	brokenList(d, items, "Never used to restore, never deleted by pgkeeper.")
 }
 
 // fromLine says where a restore read its backup, when not BACKUP_DIR.
