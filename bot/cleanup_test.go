@@ -290,8 +290,11 @@ func TestCleanupStopMidway(t *testing.T) {
 		t.Fatal("a stranger's or a forged press stopped the run")
 	}
 	h.press(t, bottest.Admin, prog.MessageID, stop.Data, "Stopping")
-	if !pause.stopped() {
-		t.Fatal("Stop did not stop the run")
+	// The press is answered at once, then the run is stopped.
+	for deadline := time.Now().Add(10 * time.Second); !pause.stopped(); time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("Stop did not stop the run")
+		}
 	}
 	release()
 	report, _ := h.Shown(t, bottest.Admin, prog.MessageID, "Cleanup stopped", 30*time.Second)
