@@ -80,7 +80,7 @@ func run(ctx context.Context, args []string, env func(string) (string, bool), st
 		fmt.Fprintln(stdout, "pgkeeper", version)
 		return exitOK
 	}
-	commands := map[string]func(context.Context, *app, []string) error{
+	commands := map[string]command{
 		"serve":        serve,
 		"status":       status,
 		"check":        check,
@@ -95,14 +95,13 @@ func run(ctx context.Context, args []string, env func(string) (string, bool), st
 	if !ok {
 		return exit(stderr, nil, "", misusedShowUsage(fmt.Errorf("unknown command %q", cmd)))
 	}
+	sel, args, err := pickSelection(cmd, args)
+	if err != nil {
+		return exit(stderr, nil, cmd, err)
+	}
 	cfg, err := readConfig(env, requires[cmd])
 	if err != nil {
 		return exit(stderr, nil, "", &exitError{code: exitUsage, err: err})
 	}
-	a, err := newApp(ctx, cfg, stdout, stderr)
-	if err != nil {
-		return exit(stderr, nil, "", &exitError{code: exitUsage, err: err})
-	}
-	defer a.close()
-	return exit(stderr, a.red, cmd, f(ctx, a, args))
+	return dispatch(ctx, cmd, f, cfg, sel, args, stdout, stderr)
 }
