@@ -48,6 +48,12 @@ Usage:
   pgkeeper version     print the version
   pgkeeper help        this text
 
+Several databases (DATABASE_URL_<NAME>, DATABASE_SERVER_<NAME>):
+  --db NAME            run the command on that database (any command; NAME lower-case)
+  --all                backup, restore-test, cleanup, backups: every database, BACKUP_PARALLEL at once
+                       per server, each line starting with its name; exit code: the worst
+  pgkeeper status      without --db: one line per database, worst first; exit code: the worst
+
 Configuration comes from the environment, and from ./.env for what the environment does not set.
 `
 
