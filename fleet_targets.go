@@ -92,7 +92,7 @@ func serverTargets(ctx context.Context, cfg config.Config, s config.Server, conf
 	return out
 }
 
-// names are the targets' names, for the refusals that list them.
+// names are the targets' names, sorted, for the refusals that list them.
 func names(ts []target) []string {
 	var out []string
 	for _, t := range ts {
@@ -100,5 +100,6 @@ func names(ts []target) []string {
 			out = append(out, t.name)
 		}
 	}
-	return out
+	slices.Sort(out)
+	return slices.Compact(out)
 }
