@@ -55,4 +55,3 @@ func mostAtOnce(ms []jobs.Manifest) int {
 	}
 	return most
 }
-
