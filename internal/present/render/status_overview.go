@@ -13,7 +13,11 @@ import (
 // newest backup's age, the last restore test, the keys expired.
 func StatusOverview(o jobs.Overview, f Format) string {
 	d := &doc{f: f}
-	d.line(d.mark(o.Level()), d.bold(fmt.Sprintf("pgkeeper status · %d databases", len(o.Rows))))
+	noun := "databases"
+	if len(o.Rows) == 1 {
+		noun = "database"
+	}
+	d.line(d.mark(o.Level()), d.bold(fmt.Sprintf("pgkeeper status · %d %s", len(o.Rows), noun)))
 	for _, r := range o.Rows {
 		d.line(d.mark(r.Level()), d.code(r.Name)+d.esc(" · "+overviewRow(r)))
 	}
@@ -24,7 +28,7 @@ func StatusOverview(o jobs.Overview, f Format) string {
 
 func overviewRow(r jobs.OverviewRow) string {
 	if r.Error != "" {
-		return r.Error
+		return oneLine(r.Error, 300)
 	}
 	s := r.Report
 	parts := []string{overviewHealth(s)}
@@ -48,7 +52,7 @@ func overviewRow(r jobs.OverviewRow) string {
 // finding when it has one.
 func overviewHealth(s jobs.StatusReport) string {
 	if !s.Database.Reachable {
-		return "unreachable: " + firstLine(s.Database.Error, 120)
+		return "unreachable: " + oneLine(s.Database.Error, 200)
 	}
 	worst := jobs.Finding{}
 	for _, f := range s.Findings {
@@ -64,4 +68,10 @@ func overviewHealth(s jobs.StatusReport) string {
 		more = fmt.Sprintf(" (+%d more)", n-1)
 	}
 	return firstLine(worst.Text, 120) + more
+}
+
+// oneLine keeps a row one line: an error's lines (pgx lists each address
+// tried on its own) joined, at most max characters.
+func oneLine(s string, max int) string {
+	return firstLine(strings.Join(strings.Fields(s), " "), max)
 }

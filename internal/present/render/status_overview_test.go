@@ -26,7 +26,7 @@ func TestStatusOverview(t *testing.T) {
 	})
 	want := `[crit] pgkeeper status · 4 databases
 [crit] fleet_dup · database "fleet-dup" on db3:5432 would be called fleet_dup
-[crit] sales · unreachable: connect: refused · no verified backup · no restore test
+[crit] sales · unreachable: connect: refused more · no verified backup · no restore test
 [warn] crm · pg_restore 14.0 cannot handle server 15.18: install postgresql-client-15 or set PG_BIN_DIR · no verified backup · no restore test · keys expired 900
 [ok]   app · healthy · newest backup 5 h 0 min ago · restore test ok 26 h 0 min ago · keys expired 900
 
