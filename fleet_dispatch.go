@@ -23,7 +23,12 @@ const serveSeveral = "serve guards one database for now; the schedules for sever
 func dispatch(ctx context.Context, cmd string, f command, cfg config.Config, sel selection, args []string, stdout, stderr io.Writer) int {
 	several := len(cfg.Databases) != 1 || len(cfg.Servers) > 0
 	switch {
-	case !several && !sel.all && (sel.db == "" || sel.db == cfg.Databases[0].Name), cmd == "health":
+	case cmd == "health" && sel.db == "":
+		return runOn(ctx, cmd, f, cfg, args, stdout, stderr)
+	case !several && !sel.all && (sel.db == "" || sel.db == cfg.Databases[0].Name):
+		if cfg.DatabaseURL == "" { // one DATABASE_URL_<NAME>: its settings, BACKUP_DIR/<name>
+			cfg = cfg.Databases[0].Config
+		}
 		return runOn(ctx, cmd, f, cfg, args, stdout, stderr)
 	case cmd == "serve" && sel.db == "":
 		return exit(stderr, nil, cmd, misused("%s", serveSeveral))

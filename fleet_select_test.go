@@ -83,3 +83,17 @@ func TestSingleDatabaseByItsName(t *testing.T) {
 		t.Errorf("%d backups in BACKUP_DIR itself, want 1", n)
 	}
 }
+
+// One DATABASE_URL_<NAME> alone needs no flag: it is the database, with
+// its files in BACKUP_DIR/<name>.
+func TestOneNamedDatabaseAlone(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "backups")
+	env := map[string]string{"DATABASE_URL_BILLING": pgtest.NewBaileysDB(t, pgtest.Seed{Companies: 1, Keys: 20, Days: 5}),
+		"PG_BIN_DIR": pgtest.BinDir(t), "BACKUP_DIR": dir}
+	if code, stdout, stderr := runFleet(t, env, "backup"); code != exitOK {
+		t.Fatalf("backup: exit %d\n%s\n%s", code, stdout, stderr)
+	}
+	if n := len(verifiedManifests(t, filepath.Join(dir, "billing"))); n != 1 {
+		t.Errorf("%d backups in BACKUP_DIR/billing, want 1", n)
+	}
+}
