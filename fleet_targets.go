@@ -41,8 +41,8 @@ func targets(ctx context.Context, cfg config.Config) []target {
 	for _, s := range cfg.Servers {
 		out = append(out, serverTargets(ctx, cfg, s, configured)...)
 	}
-	// A name two databases would share is neither's discovered one's: it
-	// would share BACKUP_DIR/<name> and the chat's name with the other.
+	// A discovered database whose name another database has is refused: it
+	// would share BACKUP_DIR/<name> with it. A configured one keeps its name.
 	for i := fixed; i < len(out); i++ {
 		if out[i].whole || out[i].err != nil {
 			continue
