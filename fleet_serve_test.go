@@ -19,7 +19,11 @@ func TestServeOneOfSeveral(t *testing.T) {
 		"BACKUP_SCHEDULE": "", "CLEANUP_SCHEDULE": "", "RESTORE_TEST_SCHEDULE": "", "SUMMARY_SCHEDULE": ""}
 	schema := "SELECT count(*) FROM pg_namespace WHERE nspname = 'pgkeeper'"
 	p := startMain(t, env, "serve", "--db", "crm")
-	p.waitUntil(t, "pgkeeper's schema in crm", func() bool { return pgtest.QueryInt(t, crm, schema) == 1 })
+	// Running: its bot polls for updates, its schedules are set.
+	p.waitUntil(t, "serve polling Telegram", func() bool { return api.Count("getUpdates") > 0 })
+	if n := pgtest.QueryInt(t, crm, schema); n != 1 {
+		t.Errorf("serve --db crm did not make pgkeeper's schema in crm")
+	}
 	if code := p.terminate(t); code != 0 {
 		t.Fatalf("exit %d after SIGTERM\n%s\n%s", code, p.stdout.String(), p.stderr.String())
 	}
