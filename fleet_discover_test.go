@@ -62,6 +62,14 @@ func TestServerDiscovery(t *testing.T) {
 		t.Fatalf("manifests %+v, want one of \"Fleet Sales-DB 2\"", ms)
 	}
 
+	code, stdout, stderr = runFleet(t, env, "restore-test", "--db", "fleet_sales_db_2")
+	if code != exitOK || !strings.Contains(stdout, "Restore test passed") {
+		t.Fatalf("restore-test --db fleet_sales_db_2: exit %d\n%s\n%s", code, stdout, stderr)
+	}
+	if n := pgtest.QueryInt(t, admin, "SELECT count(*) FROM pg_database WHERE datname LIKE 'Fleet Sales-DB 2_pgkeeper_restore_%'"); n != 0 {
+		t.Errorf("%d scratch databases of it left", n)
+	}
+
 	code, _, stderr = runFleet(t, env, "backup", "--db", "fleet_dup")
 	if code != exitUsage || !strings.Contains(stderr, `would be called fleet_dup, as database "fleet`) {
 		t.Errorf("backup --db fleet_dup: exit %d, want 2 and the clash named\n%s", code, stderr)
