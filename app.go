@@ -65,7 +65,6 @@ func readConfig(env func(string) (string, bool), require func(config.Config) err
 		return v, ok
 	}
 	cfg, err := config.LoadListed(lookup, setNames(lookup, dotenv), store.ParseURL)
-	err = config.Join(err, cfg.RequireDatabaseURL())
 	if require != nil {
 		err = config.Join(err, require(cfg))
 	}

@@ -29,7 +29,8 @@ func restoreTest(ctx context.Context, a *app, args []string) error {
 	if err := job.CheckFrom(opts); err != nil {
 		return misused("%w", err)
 	}
-	a.history(ctx)
+	// The job was built before the history was prepared: record this run too.
+	job.History = a.history(ctx)
 	r, err := job.Run(ctx, opts,
 		shellProgress(a.stderr, func(p jobs.RestoreProgress) string { return render.RestoreProgress(p, render.Plain) }))
 	fmt.Fprintln(a.stdout, a.red.String(render.RestoreTest(r, render.Plain)))

@@ -20,7 +20,12 @@ func status(ctx context.Context, a *app, args []string) error {
 	job.History, job.ReadOnly = a.historyAsIs(), true
 	r := job.Run(ctx)
 	fmt.Fprintln(a.stdout, a.red.String(render.Status(r, render.Plain)))
-	switch r.Level() {
+	return levelExit(r.Level())
+}
+
+// levelExit is a status's exit: 0 healthy, 1 warning, 2 critical.
+func levelExit(l jobs.Level) error {
+	switch l {
 	case jobs.LevelOK:
 		return nil
 	case jobs.LevelWarn:

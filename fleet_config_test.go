@@ -12,9 +12,8 @@ import (
 )
 
 // Named databases, from .env or from the environment, reach the
-// configuration: a bad one is named before anything connects, and until the
-// jobs run for each, a command needs DATABASE_URL.
-func TestNamedDatabasesAreReadButNotRunYet(t *testing.T) {
+// configuration: a bad one is named before anything connects.
+func TestNamedDatabasesAreReadAndChecked(t *testing.T) {
 	gate := pgtest.NewGate(t, "postgres://u:pw@127.0.0.1:1/x")
 	tests := []struct {
 		name    string
@@ -22,8 +21,6 @@ func TestNamedDatabasesAreReadButNotRunYet(t *testing.T) {
 		environ map[string]string // set in the process, as a deployment does
 		want    []string          // the problems, in order
 	}{
-		{"named databases alone", "DATABASE_URL_BILLING='postgres://b:billing-pw@127.0.0.1:1/billing'\n", nil,
-			[]string{"DATABASE_URL: required for now"}},
 		{"a bad override in .env", "DATABASE_URL=" + gate.URL() + "\nDATABASE_URL_BILLING='postgres://b:billing-pw@127.0.0.1:1/billing'\nBACKUP_KEEP_DAILY_BILLING=0\n", nil,
 			[]string{`BACKUP_KEEP_DAILY_BILLING: database billing: "0" is not a whole number from 1 to 3650`}},
 		{"a bad override in the environment", "DATABASE_URL=" + gate.URL() + "\n",

@@ -48,6 +48,12 @@ Usage:
   pgkeeper version     print the version
   pgkeeper help        this text
 
+Several databases (DATABASE_URL_<NAME>, DATABASE_SERVER_<NAME>):
+  --db NAME            run the command on that database (any command; NAME lower-case)
+  --all                backup, restore-test, cleanup, backups: every database, BACKUP_PARALLEL at once
+                       per server, each line starting with its name; exit code: the worst
+  pgkeeper status      without --db: one line per database, worst first; exit code: the worst
+
 Configuration comes from the environment, and from ./.env for what the environment does not set.
 `
 
@@ -80,7 +86,7 @@ func run(ctx context.Context, args []string, env func(string) (string, bool), st
 		fmt.Fprintln(stdout, "pgkeeper", version)
 		return exitOK
 	}
-	commands := map[string]func(context.Context, *app, []string) error{
+	commands := map[string]command{
 		"serve":        serve,
 		"status":       status,
 		"check":        check,
@@ -95,14 +101,13 @@ func run(ctx context.Context, args []string, env func(string) (string, bool), st
 	if !ok {
 		return exit(stderr, nil, "", misusedShowUsage(fmt.Errorf("unknown command %q", cmd)))
 	}
+	sel, args, err := pickSelection(cmd, args)
+	if err != nil {
+		return exit(stderr, nil, cmd, err)
+	}
 	cfg, err := readConfig(env, requires[cmd])
 	if err != nil {
 		return exit(stderr, nil, "", &exitError{code: exitUsage, err: err})
 	}
-	a, err := newApp(ctx, cfg, stdout, stderr)
-	if err != nil {
-		return exit(stderr, nil, "", &exitError{code: exitUsage, err: err})
-	}
-	defer a.close()
-	return exit(stderr, a.red, cmd, f(ctx, a, args))
+	return dispatch(ctx, cmd, f, cfg, sel, args, stdout, stderr)
 }

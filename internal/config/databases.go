@@ -151,3 +151,7 @@ func (c Config) RequireDatabaseURL() error {
 	return Problems{{Var: "DATABASE_URL", Msg: "required for now: the named databases and servers are read and checked, " +
 		"but pgkeeper does not run their jobs yet (issue #14); set DATABASE_URL to the database to guard"}}
 }
+
+// Reserved reports whether pgkeeper keeps name for itself (all, undo,
+// failed): a database discovered under it must be named otherwise.
+func Reserved(name string) bool { return slices.Contains(reservedNames, name) }

@@ -227,3 +227,21 @@ func unavailable(tb testing.TB, err error) {
 		tb.Skipf("pgtest: skipping, no usable PostgreSQL (install the server or set TEST_DATABASE_URL): %v", err)
 	}
 }
+
+// QueryStrings runs sql on dbURL and returns its first column's values.
+func QueryStrings(tb testing.TB, dbURL, sql string, args ...any) []string {
+	tb.Helper()
+	var out []string
+	err := withConn(dbURL, func(ctx context.Context, c *pgx.Conn) error {
+		rows, err := c.Query(ctx, sql, args...)
+		if err != nil {
+			return err
+		}
+		out, err = pgx.CollectRows(rows, pgx.RowTo[string])
+		return err
+	})
+	if err != nil {
+		tb.Fatalf("pgtest: query %q: %v", sql, err)
+	}
+	return out
+}

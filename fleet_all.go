@@ -1,0 +1,76 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"strings"
+	"sync"
+
+	"github.com/pgkeeper/pgkeeper/internal/config"
+	"github.com/pgkeeper/pgkeeper/internal/redact"
+)
+
+// runAll runs f on every database (--all): one run per database, at most
+// BACKUP_PARALLEL at once on each server, a failing one stopping none of
+// the others. Each database's report comes whole when it ends, every line
+// starting with its name; the exit code is the worst.
+func runAll(ctx context.Context, cmd string, f command, cfg config.Config, ts []target, args []string, stdout, stderr io.Writer) int {
+	var mu sync.Mutex
+	red := redact.New(cfg.Secrets()...)
+	slots := map[string]chan struct{}{} // host:port → its free slots
+	for _, t := range ts {
+		if slots[t.server] == nil {
+			slots[t.server] = make(chan struct{}, max(cfg.Parallel, 1))
+		}
+	}
+	codes := make([]int, len(ts))
+	var wg sync.WaitGroup
+	for i, t := range ts {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errw := &prefixed{mu: &mu, w: stderr, prefix: t.name + ": "}
+			defer errw.Flush()
+			switch {
+			case t.err != nil:
+				codes[i] = exit(errw, red, cmd, failed(t.err))
+				return
+			case cmd == "cleanup" && t.cfg.KeysTable.Name == "":
+				fmt.Fprintln(&prefixed{mu: &mu, w: stdout, prefix: t.name + ": "}, "no keys table (KEYS_TABLE is empty for it): skipped")
+				return
+			}
+			select {
+			case slots[t.server] <- struct{}{}:
+				defer func() { <-slots[t.server] }()
+			case <-ctx.Done():
+				codes[i] = exit(errw, red, cmd, failed(fmt.Errorf("not started: %w", ctx.Err())))
+				return
+			}
+			var out bytes.Buffer
+			codes[i] = runOn(ctx, cmd, f, t.cfg, args, &out, errw)
+			outw := &prefixed{mu: &mu, w: stdout, prefix: t.name + ": "}
+			outw.Write(out.Bytes()) //nolint:errcheck // see prefixed.emit
+			outw.Flush()
+		}()
+	}
+	wg.Wait()
+	return worst(cmd, ts, codes, stderr)
+}
+
+// worst is the worst exit code, said in one last line when one failed.
+func worst(cmd string, ts []target, codes []int, stderr io.Writer) int {
+	code := exitOK
+	var bad []string
+	for i, c := range codes {
+		code = max(code, c)
+		if c != exitOK {
+			bad = append(bad, ts[i].name)
+		}
+	}
+	if len(bad) > 0 {
+		fmt.Fprintf(stderr, "pgkeeper %s --all: %d of %d failed: %s\n", cmd, len(bad), len(ts), strings.Join(bad, ", "))
+	}
+	return code
+}
