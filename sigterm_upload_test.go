@@ -48,7 +48,7 @@ func TestBackupSIGTERMDuringUpload(t *testing.T) {
 	if l, err := jobs.ReadRemoteListing(context.Background(), b, "msk", jobs.Origin{Database: db}); err != nil || len(l.Backups) != 0 {
 		t.Errorf("the bucket holds backups %+v (%v) after a stopped upload", l.Backups, err)
 	}
-	if n, err := b.AbortStale(context.Background(), 0); err != nil || n != 0 {
+	if n, err := b.AbortStale(context.Background(), 0, nil); err != nil || n != 0 {
 		t.Errorf("%d multipart uploads left pending (%v)", n, err)
 	}
 	// The local backup was verified before the upload was stopped: it stays.

@@ -71,7 +71,7 @@ func CheckRemote(ctx context.Context, spec RemoteSpec) CheckResult {
 	}
 	// gofakes3 (and maybe other stores) answers NoSuchUpload for a bucket
 	// that never had an upload, where S3 lists none.
-	if _, err := b.AbortStale(ctx, 100*365*24*time.Hour); err != nil && !errors.Is(err, remote.ErrNotFound) {
+	if _, err := b.AbortStale(ctx, 100*365*24*time.Hour, nil); err != nil && !errors.Is(err, remote.ErrNotFound) {
 		res.Detail = fmt.Sprintf("%s: list uploads failed: %s. %s", where, oneLine(err.Error()), remoteFix(spec, "list uploads", err))
 		return res
 	}

@@ -103,7 +103,7 @@ func keysIn(t *testing.T, b *remote.Bucket) []string {
 func noPendingUploads(t *testing.T, b *remote.Bucket) {
 	t.Helper()
 	// An age below zero takes every upload, however new.
-	if n, err := b.AbortStale(context.Background(), -time.Hour); err != nil || n != 0 {
+	if n, err := b.AbortStale(context.Background(), -time.Hour, nil); err != nil || n != 0 {
 		t.Errorf("%d multipart uploads were left pending (%v), want none", n, err)
 	}
 }

@@ -44,7 +44,7 @@ func (r *remoteRun) run(ctx context.Context, cfg remote.Config, dump io.Reader, 
 	var sent remote.Sent
 	if err == nil {
 		r.b, r.up.b = b, b
-		r.out.Aborted, staleErr = b.AbortStale(ctx, staleUploadAge)
+		r.out.Aborted, staleErr = b.AbortStale(ctx, staleUploadAge, r.ownsKey)
 		sent, err = r.up.putStream(ctx, dumpKey(r.local[0], len(r.up.recipients) > 0),
 			newSourceReader(dump, r.local[0].DumpFile(), -1, "", func(n int64) { r.up.progress(n, -1) }), -1)
 	}
@@ -131,3 +131,10 @@ func (r *remoteRun) wanted(have []Manifest, m Manifest) bool {
 
 // denied reports whether err says these credentials may not do it.
 func denied(err error) bool { return errors.Is(err, remote.ErrDenied) }
+
+// ownsKey reports whether an object key under the remote's prefix is one of
+// this database's names: only those uploads may be aborted as stale.
+func (r *remoteRun) ownsKey(key string) bool {
+	_, _, ok := remoteOwnOf(r.origin.Database).parse(key)
+	return ok
+}

@@ -116,8 +116,10 @@ func (b *Bucket) Delete(ctx context.Context, key string) error {
 
 // AbortStale aborts the incomplete multipart uploads under the prefix
 // started more than olderThan ago (uploads a crash or a failed abort left:
-// their parts are billed and invisible). It returns how many it aborted.
-func (b *Bucket) AbortStale(ctx context.Context, olderThan time.Duration) (int, error) {
+// their parts are billed and invisible) whose key, relative to the prefix,
+// ours accepts (nil: every key): another writer's long upload under a
+// shared prefix is not ours to end. It returns how many it aborted.
+func (b *Bucket) AbortStale(ctx context.Context, olderThan time.Duration, ours func(key string) bool) (int, error) {
 	prefix := ""
 	if b.prefix != "" {
 		prefix = b.prefix + "/"
@@ -145,6 +147,9 @@ func (b *Bucket) AbortStale(ctx context.Context, olderThan time.Duration) (int, 
 				continue
 			}
 			full := aws.ToString(u.Key)
+			if ours != nil && !ours(b.rel(full)) {
+				continue
+			}
 			if err := b.abort(ctx, b.rel(full), full, u.UploadId); err != nil {
 				return aborted, err
 			}

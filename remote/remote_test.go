@@ -379,22 +379,25 @@ func TestAbortStale(t *testing.T) {
 	b := open(t, srv, "ours", func(c *Config) { c.Now = func() time.Time { return later } })
 	other := open(t, srv, "theirs")
 	// A bucket that never had an upload: gofakes3 says NoSuchUpload, S3 an empty list.
-	if n, err := b.AbortStale(ctx, time.Hour); err != nil || n != 0 {
+	if n, err := b.AbortStale(ctx, time.Hour, nil); err != nil || n != 0 {
 		t.Fatalf("AbortStale on a bucket without uploads = %d, %v; want 0, nil", n, err)
 	}
-	for _, k := range []string{"ours/a", "ours/b", "theirs/c"} {
+	for _, k := range []string{"ours/a", "ours/b", "ours/not-mine", "theirs/c"} {
 		if _, err := b.client.CreateMultipartUpload(ctx, &s3.CreateMultipartUploadInput{Bucket: &b.bucket, Key: aws.String(k)}); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if n, err := b.AbortStale(ctx, 3*time.Hour); err != nil || n != 0 {
+	mine := func(k string) bool { return k != "not-mine" }
+	if n, err := b.AbortStale(ctx, 3*time.Hour, mine); err != nil || n != 0 {
 		t.Fatalf("AbortStale(3h) = %d, %v; want 0: they are two hours old", n, err)
 	}
-	if n, err := b.AbortStale(ctx, time.Hour); err != nil || n != 2 {
+	if n, err := b.AbortStale(ctx, time.Hour, mine); err != nil || n != 2 {
 		t.Fatalf("AbortStale(1h) = %d, %v; want 2", n, err)
 	}
-	if got := pending(t, other); !slices.Equal(got, []string{"theirs/c"}) {
-		t.Errorf("pending after AbortStale = %q, want only the other prefix's", got)
+	got := pending(t, other)
+	slices.Sort(got)
+	if !slices.Equal(got, []string{"ours/not-mine", "theirs/c"}) {
+		t.Errorf("pending after AbortStale = %q, want only the other prefix's and the one not ours", got)
 	}
 }
 
