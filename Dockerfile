@@ -1,6 +1,8 @@
 # syntax=docker/dockerfile:1
 # Build: docker build --build-arg PG_MAJOR=18 -t pgkeeper .
-# PG_MAJOR must be at least the guarded server's major version: pg_dump refuses newer servers.
+# PG_MAJOR must be at least the guarded servers' major version: pg_dump refuses newer servers.
+# Several majors, for servers of several versions: --build-arg PG_MAJOR="15 18"; pgkeeper picks,
+# per server, the lowest installed one that is at least the server's.
 ARG PG_MAJOR=18
 ARG GO_VERSION=1.26
 
@@ -21,11 +23,11 @@ RUN apt-get update \
  && curl -fsSL https://www.postgresql.org/media/keys/ACCC4CF8.asc -o /usr/share/postgresql-common/pgdg/apt.postgresql.org.asc \
  && echo "deb [signed-by=/usr/share/postgresql-common/pgdg/apt.postgresql.org.asc] https://apt.postgresql.org/pub/repos/apt bookworm-pgdg main" > /etc/apt/sources.list.d/pgdg.list \
  && apt-get update \
- && apt-get install -y --no-install-recommends postgresql-client-${PG_MAJOR} \
+ && apt-get install -y --no-install-recommends $(for m in ${PG_MAJOR}; do echo postgresql-client-$m; done) \
  && apt-get purge -y curl gnupg && apt-get autoremove -y \
  && rm -rf /var/lib/apt/lists/*
-ENV PG_BIN_DIR=/usr/lib/postgresql/${PG_MAJOR}/bin \
-    BACKUP_DIR=/var/lib/pgkeeper/backups
+# No PG_BIN_DIR: pgkeeper looks in every /usr/lib/postgresql/N/bin installed above.
+ENV BACKUP_DIR=/var/lib/pgkeeper/backups
 RUN useradd --system --uid 10001 --home /var/lib/pgkeeper --create-home pgkeeper \
  && install -d -o pgkeeper -g pgkeeper -m 0700 /var/lib/pgkeeper/backups
 COPY --from=build /out/pgkeeper /usr/local/bin/pgkeeper
