@@ -75,7 +75,7 @@ type Bot struct {
 	// cleanupIn names the databases with cleanup when the chat serves
 	// several (nil with one).
 	cleanupIn map[string]bool
-	threadID  int  // forum topic of chatID for OfferCleanup
+	threadID  int // forum topic of chatID for OfferCleanup
 	commands  []handlers.Command
 	inflight  sync.WaitGroup
 	drain     time.Duration

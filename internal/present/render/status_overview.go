@@ -28,7 +28,7 @@ func StatusOverviewHint(o jobs.Overview, f Format, hint string) string {
 		d.line(d.mark(r.Level()), d.code(r.Name)+d.esc(" · "+overviewRow(r)))
 	}
 	d.b.WriteByte('\n')
-	d.text(o.At.UTC().Format("2006-01-02 15:04:05 UTC") + " · the full report of one: "+hint)
+	d.text(o.At.UTC().Format("2006-01-02 15:04:05 UTC") + " · the full report of one: " + hint)
 	return d.String()
 }
 
