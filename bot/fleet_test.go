@@ -22,15 +22,16 @@ const otherAdmin int64 = 1002
 type fleetHarness struct {
 	*bottest.Harness
 	dirs map[string]string
+	urls map[string]string
 }
 
 func startFleet(t *testing.T) *fleetHarness {
 	t.Helper()
-	h := &fleetHarness{dirs: map[string]string{}}
+	h := &fleetHarness{dirs: map[string]string{}, urls: map[string]string{}}
 	var dbs []bot.Database
 	for _, name := range []string{"alpha", "beta", "gamma"} {
-		j, _ := realJobs(t, pgtest.Seed{Companies: 1, Keys: 200, Days: 40})
-		h.dirs[name] = j.Backups.(jobs.Catalog).Dir
+		j, url := realJobs(t, pgtest.Seed{Companies: 1, Keys: 200, Days: 60})
+		h.dirs[name], h.urls[name] = j.Backups.(jobs.Catalog).Dir, url
 		db := j.Status.(*jobs.Status).DB
 		switch name {
 		case "alpha":
@@ -163,3 +164,61 @@ func TestFleetChat(t *testing.T) {
 // handlersConfirmUnique is the confirmation buttons' unique name, as a
 // forger would read it off any real button.
 const handlersConfirmUnique = "cf"
+
+func TestFleetPickThenConfirm(t *testing.T) {
+	h := startFleet(t)
+	const keys = "SELECT count(*) FROM whatsapp_keys"
+	alpha, beta := pgtest.QueryInt(t, h.urls["alpha"], keys), pgtest.QueryInt(t, h.urls["beta"], keys)
+
+	// /cleanup alone: only the databases that have it are offered.
+	picker := h.ask(t, "/cleanup", "Which database for")
+	buttons := telegramtest.Buttons(picker.Params["reply_markup"])
+	if len(buttons) != 1 || buttons[0].Text != "alpha" {
+		t.Fatalf("cleanup picker offers %+v, want alpha alone", buttons)
+	}
+	since := h.API.Count("sendMessage")
+	h.answer(t, bottest.Admin, picker.MessageID, buttons[0].Data)
+	preview := h.API.WaitCallAfter(t, "sendMessage", since, func(c telegramtest.Call) bool {
+		return strings.Contains(c.Params["text"], "Nothing is deleted before the button")
+	}, 30*time.Second)
+	if !strings.HasPrefix(preview.Params["text"], "🗄 <b>alpha</b>\n") {
+		t.Errorf("the preview does not name alpha:\n%s", preview.Params["text"])
+	}
+	del, ok := telegramtest.FindButton(preview.Params["reply_markup"], "Cancel")
+	if !ok {
+		t.Fatalf("no Cancel under the preview: %s", preview.Params["reply_markup"])
+	}
+	for _, b := range telegramtest.Buttons(preview.Params["reply_markup"]) {
+		if strings.HasPrefix(b.Text, "Delete ") {
+			del = b
+		}
+	}
+	since = h.API.Count("sendMessage")
+	h.answer(t, bottest.Admin, preview.MessageID, del.Data)
+	run := h.API.WaitCallAfter(t, "sendMessage", since, func(c telegramtest.Call) bool {
+		return strings.Contains(c.Params["text"], "Cleanup starting")
+	}, 20*time.Second)
+	report, _ := h.Shown(t, bottest.Admin, run.MessageID, "Cleanup deleted", 60*time.Second)
+	if !strings.HasPrefix(report, "🗄 <b>alpha</b>\n") {
+		t.Errorf("the cleanup report does not name alpha:\n%s", report)
+	}
+	if a, b := pgtest.QueryInt(t, h.urls["alpha"], keys), pgtest.QueryInt(t, h.urls["beta"], keys); a >= alpha || b != beta {
+		t.Errorf("keys: alpha %d → %d, beta %d → %d; want alpha fewer, beta untouched", alpha, a, beta, b)
+	}
+
+	// /backup all: each database in turn, one report each, named.
+	since = h.API.Count("sendMessage")
+	h.API.SendText(bottest.Admin, "/backup all")
+	for _, want := range []string{"🗄 <b>alpha</b>", "🗄 <b>beta</b>", "🗄 <b>gamma</b>"} {
+		h.API.WaitCallAfter(t, "sendMessage", since, func(c telegramtest.Call) bool {
+			return strings.HasPrefix(c.Params["text"], want) && strings.Contains(c.Params["text"], "Backup starting")
+		}, 60*time.Second)
+	}
+	deadline := time.Now().Add(60 * time.Second)
+	for h.dumps(t, "beta") < 1 && time.Now().Before(deadline) {
+		time.Sleep(100 * time.Millisecond)
+	}
+	if a, b, g := h.dumps(t, "alpha"), h.dumps(t, "beta"), h.dumps(t, "gamma"); a != 1 || b != 1 || g != 0 {
+		t.Errorf("after /backup all: alpha %d, beta %d, gamma %d (unreachable); want 1, 1, 0", a, b, g)
+	}
+}
