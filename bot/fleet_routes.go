@@ -200,6 +200,7 @@ func (f *fleet) pick(c tele.Context, cmd, args string) error {
 		rows = append(rows, m.Row(row...))
 	}
 	m.Inline(rows...)
+	f.prune()
 	for _, t := range tokens {
 		f.pickers.Store(t, tokens)
 	}
@@ -215,6 +216,16 @@ func (f *fleet) pick(c tele.Context, cmd, args string) error {
 		f.cf.Store.Attach(t, msg.ID)
 	}
 	return nil
+}
+
+// prune drops the records of pickers the store has let go (expired).
+func (f *fleet) prune() {
+	f.pickers.Range(func(k, _ any) bool {
+		if _, ok := f.cf.Store.Peek(k.(string)); !ok {
+			f.pickers.Delete(k)
+		}
+		return true
+	})
 }
 
 // forget spends a picker token and drops its record.
