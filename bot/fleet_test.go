@@ -1,6 +1,7 @@
 package bot_test
 
 import (
+	"context"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -204,6 +205,22 @@ func TestFleetPickThenConfirm(t *testing.T) {
 	}
 	if a, b := pgtest.QueryInt(t, h.urls["alpha"], keys), pgtest.QueryInt(t, h.urls["beta"], keys); a >= alpha || b != beta {
 		t.Errorf("keys: alpha %d → %d, beta %d → %d; want alpha fewer, beta untouched", alpha, a, beta, b)
+	}
+
+	// A scheduled cleanup's offer names its database; one without cleanup
+	// cannot be offered.
+	if err := h.Bot.OfferCleanupFor(context.Background(), "beta", "held back", 5); err == nil {
+		t.Error("an offer of cleanup for beta, which has none, went out")
+	}
+	since = h.API.Count("sendMessage")
+	if err := h.Bot.OfferCleanupFor(context.Background(), "alpha", "held back", 5); err != nil {
+		t.Fatal(err)
+	}
+	offer := h.API.WaitCallAfter(t, "sendMessage", since, func(c telegramtest.Call) bool {
+		return strings.Contains(c.Params["text"], "held back")
+	}, 10*time.Second)
+	if _, ok := telegramtest.FindButton(offer.Params["reply_markup"], "Delete 5 keys"); !ok || !strings.HasPrefix(offer.Params["text"], "🗄 <b>alpha</b>\n") {
+		t.Errorf("the offer: %s %s", offer.Params["text"], offer.Params["reply_markup"])
 	}
 
 	// /backup all: each database in turn, one report each, named.
