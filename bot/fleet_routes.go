@@ -123,7 +123,7 @@ func (f *fleet) dispatch(cmd string, overview tele.HandlerFunc) tele.HandlerFunc
 		rest = strings.TrimSpace(rest)
 		_, known := f.members[word]
 		switch {
-		case word == "" && cmd == "status":
+		case (word == "" || word == allDatabases) && cmd == "status":
 			return overview(c)
 		case word == "":
 			return f.pick(c, cmd, "")
@@ -134,8 +134,12 @@ func (f *fleet) dispatch(cmd string, overview tele.HandlerFunc) tele.HandlerFunc
 		case cmd == "backup" && isDry(word) && rest == "":
 			return f.pick(c, cmd, word)
 		}
+		names := strings.Join(f.having(cmd), ", ")
+		if cmd == "backup" {
+			names += " (or all)"
+		}
 		return c.Send(fmt.Sprintf("No database is called %q. The databases: %s. Send /%s NAME, or /%s alone to pick one.",
-			word, strings.Join(f.having(cmd), ", "), cmd, cmd))
+			word, names, cmd, cmd))
 	}
 }
 

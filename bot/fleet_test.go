@@ -107,6 +107,12 @@ func TestFleetChat(t *testing.T) {
 	if !strings.Contains(unknown, "alpha, beta, gamma") {
 		t.Errorf("unknown name answered without the names: %s", unknown)
 	}
+	if got := h.ask(t, "/backup zeta", "No database is called").Params["text"]; !strings.Contains(got, "alpha, beta, gamma (or all)") {
+		t.Errorf("unknown name for /backup answered: %s", got)
+	}
+	if h.dumps(t, "alpha") != 1 || h.dumps(t, "beta") != 0 {
+		t.Fatal("an unknown name made a backup")
+	}
 	// /cleanup on a database without cleanup: a clear answer.
 	h.ask(t, "/cleanup beta", "/cleanup is not set up for beta (it has no keys table). It is for: alpha.")
 
