@@ -12,6 +12,7 @@ import (
 	"github.com/pgkeeper/pgkeeper/internal/testkit/pgtest"
 	"github.com/pgkeeper/pgkeeper/internal/testkit/telegramtest"
 	"github.com/pgkeeper/pgkeeper/jobs"
+	"github.com/pgkeeper/pgkeeper/store"
 )
 
 // otherAdmin is a second admin: a picker bound to Admin refuses their press.
@@ -39,6 +40,12 @@ func startFleet(t *testing.T) *fleetHarness {
 			j.Cleanup = &jobs.Cleanup{DB: db, Config: jobs.DefaultCleanupConfig(filepath.Join(h.dirs[name], "undo"))}
 		case "gamma":
 			db.Close()
+		}
+		if name != "gamma" {
+			if err := db.Migrate(t.Context(), store.DefaultSchema); err != nil {
+				t.Fatal(err)
+			}
+			j.History = &jobs.History{DB: db}
 		}
 		dbs = append(dbs, bot.Database{Name: name, Jobs: j})
 	}
@@ -244,4 +251,20 @@ func TestFleetPickThenConfirm(t *testing.T) {
 	if a, b, g := h.dumps(t, "alpha"), h.dumps(t, "beta"), h.dumps(t, "gamma"); a != 1 || b != 1 || g != 0 {
 		t.Errorf("after /backup all: alpha %d, beta %d, gamma %d (unreachable); want 1, 1, 0", a, b, g)
 	}
+
+	// /history alone: a picker of the databases that have it.
+	picker = h.ask(t, "/history", "Which database for")
+	buttons = telegramtest.Buttons(picker.Params["reply_markup"])
+	if len(buttons) != 2 || buttons[0].Text != "alpha" || buttons[1].Text != "beta" {
+		t.Fatalf("history picker offers %+v, want alpha and beta", buttons)
+	}
+	since = h.API.Count("sendMessage")
+	h.answer(t, bottest.Admin, picker.MessageID, buttons[1].Data)
+	hist := h.API.WaitCallAfter(t, "sendMessage", since, func(c telegramtest.Call) bool {
+		return strings.HasPrefix(c.Params["text"], "🗄 <b>beta</b>\n")
+	}, 20*time.Second)
+	if !strings.Contains(hist.Params["text"], "Last 0 runs") {
+		t.Errorf("not beta's history:\n%s", hist.Params["text"])
+	}
+	h.ask(t, "/history gamma", "/history is not set up for gamma. It is for: alpha, beta.")
 }
