@@ -12,6 +12,12 @@ import (
 // alerter builds the handlers' Alert: Sentry gets the error, and the alert
 // chat gets the report unless it was already shown there.
 func (b *Bot) alerter(capture func(string, error)) handlers.Alert {
+	return b.alerterVia(capture, b.notify)
+}
+
+// alerterVia is alerter delivering through notify (one database's outbox;
+// nil: sent directly).
+func (b *Bot) alerterVia(capture func(string, error), notify func(context.Context, string) error) handlers.Alert {
 	return func(ctx context.Context, component string, err error, report string, shownIn int64) {
 		b.log.Error(component+" failed", "err", b.red.Error(err))
 		if capture != nil {
@@ -21,8 +27,8 @@ func (b *Bot) alerter(capture func(string, error)) handlers.Alert {
 			return
 		}
 		send := b.Notify
-		if b.notify != nil {
-			send = b.notify
+		if notify != nil {
+			send = notify
 		}
 		if err := send(ctx, report); err != nil {
 			b.log.Error("could not deliver an alert", "component", component, "err", b.red.Error(err))

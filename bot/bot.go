@@ -72,7 +72,10 @@ type Bot struct {
 	// confirmer's expired buttons are taken off their messages while running.
 	confirmer *handlers.Confirmer
 	cleanup   bool // the cleanup actions are registered (OfferCleanup works)
-	threadID  int  // forum topic of chatID for OfferCleanup
+	// cleanupIn names the databases with cleanup when the chat serves
+	// several (nil with one).
+	cleanupIn map[string]bool
+	threadID  int // forum topic of chatID for OfferCleanup
 	commands  []handlers.Command
 	inflight  sync.WaitGroup
 	drain     time.Duration
@@ -81,6 +84,17 @@ type Bot struct {
 // New builds the bot and its routes; it contacts nobody until Run. ctx is the
 // life of the process: handlers' jobs are cancelled with it.
 func New(ctx context.Context, s Settings, j Jobs) (*Bot, error) {
+	b, err := newBot(ctx, s)
+	if err != nil {
+		return nil, err
+	}
+	b.notify = j.Notify
+	b.routes(j)
+	return b, nil
+}
+
+// newBot is a Bot without routes.
+func newBot(ctx context.Context, s Settings) (*Bot, error) {
 	if s.Logger == nil {
 		s.Logger = slog.Default()
 	}
@@ -110,9 +124,7 @@ func New(ctx context.Context, s Settings, j Jobs) (*Bot, error) {
 		return nil, fmt.Errorf("telegram client: %w", b.red.Error(err))
 	}
 	b.tb = tb
-	b.notify = j.Notify
 	b.threadID = int(s.ThreadID)
-	b.routes(j)
 	return b, nil
 }
 

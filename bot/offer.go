@@ -3,6 +3,8 @@ package bot
 import (
 	"context"
 	"errors"
+	"fmt"
+	stdhtml "html"
 
 	tele "gopkg.in/telebot.v3"
 
@@ -22,6 +24,26 @@ func (b *Bot) OfferCleanup(ctx context.Context, html string, toDelete int64) err
 		return errors.New("offer cleanup: the bot has no cleanup job")
 	}
 	err := b.confirmer.Send(b.tb, &tele.Chat{ID: b.chatID}, b.chatID, b.threadID, 0, b.confirmer.Store.TTL(), html,
+		handlers.ActionCleanup, "", handlers.DeleteLabel(toDelete), "Cancel")
+	return b.red.Error(err)
+}
+
+// OfferCleanupFor is OfferCleanup for database name when the chat serves
+// several: the post names it and its button deletes that database's keys
+// only. With one database it is OfferCleanup.
+func (b *Bot) OfferCleanupFor(ctx context.Context, name, html string, toDelete int64) error {
+	if b.cleanupIn == nil {
+		return b.OfferCleanup(ctx, html, toDelete)
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if !b.cleanupIn[name] {
+		return fmt.Errorf("offer cleanup: database %q has no cleanup job", name)
+	}
+	cf := b.confirmer.For(name)
+	html = "🗄 <b>" + stdhtml.EscapeString(name) + "</b>\n" + html
+	err := cf.Send(b.tb, &tele.Chat{ID: b.chatID}, b.chatID, b.threadID, 0, cf.Store.TTL(), html,
 		handlers.ActionCleanup, "", handlers.DeleteLabel(toDelete), "Cancel")
 	return b.red.Error(err)
 }

@@ -24,20 +24,56 @@ type Confirmer struct {
 	Store   *confirm.Store
 	actions map[string]Confirmed
 	answers map[string]string // what a press of each action says at once
+	bound   map[string]bool   // actions only the admin who asked may press, in their chat
+	// db names the database this view's actions work on ("" with one):
+	// a token's action is "<db>/<action>", so the database a button acts on
+	// is held by the store with the token, never read from the button.
+	db string
+}
+
+// For is the view of cf for database db: the same store and buttons, its
+// actions kept apart from every other database's, and run with their
+// replies naming db.
+func (cf *Confirmer) For(db string) *Confirmer {
+	return &Confirmer{Store: cf.Store, actions: cf.actions, answers: cf.answers, bound: cf.bound, db: db}
+}
+
+func (cf *Confirmer) key(action string) string {
+	if cf.db == "" {
+		return action
+	}
+	return cf.db + "/" + action
+}
+
+func (cf *Confirmer) bind(run Confirmed) Confirmed {
+	if cf.db == "" {
+		return run
+	}
+	return func(c tele.Context, p confirm.Pending) error {
+		WithDatabase(c, cf.db)
+		return run(c, p)
+	}
 }
 
 // NewConfirmer returns a Confirmer over store.
 func NewConfirmer(store *confirm.Store) *Confirmer {
-	return &Confirmer{Store: store, actions: map[string]Confirmed{}, answers: map[string]string{}}
+	return &Confirmer{Store: store, actions: map[string]Confirmed{}, answers: map[string]string{}, bound: map[string]bool{}}
 }
 
 // On registers what a confirmed action does.
-func (cf *Confirmer) On(action string, run Confirmed) { cf.actions[action] = run }
+func (cf *Confirmer) On(action string, run Confirmed) { cf.actions[cf.key(action)] = cf.bind(run) }
 
 // OnAnswer is On with the short answer a press gets at once ("Starting…"
 // does not suit a Stop button).
 func (cf *Confirmer) OnAnswer(action, answer string, run Confirmed) {
-	cf.actions[action], cf.answers[action] = run, answer
+	cf.actions[cf.key(action)], cf.answers[cf.key(action)] = cf.bind(run), answer
+}
+
+// OnBound is OnAnswer for an action only the admin who asked may press, in
+// the chat it was offered in: anyone else's press is refused and leaves it.
+func (cf *Confirmer) OnBound(action, answer string, run Confirmed) {
+	cf.OnAnswer(action, answer, run)
+	cf.bound[cf.key(action)] = true
 }
 
 // Offer sends html with [yes] and [Cancel] buttons for action(arg).
@@ -52,7 +88,7 @@ func (cf *Confirmer) OfferFor(c tele.Context, ttl time.Duration, html, action, a
 	if c.Sender() != nil {
 		uid = c.Sender().ID
 	}
-	return cf.Send(c.Bot(), c.Recipient(), c.Chat().ID, 0, uid, ttl, html, action, arg, yes, no)
+	return cf.Send(c.Bot(), c.Recipient(), c.Chat().ID, 0, uid, ttl, titled(c, html), action, arg, yes, no)
 }
 
 // Send is OfferFor without an update to answer: a scheduled job posting
@@ -75,7 +111,7 @@ func (cf *Confirmer) Send(b *tele.Bot, to tele.Recipient, chatID int64, thread i
 // message the caller sends or edits itself; the caller Attaches the message.
 func (cf *Confirmer) Buttons(ttl time.Duration, action, arg string, uid, chatID int64,
 	yes, no string) (string, *tele.ReplyMarkup) {
-	token := cf.Store.OfferFor(ttl, action, arg, uid, chatID)
+	token := cf.Store.OfferFor(ttl, cf.key(action), arg, uid, chatID)
 	m := &tele.ReplyMarkup{}
 	row := []tele.Btn{m.Data(yes, ConfirmUnique, token, "y")}
 	if no != "" {
@@ -88,6 +124,9 @@ func (cf *Confirmer) Buttons(ttl time.Duration, action, arg string, uid, chatID 
 // Handle answers a press of any confirmation button.
 func (cf *Confirmer) Handle(c tele.Context) error {
 	token, answer, _ := strings.Cut(c.Callback().Data, "|")
+	if q, ok := cf.Store.Peek(token); ok && !cf.mayPress(c, q) {
+		return c.Respond(&tele.CallbackResponse{Text: "This button is no longer valid."})
+	}
 	p, err := cf.Store.Take(token)
 	if err != nil {
 		// Stale, used or forged: a short answer, the buttons go, nothing runs.
@@ -121,6 +160,22 @@ func (cf *Confirmer) Handle(c tele.Context) error {
 		_, _ = c.Bot().EditReplyMarkup(c.Message(), nil)
 	}
 	return run(c, p)
+}
+
+// mayPress says whether c may press p's button: a bound one only as the
+// admin who asked, in the chat it was offered in.
+func (cf *Confirmer) mayPress(c tele.Context, p confirm.Pending) bool {
+	if !cf.bound[p.Action] {
+		return true
+	}
+	var uid, chat int64
+	if c.Sender() != nil {
+		uid = c.Sender().ID
+	}
+	if c.Chat() != nil {
+		chat = c.Chat().ID
+	}
+	return uid == p.UserID && chat == p.ChatID
 }
 
 // Expire takes the buttons off confirmations that timed out unused.

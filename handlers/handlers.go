@@ -21,6 +21,11 @@ type Command struct {
 // replyHTML sends a rendered report, split into as many messages as Telegram
 // needs, never cut inside a tag.
 func replyHTML(c tele.Context, html string, opts ...any) error {
+	return sendHTML(c, titled(c, html), opts...)
+}
+
+// sendHTML is replyHTML for html already titled.
+func sendHTML(c tele.Context, html string, opts ...any) error {
 	parts := render.Split(html, render.TelegramLimit)
 	for i, p := range parts {
 		o := []any{tele.ModeHTML, tele.NoPreview}

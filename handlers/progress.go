@@ -38,7 +38,7 @@ func startProgressWith(c tele.Context, html string, markup *tele.ReplyMarkup) (*
 	if markup != nil {
 		opts = append(opts, markup)
 	}
-	msg, err := c.Bot().Send(c.Recipient(), html, opts...)
+	msg, err := c.Bot().Send(c.Recipient(), titled(c, html), opts...)
 	if err != nil {
 		return nil, err
 	}
@@ -62,6 +62,7 @@ func (p *progressMessage) update(html string) {
 	if !p.edits.Allow() {
 		return
 	}
+	html = titled(p.c, html)
 	if p.markup != nil {
 		p.edit(html, p.markup)
 		return
@@ -86,6 +87,7 @@ func (p *progressMessage) edit(html string, opts ...any) error {
 func (p *progressMessage) finish(html string, opts ...any) error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	html = titled(p.c, html)
 	parts := render.Split(html, render.TelegramLimit)
 	last := len(parts) - 1
 	first := []any{}
@@ -94,7 +96,7 @@ func (p *progressMessage) finish(html string, opts ...any) error {
 	}
 	if err := p.edit(parts[0], first...); err != nil {
 		// The edit failing must not lose the report: send it fresh.
-		return replyHTML(p.c, html, opts...)
+		return sendHTML(p.c, html, opts...)
 	}
 	for i, part := range parts[1:] {
 		o := []any{tele.ModeHTML, tele.NoPreview}

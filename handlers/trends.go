@@ -44,6 +44,6 @@ func sendPhoto(c tele.Context, p render.Picture) (err error) {
 			err = fmt.Errorf("telebot panicked on sendPhoto's answer: %v", r)
 		}
 	}()
-	photo := &tele.Photo{File: tele.FromReader(bytes.NewReader(p.PNG)), Caption: p.Caption}
+	photo := &tele.Photo{File: tele.FromReader(bytes.NewReader(p.PNG)), Caption: titled(c, p.Caption)}
 	return c.Send(photo, tele.ModeHTML)
 }

@@ -81,6 +81,18 @@ func (s *Store) Attach(token string, messageID int) {
 	}
 }
 
+// Peek is the confirmation token stands for, without taking it: whether
+// the hand pressing it may take it at all is the caller's to judge first.
+func (s *Store) Peek(token string) (Pending, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	p, ok := s.pending[token]
+	if !ok {
+		return Pending{}, false
+	}
+	return *p, true
+}
+
 // Take consumes a confirmation. Exactly one caller ever gets it: concurrent
 // and repeated presses get ErrUsed.
 func (s *Store) Take(token string) (Pending, error) {

@@ -12,6 +12,12 @@ import (
 // StatusOverview renders one line per database, worst first: health, the
 // newest backup's age, the last restore test, the keys expired.
 func StatusOverview(o jobs.Overview, f Format) string {
+	return StatusOverviewHint(o, f, "--db NAME")
+}
+
+// StatusOverviewHint is StatusOverview whose footer says how to ask for one
+// database's full report (the chat: /status NAME).
+func StatusOverviewHint(o jobs.Overview, f Format, hint string) string {
 	d := &doc{f: f}
 	noun := "databases"
 	if len(o.Rows) == 1 {
@@ -22,7 +28,7 @@ func StatusOverview(o jobs.Overview, f Format) string {
 		d.line(d.mark(r.Level()), d.code(r.Name)+d.esc(" · "+overviewRow(r)))
 	}
 	d.b.WriteByte('\n')
-	d.text(o.At.UTC().Format("2006-01-02 15:04:05 UTC") + " · the full report of one: --db NAME")
+	d.text(o.At.UTC().Format("2006-01-02 15:04:05 UTC") + " · the full report of one: " + hint)
 	return d.String()
 }
 

@@ -1,6 +1,7 @@
 package render
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -33,6 +34,10 @@ func TestStatusOverview(t *testing.T) {
 2026-11-30 03:00:00 UTC · the full report of one: --db NAME`
 	if got := StatusOverview(o, Plain); got != want {
 		t.Errorf("got:\n%s\nwant:\n%s", got, want)
+	}
+	chat := StatusOverviewHint(o, HTML, "/status NAME")
+	if !strings.HasSuffix(chat, "the full report of one: /status NAME") || !strings.Contains(chat, "<code>sales</code>") {
+		t.Errorf("the chat's overview:\n%s", chat)
 	}
 	if o.Level() != jobs.LevelCritical {
 		t.Errorf("level %v, want critical", o.Level())

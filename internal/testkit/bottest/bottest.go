@@ -35,6 +35,12 @@ type Harness struct {
 // test ends. Settings may adjust the bot (nil: defaults for tests).
 func Start(t *testing.T, jobs bot.Jobs, adjust func(*bot.Settings)) *Harness {
 	t.Helper()
+	return StartFleet(t, []bot.Database{{Name: "db", Jobs: jobs}}, adjust)
+}
+
+// StartFleet is Start for a chat serving dbs (bot.NewFleet).
+func StartFleet(t *testing.T, dbs []bot.Database, adjust func(*bot.Settings)) *Harness {
+	t.Helper()
 	h := &Harness{API: telegramtest.New(t), logs: &logtest.Buffer{}, done: make(chan error, 1)}
 	red := redact.New(h.API.Token)
 	s := bot.Settings{
@@ -48,7 +54,7 @@ func Start(t *testing.T, jobs bot.Jobs, adjust func(*bot.Settings)) *Harness {
 		adjust(&s)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	b, err := bot.New(ctx, s, jobs)
+	b, err := bot.NewFleet(ctx, s, dbs)
 	if err != nil {
 		cancel()
 		t.Fatal(err)
