@@ -66,3 +66,9 @@ func DegradedStart(schema string, waited time.Duration, reason string) string {
 // database repeats.
 const Degraded = "run history, outbox and the two-instance lock are off: " +
 	"pgkeeper started while its database was down: restart pgkeeper once the database answers"
+
+// ForDatabase heads a message to the alert chat with the database it is
+// about, when serve guards several: one chat hears of them all.
+func ForDatabase(name, msg string) string {
+	return "🗄 <code>" + html.EscapeString(name) + "</code>\n" + msg
+}
