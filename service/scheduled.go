@@ -19,7 +19,7 @@ var scheduledNames = []string{"backup", "cleanup", "restore_test", "summary"}
 func (s *Service) scheduler(ctx context.Context) (*jobs.Scheduler, error) {
 	host, _ := os.Hostname()
 	cfg := jobs.SchedulerConfig{Location: s.Config.Location, Schema: s.Config.Schema,
-		Instance: fmt.Sprintf("%s:%d", host, os.Getpid()), Logger: s.Logger}
+		Instance: fmt.Sprintf("%s:%d", host, os.Getpid()), Logger: s.Logger, Clock: s.Clock}
 	if s.History != nil {
 		// Claims live in pgkeeper's schema, which serve prepared.
 		cfg.DB, cfg.History = s.DB, s.History

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/getsentry/sentry-go"
+	"github.com/jonboulle/clockwork"
 
 	"github.com/pgkeeper/pgkeeper/internal/config"
 	"github.com/pgkeeper/pgkeeper/internal/present/render"
@@ -62,6 +63,7 @@ type Service struct {
 	// (BACKUP_PARALLEL); Server is this database's (host:port). nil: no bound.
 	Slots  *slots.Servers
 	Server string
+	Clock  clockwork.Clock // the schedules' clock; nil: the wall clock
 }
 
 // deliver queues html for the alert chat; a failure is logged: the job that
