@@ -72,3 +72,9 @@ const Degraded = "run history, outbox and the two-instance lock are off: " +
 func ForDatabase(name, msg string) string {
 	return "🗄 <code>" + html.EscapeString(name) + "</code>\n" + msg
 }
+
+// NotGuarded is the alert for a database serve cannot guard at all (its
+// server's discovery failed, its name is taken); reason must be redacted.
+func NotGuarded(reason string) string {
+	return "🔴 <b>Not guarded</b>: " + html.EscapeString(reason) + "\nFix it, then restart pgkeeper serve."
+}
