@@ -8,16 +8,16 @@ import (
 
 	"github.com/pgkeeper/pgkeeper/bot"
 	"github.com/pgkeeper/pgkeeper/internal/config"
-	"github.com/pgkeeper/pgkeeper/internal/present/render"
 	"github.com/pgkeeper/pgkeeper/internal/slots"
 	"github.com/pgkeeper/pgkeeper/service"
 )
 
 // serveAll is `pgkeeper serve` guarding every database (#14): the named
-// ones, DATABASE_URL's, and those each DATABASE_SERVER_<NAME> holds at
-// start. Each runs as a serve of one would, on its own app; one outbox, in
-// the state database, tells the one alert chat about all of them, so that a
-// database that is down is still heard of through another.
+// ones, DATABASE_URL's, and those each DATABASE_SERVER_<NAME> holds (found
+// at start and again before each scheduled backup). Each runs as a serve of
+// one would, on its own app; one outbox, in the state database, tells the
+// one alert chat about all of them, so that a database that is down is
+// still heard of through another.
 func serveAll(ctx context.Context, cfg config.Config, stdout, stderr io.Writer) int {
 	scfg := cfg
 	scfg.DatabaseURL = cfg.StateURL
@@ -27,13 +27,6 @@ func serveAll(ctx context.Context, cfg config.Config, stdout, stderr io.Writer) 
 	}
 	defer state.close()
 	state.log.Info("pgkeeper starting", "version", version, "state", state.db.Database())
-	var guards []*guard
-	// Their pools close once everything that uses them has stopped.
-	defer func() {
-		for _, g := range guards {
-			g.a.close()
-		}
-	}()
 	var wg sync.WaitGroup
 	defer wg.Wait()
 	ctx, cancel := context.WithCancel(ctx)
@@ -41,42 +34,24 @@ func serveAll(ctx context.Context, cfg config.Config, stdout, stderr io.Writer) 
 	// The outbox's table; a state database down now sends straight to
 	// Telegram instead.
 	state.history(ctx)
-	notifier := state.notifier(ctx, &wg)
+	f := &fleet{cfg: cfg, state: state, notifier: state.notifier(ctx, &wg), servers: slots.New(cfg.Parallel),
+		wg: &wg, guards: map[string]*guard{}, told: map[string]bool{}, stdout: stdout, stderr: stderr}
 	if cfg.HTTPAddr != "" {
 		state.log.Warn("HTTP_ADDR: metrics for several databases come with issue #14's next step: not served")
 	}
-
-	for _, t := range targets(ctx, cfg) {
-		if t.err == nil {
-			var a *app
-			if a, t.err = newApp(ctx, t.cfg, stdout, stderr); t.err == nil {
-				a.log = a.log.With("database", t.name)
-				guards = append(guards, &guard{name: t.name, server: t.server, a: a})
-				continue
-			}
-		}
-		state.log.Error("not guarded", "database", t.name, "err", state.red.Error(t.err))
-		if err := notifier.Send(ctx, render.ForDatabase(t.name, render.NotGuarded(state.red.String(t.err.Error())))); err != nil {
-			state.log.Error("could not queue a notification", "err", state.red.Error(err))
-		}
-	}
-	servers := slots.New(cfg.Parallel)
 	var ready sync.WaitGroup
-	for _, g := range guards {
-		g.a.log.Info("guarding", "server", g.server)
-		ready.Add(1)
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			g.run(ctx, &wg, notifier, servers, ready.Done)
-		}()
-	}
+	f.refresh(ctx, targets(ctx, cfg), &ready)
 	ready.Wait()
 	if ctx.Err() != nil {
 		state.log.Info("pgkeeper stopped")
 		return exitOK
 	}
-	return exit(stderr, state.red, "serve", chat(ctx, state, notifier, guards))
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		f.rediscover(ctx)
+	}()
+	return exit(stderr, state.red, "serve", chat(ctx, state, f.notifier, f.list()))
 }
 
 // chat runs the bot over the guarded databases until ctx ends. Until the

@@ -78,3 +78,9 @@ func ForDatabase(name, msg string) string {
 func NotGuarded(reason string) string {
 	return "🔴 <b>Not guarded</b>: " + html.EscapeString(reason) + "\nFix it, then restart pgkeeper serve."
 }
+
+// NoLongerFound is the notice for a discovered database its server no
+// longer holds: it is not guarded any more.
+func NoLongerFound(server string) string {
+	return "⚪ <b>No longer found</b> on " + html.EscapeString(server) + ": not guarded any more. Its backups stay where they are."
+}
