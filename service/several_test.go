@@ -55,6 +55,8 @@ func TestSeveralDatabasesOneTick(t *testing.T) {
 		sched.Start()
 		t.Cleanup(func() { _ = sched.Shutdown() })
 	}
+	hub, events := mockHub(t)
+	down.Hub = hub
 	gate.Close()
 	wg.Add(1)
 	go func() { defer wg.Done(); down.watchDatabase(ctx) }()
@@ -120,9 +122,18 @@ func TestSeveralDatabasesOneTick(t *testing.T) {
 		if len(got) > 0 {
 			break
 		}
+
 		if time.Now().After(deadline) {
 			t.Fatalf("no alert named down:\n%s", all)
 		}
 		time.Sleep(100 * time.Millisecond)
+	}
+	// Sentry hears of it, tagged with the database.
+	var tagged bool
+	for _, e := range events.Events() {
+		tagged = tagged || e.Tags["database"] == "down"
+	}
+	if !tagged {
+		t.Errorf("no Sentry event tagged database=down: %d events", len(events.Events()))
 	}
 }
