@@ -39,10 +39,20 @@ func (a *app) notifier(ctx context.Context, wg *sync.WaitGroup) service.Notifier
 // bot builds the Telegram front end over the jobs; it contacts nobody
 // until Run.
 func (a *app) bot(ctx context.Context, notifier service.Notifier) (*bot.Bot, error) {
-	return bot.New(ctx, bot.Settings{
+	return bot.New(ctx, a.botSettings(), a.botJobs(notifier))
+}
+
+// botSettings are the chat's settings: who may command it, where it speaks.
+func (a *app) botSettings() bot.Settings {
+	return bot.Settings{
 		Token: a.cfg.BotToken, APIURL: a.cfg.APIURL, Admins: a.cfg.AdminIDs, ChatID: a.cfg.ChatID, ThreadID: a.cfg.ThreadID,
 		Logger: a.log, Redactor: a.red, Hub: a.hub,
-	}, bot.Jobs{
+	}
+}
+
+// botJobs are the jobs the chat runs on this app's database.
+func (a *app) botJobs(notifier service.Notifier) bot.Jobs {
+	return bot.Jobs{
 		Status:      a.statusJob(),
 		Backup:      a.backupJob(),
 		Backups:     a.catalog(),
@@ -55,7 +65,7 @@ func (a *app) bot(ctx context.Context, notifier service.Notifier) (*bot.Bot, err
 		History:     historyReader(a.hist),
 		Schedule:    service.Schedule(a.cfg, a.hist),
 		Trends:      a.trendsReader(),
-	})
+	}
 }
 
 // service builds what serve runs on its own; offerer posts a held-back

@@ -10,6 +10,7 @@ import (
 
 	"github.com/pgkeeper/pgkeeper/internal/config"
 	"github.com/pgkeeper/pgkeeper/internal/redact"
+	"github.com/pgkeeper/pgkeeper/internal/slots"
 )
 
 // runAll runs f on every database (--all): one run per database, at most
@@ -19,12 +20,7 @@ import (
 func runAll(ctx context.Context, cmd string, f command, cfg config.Config, ts []target, args []string, stdout, stderr io.Writer) int {
 	var mu sync.Mutex
 	red := redact.New(cfg.Secrets()...)
-	slots := map[string]chan struct{}{} // host:port → its free slots
-	for _, t := range ts {
-		if slots[t.server] == nil {
-			slots[t.server] = make(chan struct{}, max(cfg.Parallel, 1))
-		}
-	}
+	servers := slots.New(cfg.Parallel)
 	codes := make([]int, len(ts))
 	var wg sync.WaitGroup
 	for i, t := range ts {
@@ -41,13 +37,12 @@ func runAll(ctx context.Context, cmd string, f command, cfg config.Config, ts []
 				fmt.Fprintln(&prefixed{mu: &mu, w: stdout, prefix: t.name + ": "}, "no keys table (KEYS_TABLE is empty for it): skipped")
 				return
 			}
-			select {
-			case slots[t.server] <- struct{}{}:
-				defer func() { <-slots[t.server] }()
-			case <-ctx.Done():
-				codes[i] = exit(errw, red, cmd, failed(fmt.Errorf("not started: %w", ctx.Err())))
+			release, err := servers.Take(ctx, t.server)
+			if err != nil {
+				codes[i] = exit(errw, red, cmd, failed(fmt.Errorf("not started: %w", err)))
 				return
 			}
+			defer release()
 			var out bytes.Buffer
 			codes[i] = runOn(ctx, cmd, f, t.cfg, args, &out, errw)
 			outw := &prefixed{mu: &mu, w: stdout, prefix: t.name + ": "}

@@ -13,10 +13,6 @@ import (
 // command is what `pgkeeper CMD` runs on one database's app.
 type command func(context.Context, *app, []string) error
 
-// serveSeveral is serve's refusal with several databases and no --db.
-const serveSeveral = "serve guards one database for now; the schedules for several come with issue #14's next step: " +
-	"run one serve per database (pgkeeper serve --db NAME), or use the shell's --all from cron"
-
 // dispatch runs command cmd on the databases sel names (#14). With one
 // database and no --all, it is today's pgkeeper: the same app, the same
 // output, whatever the database's name.
@@ -31,7 +27,7 @@ func dispatch(ctx context.Context, cmd string, f command, cfg config.Config, sel
 		}
 		return runOn(ctx, cmd, f, cfg, args, stdout, stderr)
 	case cmd == "serve" && sel.db == "":
-		return exit(stderr, nil, cmd, misused("%s", serveSeveral))
+		return serveAll(ctx, cfg, stdout, stderr)
 	}
 	ts := targets(ctx, cfg)
 	red := redact.New(cfg.Secrets()...)

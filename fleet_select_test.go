@@ -36,7 +36,6 @@ func TestDatabaseSelection(t *testing.T) {
 		{"--all on restore", []string{"restore", "--into", "x", "--all"}, "--all is for backup, restore-test, cleanup and backups"},
 		{"--all with one backup's name", []string{"restore-test", "--all", "--backup", "x"}, "--backup names one database's backup"},
 		{"--all with undo", []string{"cleanup", "--all", "--undo"}, "--undo puts one database's cleanup back"},
-		{"serve with several", []string{"serve"}, "serve guards one database for now"},
 	}
 	for _, tt := range refused {
 		t.Run(tt.name, func(t *testing.T) {

@@ -1,8 +1,10 @@
 package main
 
 import (
+	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/pgkeeper/pgkeeper/internal/testkit/pgtest"
 	"github.com/pgkeeper/pgkeeper/internal/testkit/telegramtest"
@@ -32,5 +34,63 @@ func TestServeOneOfSeveral(t *testing.T) {
 	}
 	if !strings.Contains(p.stderr.String(), "database="+dbOf(t, crm)) {
 		t.Errorf("the start does not name crm's database:\n%s", p.stderr.String())
+	}
+}
+
+// `pgkeeper serve` with several databases guards every one (#14): two
+// named, one discovered on a server, one dropped. Each with no backup yet
+// gets its catch-up backup in its own BACKUP_DIR/<name>, one at a time on
+// the server (BACKUP_PARALLEL=1); the dropped one starts degraded alone,
+// and the alert chat hears of it by its name through the state database's
+// outbox; SIGTERM stops them all cleanly.
+func TestServeGuardsEveryDatabase(t *testing.T) {
+	api := telegramtest.New(t)
+	app, crm := pgtest.NewDB(t), pgtest.NewDB(t)
+	pgtest.NewNamedDB(t, "srvall_billing")
+	dir := t.TempDir()
+	env := map[string]string{"DATABASE_URL_APP": app, "DATABASE_URL_CRM": crm, "DATABASE_URL_DOWN": droppedDB(t, "srvall_down"),
+		"DATABASE_SERVER_MAIN": pgtest.AdminURL(t), "DATABASE_SERVER_MAIN_EXCLUDE": othersOnServer(t, "srvall_billing"),
+		"PGKEEPER_STATE_URL": app, "BACKUP_PARALLEL": "1", "STARTUP_DB_WAIT": "2s",
+		"PG_BIN_DIR": pgtest.BinDir(t), "BACKUP_DIR": dir, "TELEGRAM_CHAT_ID": alertChat,
+		"TELEGRAM_BOT_TOKEN": api.Token, "TELEGRAM_API_URL": api.URL, "TELEGRAM_ADMIN_IDS": "1001",
+		"BACKUP_SCHEDULE": "0 3 * * *", "CLEANUP_SCHEDULE": "", "RESTORE_TEST_SCHEDULE": "", "SUMMARY_SCHEDULE": ""}
+	p := startMain(t, env, "serve")
+	guarded := []string{"app", "crm", "srvall_billing"}
+	p.waitUntil(t, "a catch-up backup of each database", func() bool {
+		for _, name := range guarded {
+			if paths, _ := filepath.Glob(filepath.Join(dir, name, "*.manifest.json")); len(paths) == 0 {
+				return false
+			}
+		}
+		return true
+	})
+	p.waitUntil(t, "the alert naming the dropped database", func() bool {
+		return api.SentContaining("<code>down</code>") > 0
+	})
+	if code := p.terminate(t); code != 0 {
+		t.Fatalf("exit %d after SIGTERM\n%s\n%s", code, p.stdout.String(), p.stderr.String())
+	}
+	var spans [][2]time.Time
+	for _, name := range guarded {
+		ms := verifiedManifests(t, filepath.Join(dir, name))
+		if len(ms) != 1 {
+			t.Fatalf("%s: %d verified backups, want its catch-up", name, len(ms))
+		}
+		spans = append(spans, [2]time.Time{ms[0].Start, ms[0].End})
+	}
+	for i := range spans {
+		for j := i + 1; j < len(spans); j++ {
+			if spans[i][0].Before(spans[j][1]) && spans[j][0].Before(spans[i][1]) {
+				t.Errorf("BACKUP_PARALLEL=1, yet %s's and %s's backups overlapped", guarded[i], guarded[j])
+			}
+		}
+	}
+	if n := api.SentContaining("started without its database"); n != 1 {
+		t.Errorf("%d degraded alerts, want down's alone", n)
+	}
+	for _, url := range []string{app, crm} {
+		if n := pgtest.QueryInt(t, url, "SELECT count(*) FROM pgkeeper.job_runs WHERE job = 'backup' AND outcome = 'ok'"); n != 1 {
+			t.Errorf("%s's own history has %d good backups, want 1", dbOf(t, url), n)
+		}
 	}
 }

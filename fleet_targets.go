@@ -21,6 +21,9 @@ type target struct {
 	err    error  // cannot run: its server's discovery failed, its name is taken
 	// whole is a server whose discovery failed: no database to select.
 	whole bool
+	// found is a database a DATABASE_SERVER_<NAME> holds (not configured by
+	// URL): serve drops it when it is gone.
+	found bool
 }
 
 // discoverTimeout bounds listing one server's databases.
@@ -76,7 +79,7 @@ func serverTargets(ctx context.Context, cfg config.Config, s config.Server, conf
 		if slices.Contains(s.Exclude, dbname) || configured[parts.Server+"/"+dbname] {
 			continue
 		}
-		t := target{name: config.DatabaseName(dbname), dbname: dbname, server: parts.Server}
+		t := target{name: config.DatabaseName(dbname), dbname: dbname, server: parts.Server, found: true}
 		url, err := store.WithDatabase(s.URL, dbname)
 		switch {
 		case config.Reserved(t.name):

@@ -15,13 +15,6 @@ type Database struct {
 	Jobs Jobs
 }
 
-// ErrSeveralDatabases is no longer returned: NewFleet serves several
-// databases. Kept so that code written against the one-database NewFleet
-// still builds.
-//
-// Deprecated: NewFleet no longer refuses several databases.
-var ErrSeveralDatabases = errors.New("the chat serves one database for now: run serve with --db NAME")
-
 // ErrNoDatabases means the chat was given no database to serve.
 var ErrNoDatabases = errors.New("the chat needs at least one database")
 

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/go-co-op/gocron/v2"
@@ -186,9 +187,12 @@ func (s *Scheduler) runWaiting(ctx context.Context, j Scheduled) (err error) {
 	if errors.Is(err, ErrAlreadyRunning) {
 		// A scheduled run that never happened is a failure, not a skip:
 		// a backup is missing because of it.
-		s.cfg.History.Start(ctx, j.Name, vocab.TriggerSchedule).Finish(ctx, nil, vocab.OutcomeFailed, err)
+		// The history is the database's own: it records the job ("backup"
+		// of "backup:crm", a name serve gives when it guards several).
+		job, _, _ := strings.Cut(j.Name, ":")
+		s.cfg.History.Start(ctx, job, vocab.TriggerSchedule).Finish(ctx, nil, vocab.OutcomeFailed, err)
 		if s.cfg.GaveUp != nil {
-			s.cfg.GaveUp(ctx, j.Name, err)
+			s.cfg.GaveUp(ctx, job, err)
 		}
 	}
 	return err

@@ -32,5 +32,5 @@ func (s *Service) catchUp(ctx context.Context) {
 	}
 	s.Logger.Info("catch-up backup", "why", why)
 	// Another heavy job may hold the lock: wait for it as the schedule does.
-	_ = jobs.LockWait{}.Run(ctx, s.sampled(s.scheduledBackup(render.CatchUp(why))))
+	_ = jobs.LockWait{}.Run(ctx, s.heavy(s.sampled(s.scheduledBackup(render.CatchUp(why)))))
 }

@@ -1,6 +1,7 @@
 package service
 
 import (
+	"strings"
 	"time"
 
 	"github.com/getsentry/sentry-go"
@@ -11,7 +12,9 @@ import (
 // the alarm when a run never happens, even while pgkeeper is down.
 type sentryCheckIns struct{ hub *sentry.Hub }
 
-func monitorSlug(job string) string { return "pgkeeper-" + job }
+// monitorSlug is the monitor of job ("backup:crm" → pgkeeper-backup-crm:
+// slugs take no colon).
+func monitorSlug(job string) string { return "pgkeeper-" + strings.ReplaceAll(job, ":", "-") }
 
 // Started opens a check-in and returns its id.
 func (s sentryCheckIns) Started(job, cron string, loc *time.Location) string {

@@ -19,7 +19,7 @@ var scheduledNames = []string{"backup", "cleanup", "restore_test", "summary"}
 func (s *Service) scheduler(ctx context.Context) (*jobs.Scheduler, error) {
 	host, _ := os.Hostname()
 	cfg := jobs.SchedulerConfig{Location: s.Config.Location, Schema: s.Config.Schema,
-		Instance: fmt.Sprintf("%s:%d", host, os.Getpid()), Logger: s.Logger}
+		Instance: fmt.Sprintf("%s:%d", host, os.Getpid()), Logger: s.Logger, Clock: s.Clock}
 	if s.History != nil {
 		// Claims live in pgkeeper's schema, which serve prepared.
 		cfg.DB, cfg.History = s.DB, s.History
@@ -32,12 +32,36 @@ func (s *Service) scheduler(ctx context.Context) (*jobs.Scheduler, error) {
 		s.deliver(ctx, render.GaveUp(job, s.Redactor.String(err.Error())))
 	}
 	return jobs.NewScheduler(ctx, cfg, []jobs.Scheduled{
-		{Name: vocab.JobBackup, Cron: s.Config.BackupSchedule, Run: s.sampled(s.scheduledBackup(""))},
-		{Name: vocab.JobCleanup, Cron: s.Config.CleanupSchedule, Run: s.sampled(s.scheduledCleanup)},
-		{Name: vocab.JobRestoreTest, Cron: s.Config.RestoreSchedule, Run: s.sampled(s.scheduledRestoreTest)},
+		{Name: s.jobName(vocab.JobBackup), Cron: s.Config.BackupSchedule, Run: s.heavy(s.sampled(s.scheduledBackup("")))},
+		{Name: s.jobName(vocab.JobCleanup), Cron: s.Config.CleanupSchedule, Run: s.heavy(s.sampled(s.scheduledCleanup))},
+		{Name: s.jobName(vocab.JobRestoreTest), Cron: s.Config.RestoreSchedule, Run: s.heavy(s.sampled(s.scheduledRestoreTest))},
 		// The summary takes a whole status report, which samples the sizes.
-		{Name: vocab.JobSummary, Cron: s.Config.SummarySchedule, Run: s.scheduledSummary},
+		{Name: s.jobName(vocab.JobSummary), Cron: s.Config.SummarySchedule, Run: s.scheduledSummary},
 	})
+}
+
+// jobName is a scheduled job's name, which gocron locks on and Sentry
+// Crons monitors: "backup", or "backup:crm" when serve guards several
+// databases, so that one database's run never stands for another's.
+func (s *Service) jobName(job string) string {
+	if s.Name == "" {
+		return job
+	}
+	return job + ":" + s.Name
+}
+
+// heavy runs a heavy job once its server has a free slot (BACKUP_PARALLEL
+// across the databases this serve guards there); the wait counts as waited.
+func (s *Service) heavy(run func(context.Context, time.Duration) error) func(context.Context, time.Duration) error {
+	return func(ctx context.Context, waited time.Duration) error {
+		start := time.Now()
+		release, err := s.Slots.Take(ctx, s.Server)
+		if err != nil {
+			return fmt.Errorf("waiting for a free slot on %s (BACKUP_PARALLEL): %w", s.Server, err)
+		}
+		defer release()
+		return run(ctx, waited+time.Since(start))
+	}
 }
 
 // sampled stores the database's and keys table's sizes after each run of a

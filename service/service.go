@@ -7,9 +7,12 @@ import (
 	"strings"
 
 	"github.com/getsentry/sentry-go"
+	"github.com/jonboulle/clockwork"
 
 	"github.com/pgkeeper/pgkeeper/internal/config"
+	"github.com/pgkeeper/pgkeeper/internal/present/render"
 	"github.com/pgkeeper/pgkeeper/internal/redact"
+	"github.com/pgkeeper/pgkeeper/internal/slots"
 	"github.com/pgkeeper/pgkeeper/jobs"
 	"github.com/pgkeeper/pgkeeper/store"
 	"github.com/pgkeeper/pgkeeper/vocab"
@@ -52,19 +55,44 @@ type Service struct {
 	Logger   *slog.Logger
 	Redactor *redact.Redactor
 	Hub      *sentry.Hub // nil: Sentry off
+	// Name is the database's name when serve guards several: its messages
+	// are headed with it, its schedules and Sentry events carry it. Empty:
+	// the one database, as always.
+	Name string
+	// Slots bounds heavy jobs per server across the databases serve guards
+	// (BACKUP_PARALLEL); Server is this database's (host:port). nil: no bound.
+	Slots  *slots.Servers
+	Server string
+	Clock  clockwork.Clock // the schedules' clock; nil: the wall clock
 }
 
 // deliver queues html for the alert chat; a failure is logged: the job that
 // speaks must not fail for it.
 func (s *Service) deliver(ctx context.Context, html string) {
+	html = s.headed(html)
 	if err := s.Notifier.Send(ctx, html); err != nil {
 		s.Logger.Error("could not queue a notification", "err", s.Redactor.Error(err))
 	}
 }
 
-// capture sends a failure to Sentry, tagged with its trigger.
+// headed is a message headed with the database's name when serve guards
+// several.
+func (s *Service) headed(html string) string {
+	if s.Name == "" {
+		return html
+	}
+	return render.ForDatabase(s.Name, html)
+}
+
+// capture sends a failure to Sentry, tagged with its trigger (and its
+// database when serve guards several).
 func (s *Service) capture(trigger vocab.Trigger, component string, err error) {
-	Capture(s.Hub, s.Redactor, trigger)(component, err)
+	hub := s.Hub
+	if hub != nil && s.Name != "" {
+		hub = hub.Clone()
+		hub.ConfigureScope(func(sc *sentry.Scope) { sc.SetTag("database", s.Name) })
+	}
+	Capture(hub, s.Redactor, trigger)(component, err)
 }
 
 // Capture returns how a failure of a job run by trigger goes to Sentry,

@@ -43,3 +43,10 @@ func (s *Service) DegradedStart(ctx context.Context, started time.Time, err erro
 	s.capture("serve", "start", err)
 	s.deliver(ctx, render.DegradedStart(s.Config.Schema, time.Since(started), s.Redactor.String(err.Error())))
 }
+
+// NotGuarded tells Sentry and the alert chat that this database is not
+// guarded: its schedules could not be set up.
+func (s *Service) NotGuarded(ctx context.Context, err error) {
+	s.capture("serve", "start", err)
+	s.deliver(ctx, render.NotGuarded(s.Redactor.String(err.Error())))
+}

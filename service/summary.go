@@ -35,7 +35,7 @@ func (s *Service) deliverTrends(ctx context.Context) {
 		if p.PNG != nil {
 			// The figures ride in the caption: should Telegram refuse the
 			// photo itself, the outbox's plain-text retry still says them.
-			if err := s.Notifier.SendPhoto(ctx, p.PNG, p.Text()); err == nil {
+			if err := s.Notifier.SendPhoto(ctx, p.PNG, s.headed(p.Text())); err == nil {
 				continue
 			}
 		}

@@ -66,3 +66,21 @@ func DegradedStart(schema string, waited time.Duration, reason string) string {
 // database repeats.
 const Degraded = "run history, outbox and the two-instance lock are off: " +
 	"pgkeeper started while its database was down: restart pgkeeper once the database answers"
+
+// ForDatabase heads a message to the alert chat with the database it is
+// about, when serve guards several: one chat hears of them all.
+func ForDatabase(name, msg string) string {
+	return "🗄 <code>" + html.EscapeString(name) + "</code>\n" + msg
+}
+
+// NotGuarded is the alert for a database serve cannot guard at all (its
+// server's discovery failed, its name is taken); reason must be redacted.
+func NotGuarded(reason string) string {
+	return "🔴 <b>Not guarded</b>: " + html.EscapeString(reason) + "\nFix it, then restart pgkeeper serve."
+}
+
+// NoLongerFound is the notice for a discovered database its server no
+// longer holds: it is not guarded any more.
+func NoLongerFound(server string) string {
+	return "⚪ <b>No longer found</b> on " + html.EscapeString(server) + ": not guarded any more. Its backups stay where they are."
+}
