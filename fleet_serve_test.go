@@ -67,6 +67,11 @@ func TestServeGuardsEveryDatabase(t *testing.T) {
 	p.waitUntil(t, "the alert naming the dropped database", func() bool {
 		return api.SentContaining("<code>down</code>") > 0
 	})
+	// The chat serves every database guarded at start: /status is their overview.
+	api.SendText(1001, "/status")
+	p.waitUntil(t, "the chat's overview of every database", func() bool {
+		return api.SentContaining("/status NAME") > 0
+	})
 	if code := p.terminate(t); code != 0 {
 		t.Fatalf("exit %d after SIGTERM\n%s\n%s", code, p.stdout.String(), p.stderr.String())
 	}
