@@ -114,3 +114,32 @@ func TestDemoLeavesNothing(t *testing.T) {
 		}
 	}
 }
+
+// SIGTERM (as Ctrl-C) in the middle of the demo stops it and still removes
+// everything it made.
+func TestDemoSIGTERMLeavesNothing(t *testing.T) {
+	needServer(t)
+	p := startMain(t, nil, "demo", "--keys", demoKeys)
+	p.waitUntil(t, "the backup's start", func() bool { return strings.Contains(p.stdout.String(), "━━ pgkeeper backup") })
+	if code := p.terminate(t); code != exitFailed {
+		t.Errorf("exit %d after SIGTERM, want %d\n%s\n%s", code, exitFailed, p.stdout.String(), p.stderr.String())
+	}
+	out := p.stdout.String()
+	port := figure(t, out, `listens on 127\.0\.0\.1:(\d+)`)
+	if c, err := net.DialTimeout("tcp", net.JoinHostPort("127.0.0.1", strconv.FormatInt(port, 10)), time.Second); err == nil {
+		c.Close()
+		t.Errorf("something still listens on the demo's port %d", port)
+	}
+	for _, re := range []string{`its data is in (\S+)\.`, `(\S*pgkeeper-demo-backups-\S*)/backups`} {
+		m := regexp.MustCompile(re).FindStringSubmatch(out)
+		if m == nil {
+			t.Fatalf("no %q in the output:\n%s", re, out)
+		}
+		if _, err := os.Stat(m[1]); !os.IsNotExist(err) {
+			t.Errorf("%s is left behind (%v)", m[1], err)
+		}
+	}
+	if !strings.Contains(out, "its data and the backups are deleted") {
+		t.Errorf("the demo did not say it removed everything:\n%s", out)
+	}
+}
