@@ -57,7 +57,7 @@ func demo(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 }
 
 func runDemo(ctx context.Context, keep bool, seed scratchpg.Seed, stdout, stderr io.Writer) (err error) {
-	server, client, err := demoTools()
+	server, client, err := demoTools(scratchpg.FindBinDir)
 	if err != nil {
 		return err
 	}

@@ -14,17 +14,21 @@ const demoDB = "baileys"
 // demoUser is the throwaway cluster's superuser; its password is new each run.
 const demoUser = "pgkeeper_demo"
 
+// binFinder finds a directory holding every binary of need (trying first
+// first): scratchpg.FindBinDir, or a test's.
+type binFinder func(need []string, first ...string) (string, error)
+
 // demoTools finds the server binaries and the client tools of one major,
 // or says which package brings what is missing.
-func demoTools() (server, client string, err error) {
-	server, err = scratchpg.FindBinDir(scratchpg.Bins)
+func demoTools(find binFinder) (server, client string, err error) {
+	server, err = find(scratchpg.Bins)
 	if err != nil {
 		return "", "", failed(fmt.Errorf("the demo starts a throwaway PostgreSQL, and this machine has no server "+
 			"(initdb, pg_ctl, postgres) on PATH or in /usr/lib/postgresql/*/bin: install it with "+
 			"`apt-get install %s` (or your system's PostgreSQL server package), then run it again", scratchpg.Package(true)))
 	}
 	need := append([]string{"createdb"}, scratchpg.ClientBins...)
-	client, err = scratchpg.FindBinDir(need, server)
+	client, err = find(need, server)
 	if err != nil {
 		pkg := "postgresql-client-" + filepath.Base(filepath.Dir(server))
 		return "", "", failed(fmt.Errorf("the demo backs up with pg_dump and restores with pg_restore, and found no "+

@@ -1,10 +1,12 @@
 package main
 
 import (
+	"errors"
 	"net"
 	"os"
 	"os/exec"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -141,5 +143,33 @@ func TestDemoSIGTERMLeavesNothing(t *testing.T) {
 	}
 	if !strings.Contains(out, "its data and the backups are deleted") {
 		t.Errorf("the demo did not say it removed everything:\n%s", out)
+	}
+}
+
+// Without the server, or without pg_dump, the demo names the package to install.
+func TestDemoToolsNameThePackage(t *testing.T) {
+	fakeServer := "/usr/lib/postgresql/15/bin"
+	tests := []struct {
+		name    string
+		missing string // a binary the finder cannot find
+		want    string
+	}{
+		{"no server", "initdb", "`apt-get install " + scratchpg.Package(true) + "`"},
+		{"no pg_dump", "pg_dump", "`apt-get install postgresql-client-15`"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			find := func(need []string, first ...string) (string, error) {
+				if slices.Contains(need, tt.missing) {
+					return "", errors.New("not found")
+				}
+				return fakeServer, nil
+			}
+			_, _, err := demoTools(find)
+			var e *exitError
+			if !errors.As(err, &e) || e.code != exitFailed || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("got %v, want exit %d naming %s", err, exitFailed, tt.want)
+			}
+		})
 	}
 }
