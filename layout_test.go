@@ -27,6 +27,7 @@ var layers = map[string]int{
 	"internal/backoff":         1,
 	"internal/throttle":        1,
 	"internal/slots":           1,
+	"internal/scratchpg":       1, // a throwaway cluster: the demo's and the test harness's
 	"internal/config":          2, // owns the defaults that store and jobs use
 	"internal/confirm":         3,
 	"store":                    3,

@@ -22,6 +22,9 @@ var version = "dev"
 const usage = `pgkeeper: keeps a PostgreSQL database backed up, restore-tested and tidy.
 
 Usage:
+  pgkeeper demo [--keep] [--keys N]
+                       see it work, no configuration: every report below on a throwaway PostgreSQL
+                       filled with Baileys-shaped data, then everything removed; --keep leaves it running
   pgkeeper [serve]     run the Telegram bot (needs TELEGRAM_BOT_TOKEN, TELEGRAM_ADMIN_IDS)
   pgkeeper status      the /status report as plain text; exit 0 healthy, 1 warning, 2 critical
   pgkeeper backup [--dry-run]
@@ -85,6 +88,8 @@ func run(ctx context.Context, args []string, env func(string) (string, bool), st
 	case "version", "--version":
 		fmt.Fprintln(stdout, "pgkeeper", version)
 		return exitOK
+	case "demo": // no configuration: it makes its own
+		return demo(ctx, args, stdout, stderr)
 	}
 	commands := map[string]command{
 		"serve":        serve,

@@ -32,7 +32,7 @@ if ! "$bin/psql" -d postgres -tAc "SELECT 1 FROM pg_database WHERE datname = '$d
   echo "seeding $db (keys=$keys days=$days): this takes a while" >&2
   "$bin/createdb" "$db.tmp" 2>/dev/null || { "$bin/dropdb" "$db.tmp"; "$bin/createdb" "$db.tmp"; }
   "$bin/psql" -q -v ON_ERROR_STOP=1 -d "$db.tmp" -v companies=3 -v keys="$keys" -v days="$days" \
-    -f "$here/../internal/testkit/pgtest/testdata/baileys-schema.sql" -f "$here/../internal/testkit/pgtest/testdata/seed-baileys.sql" >&2
+    -f "$here/../internal/scratchpg/sql/baileys-schema.sql" -f "$here/../internal/scratchpg/sql/seed-baileys.sql" >&2
   "$bin/psql" -q -d postgres -c "ALTER DATABASE \"$db.tmp\" RENAME TO \"$db\""
 fi
 enc=$(python3 -c 'import sys,urllib.parse;print(urllib.parse.quote(sys.argv[1],safe=""))' "$pass")

@@ -21,15 +21,12 @@ import (
 	"encoding/hex"
 	"net/url"
 	"os"
-	"os/exec"
-	"path/filepath"
-	"runtime"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/pgkeeper/pgkeeper/internal/scratchpg"
 )
 
 // TestUser is the superuser of the throwaway cluster.
@@ -123,21 +120,8 @@ func NewBaileysDB(tb testing.TB, s Seed) string {
 		tb.Fatalf("pgtest: invalid %+v: counts must be >= 0 and keys need at least one company", s)
 	}
 	dbURL := NewDB(tb)
-	u, _ := url.Parse(dbURL)
-	pw, hasPW := u.User.Password()
-	u.User = url.User(u.User.Username())
-	cmd := exec.Command(filepath.Join(BinDir(tb), "psql"), "-X", "-q", "-v", "ON_ERROR_STOP=1",
-		"-v", "companies="+strconv.Itoa(s.Companies),
-		"-v", "keys="+strconv.Itoa(s.Keys),
-		"-v", "days="+strconv.Itoa(s.Days),
-		"-f", testdata(tb, "baileys-schema.sql"), "-f", testdata(tb, "seed-baileys.sql"),
-		"-d", u.String())
-	cmd.Env = append(os.Environ(), "PGCONNECT_TIMEOUT=30")
-	if hasPW {
-		cmd.Env = append(cmd.Env, "PGPASSWORD="+pw)
-	}
-	if out, err := cmd.CombinedOutput(); err != nil {
-		tb.Fatalf("pgtest: seed Baileys data: %v\n%s", err, out)
+	if err := scratchpg.FillBaileys(context.Background(), BinDir(tb), dbURL, scratchpg.Seed(s)); err != nil {
+		tb.Fatalf("pgtest: %v", err)
 	}
 	return dbURL
 }
@@ -203,18 +187,6 @@ func dbName(testName string) string {
 	var rnd [4]byte
 	_, _ = rand.Read(rnd[:])
 	return "t_" + b.String() + "_" + hex.EncodeToString(rnd[:])
-}
-
-// testdata finds files next to this source file, so any package's test can
-// use them; it does not work in binaries built with -trimpath.
-func testdata(tb testing.TB, name string) string {
-	tb.Helper()
-	_, file, _, ok := runtime.Caller(0)
-	p := filepath.Join(filepath.Dir(file), "testdata", name)
-	if _, err := os.Stat(p); !ok || err != nil {
-		tb.Fatalf("pgtest: testdata %s not found (built with -trimpath?): %v", name, err)
-	}
-	return p
 }
 
 // unavailable skips (locally) or fails (CI, or an explicit TEST_DATABASE_URL)

@@ -151,7 +151,7 @@ func TestNastyPassword(t *testing.T) {
 			t.Errorf("want 1 row: %s", c.sql)
 		}
 	}
-	if _, err := os.Stat(filepath.Join(srv.base, "pwfile")); !os.IsNotExist(err) {
+	if _, err := os.Stat(filepath.Join(srv.cluster.Base, "pwfile")); !os.IsNotExist(err) {
 		t.Errorf("initdb password file left behind: %v", err)
 	}
 }
@@ -253,7 +253,7 @@ func TestCrashedBinaryLeavesNoServer(t *testing.T) {
 	if os.Getenv("PGTEST_CRASH_CHILD") == "1" {
 		s := get(t)
 		u, _ := url.Parse(s.adminURL)
-		fmt.Printf("CRASH base=%s host=%s\n", s.base, u.Host)
+		fmt.Printf("CRASH base=%s host=%s\n", s.cluster.Base, u.Host)
 		syscall.Kill(os.Getpid(), syscall.SIGKILL)
 		select {}
 	}
