@@ -67,6 +67,7 @@ type bench struct {
 	bin, server, pgBin, work string
 	dbs                      []string
 	n                        int
+	shown                    bool // one --all run's output was shown
 }
 
 func run(ctx context.Context, bin, server string) error {
@@ -158,6 +159,10 @@ func (b *bench) contender(ctx context.Context, name string) (sample, string, err
 		s, out, err := b.pgkeeper(ctx, dir, []string{"BACKUP_PARALLEL=" + name[len(name)-1:]}, "backup", "--all")
 		if err != nil {
 			return s, dir, fmt.Errorf("%w\n%s", err, out)
+		}
+		if !b.shown {
+			b.shown = true
+			fmt.Fprintf(os.Stderr, "first %s:\n%s\n", name, out)
 		}
 		s.bytes, err = b.backedUp(dir)
 		return s, dir, err
