@@ -1,5 +1,5 @@
 // Command fleet compares, in one run on the twenty databases bench/fleet/seed.sh
-// makes on the benchmark cluster (bench_fleet_01..20, about 52 MB each),
+// makes on the benchmark cluster (bench_fleet_01..20, 54.5 MB each),
 // backing them all up four ways: `pgkeeper backup --all` at BACKUP_PARALLEL=1
 // and 2, a loop of single `pgkeeper backup --db NAME` runs, and pg_back's way
 // (pg_dumpall --globals-only, then pg_dump -Fc of each database in turn to a

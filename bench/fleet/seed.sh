@@ -2,7 +2,7 @@
 # Makes, once, the fleet benchmark's databases bench_fleet_01..N (default 20)
 # on the benchmark cluster: each a copy (CREATE DATABASE … TEMPLATE) of one
 # Baileys database seeded by bench/cluster.sh with KEYS keys (default 60000:
-# about 52 MB, pg_database_size). Prints the server's URL (its postgres
+# 54.5 MB by pg_database_size). Prints the server's URL (its postgres
 # database) on stdout.
 #   bench/fleet/seed.sh [KEYS] [N]
 set -euo pipefail
