@@ -46,6 +46,7 @@ var layers = map[string]int{
 	"bench/restore":            11,
 	"bench/offsite":            11,
 	"bench/status":             11,
+	"bench/fleet":              11,
 }
 
 // testkits are shared test helpers: imported by tests only.
