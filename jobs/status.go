@@ -255,6 +255,9 @@ func (s *Status) tables(ctx context.Context, r *StatusReport) {
 }
 
 func (s *Status) keys(ctx context.Context, r *StatusReport, now time.Time) {
+	if s.Config.KeysTable.Name == "" {
+		return // a database without a keys table (KEYS_TABLE_<NAME>=) has no key ages to tell
+	}
 	k := &r.Keys
 	k.Table, k.Column, k.RetentionDays = s.Config.KeysTable, s.Config.KeysAgeColumn, s.Config.RetentionDays
 	retention := time.Duration(s.Config.RetentionDays) * 24 * time.Hour

@@ -78,6 +78,9 @@ func statusTables(d *doc, tables []jobs.TableStatus) {
 }
 
 func statusKeys(d *doc, k jobs.KeysStatus, now time.Time) {
+	if k.Table.Name == "" {
+		return // no keys table configured for this database
+	}
 	d.heading("Key ages · " + k.Table.String() + "." + k.Column)
 	if !k.Checked {
 		d.line(d.mark(jobs.LevelWarn), d.esc(k.Error))
