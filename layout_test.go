@@ -45,6 +45,7 @@ var layers = map[string]int{
 	"bench/cleanup":            11,
 	"bench/restore":            11,
 	"bench/offsite":            11,
+	"bench/peakrss":            10, // the benchmarks' peak RSS of a child
 	"bench/status":             11,
 	"bench/fleet":              11,
 }

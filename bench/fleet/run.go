@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/pgkeeper/pgkeeper/bench/peakrss"
 	"github.com/pgkeeper/pgkeeper/internal/humanize"
 	"github.com/pgkeeper/pgkeeper/jobs"
 	"github.com/pgkeeper/pgkeeper/store"
@@ -35,7 +36,7 @@ func (b *bench) pgkeeper(ctx context.Context, dir string, env []string, args ...
 	if err := cmd.Start(); err != nil {
 		return sample{}, "", err
 	}
-	peak := watchPeak(cmd.Process.Pid)
+	peak := peakrss.Watch(cmd.Process.Pid)
 	err = cmd.Wait()
 	s := sample{took: time.Since(start), rss: peak()}
 	if err != nil {

@@ -30,6 +30,7 @@ import (
 	"github.com/johannesboyne/gofakes3"
 	"github.com/johannesboyne/gofakes3/backend/s3mem"
 
+	"github.com/pgkeeper/pgkeeper/bench/peakrss"
 	"github.com/pgkeeper/pgkeeper/internal/humanize"
 	"github.com/pgkeeper/pgkeeper/remote"
 )
@@ -277,7 +278,7 @@ func (b *bench) pgkeeper(ctx context.Context, dir string, env []string, args ...
 	if err := cmd.Start(); err != nil {
 		return sample{}, err
 	}
-	peak := watchPeak(cmd.Process.Pid)
+	peak := peakrss.Watch(cmd.Process.Pid)
 	err := cmd.Wait()
 	s := sample{took: time.Since(start), rss: peak()}
 	if err != nil {

@@ -1,4 +1,5 @@
-package main
+// Package peakrss measures the peak resident memory of a benchmark's child process.
+package peakrss
 
 import (
 	"bytes"
@@ -8,11 +9,11 @@ import (
 	"time"
 )
 
-// watchPeak follows a child's VmHWM until it exits. The rusage of wait4
+// Watch follows a child's VmHWM until it exits. The rusage of wait4
 // cannot be used: Go starts children sharing this process's memory until
 // exec, and Linux carries that high-water mark (this process's, which holds
 // the S3 server's objects) into the child's ru_maxrss.
-func watchPeak(pid int) (peak func() int64) {
+func Watch(pid int) (peak func() int64) {
 	var hwm atomic.Int64
 	stop := make(chan struct{})
 	done := make(chan struct{})
