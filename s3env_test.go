@@ -4,6 +4,7 @@ import (
 	"maps"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/pgkeeper/pgkeeper/internal/testkit/s3test"
@@ -25,4 +26,30 @@ func startS3(t *testing.T, env map[string]string) (*s3test.Server, map[string]st
 	}
 	maps.Copy(out, env)
 	return srv, out
+}
+
+// wrongSecret is spb's secret key in the two-remote setups: never shown.
+const wrongSecret = "wrong-secret-do-not-leak"
+
+// mskAndSpb is env with two remotes in one S3 API: msk reached with the
+// AWS_* keys, spb with its own keys and a wrong secret.
+func mskAndSpb(t *testing.T, env map[string]string) (*s3test.Server, map[string]string) {
+	t.Helper()
+	with := map[string]string{
+		"BACKUP_REMOTES":                      "msk=s3://" + s3test.Bucket + "/pg,spb=s3://" + s3test.Bucket + "/pg2",
+		"BACKUP_REMOTE_SPB_ACCESS_KEY_ID":     s3test.AccessKeyID,
+		"BACKUP_REMOTE_SPB_SECRET_ACCESS_KEY": wrongSecret,
+	}
+	maps.Copy(with, env)
+	return startS3(t, with)
+}
+
+// showsNoSecret fails the test when output carries either secret key.
+func showsNoSecret(t *testing.T, what, output string) {
+	t.Helper()
+	for _, s := range []string{s3test.SecretAccessKey, wrongSecret} {
+		if strings.Contains(output, s) {
+			t.Errorf("%s shows a secret key:\n%s", what, output)
+		}
+	}
 }
