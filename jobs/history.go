@@ -121,7 +121,8 @@ func (h *History) Start(ctx context.Context, job string, trigger vocab.Trigger) 
 		return rec
 	}
 	h.AbandonDead(ctx, "the start of a "+job+" run ("+string(trigger)+")")
-	id, err := h.DB.StartRun(ctx, h.schema(), job, trigger, rec.start)
+	id, err := h.DB.StartRunOf(ctx, h.schema(), store.RunStart{Job: job, Trigger: trigger, At: rec.start,
+		Slot: slotOf(ctx), Instance: h.instance()})
 	if err != nil {
 		h.logger().Warn("could not record a job's start", "job", job, "trigger", trigger, "err", h.Redactor.Error(err))
 		return rec

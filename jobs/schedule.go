@@ -11,7 +11,6 @@ import (
 	"github.com/go-co-op/gocron/v2"
 	"github.com/google/uuid"
 	"github.com/jonboulle/clockwork"
-	"github.com/robfig/cron/v3"
 
 	"github.com/pgkeeper/pgkeeper/store"
 	"github.com/pgkeeper/pgkeeper/vocab"
@@ -40,7 +39,7 @@ type SchedulerConfig struct {
 	DB        *store.DB       // where instances claim runs; nil: this instance alone
 	Schema    string
 	Instance  string        // this process, in claims
-	Slot      time.Duration // claim granularity (default a minute: cron's)
+	Slot      time.Duration // claim granularity (0: the schedule's, a minute for cron fields, D for @every D)
 	WaitBound time.Duration // how long a heavy job waits for another before failing (0: DefaultLockWaitBound)
 	Retry     time.Duration // pause between two tries while waiting (0: DefaultLockRetry)
 	CheckIns  CheckIns      // nil: none
@@ -63,15 +62,16 @@ type Scheduler struct {
 	crons map[string]string
 }
 
-// ParseCron checks a five-field cron expression.
+// ParseCron checks a schedule: five cron fields, or a descriptor such as
+// @daily or @every 30s.
 func ParseCron(expr string) error {
-	_, err := cron.ParseStandard(expr)
+	_, err := parseSchedule(expr)
 	return err
 }
 
 // Interval is the time between two runs of expr after from.
 func Interval(expr string, from time.Time) (time.Duration, error) {
-	sched, err := cron.ParseStandard(expr)
+	sched, err := parseSchedule(expr)
 	if err != nil {
 		return 0, err
 	}
@@ -81,7 +81,7 @@ func Interval(expr string, from time.Time) (time.Duration, error) {
 
 // NextRun is expr's first run after from, in from's time zone.
 func NextRun(expr string, from time.Time) (time.Time, error) {
-	sched, err := cron.ParseStandard(expr)
+	sched, err := parseSchedule(expr)
 	if err != nil {
 		return time.Time{}, err
 	}
@@ -96,9 +96,6 @@ func NewScheduler(ctx context.Context, cfg SchedulerConfig, jobs []Scheduled) (*
 	if cfg.Clock == nil {
 		cfg.Clock = clockwork.NewRealClock()
 	}
-	if cfg.Slot == 0 {
-		cfg.Slot = time.Minute
-	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
@@ -107,7 +104,6 @@ func NewScheduler(ctx context.Context, cfg SchedulerConfig, jobs []Scheduled) (*
 		if err := cfg.DB.EnsureClaims(ctx, cfg.Schema); err != nil {
 			return nil, err
 		}
-		opts = append(opts, gocron.WithDistributedLocker(&claimLocker{cfg: cfg}))
 	}
 	s, err := gocron.NewScheduler(opts...)
 	if err != nil {
@@ -118,11 +114,17 @@ func NewScheduler(ctx context.Context, cfg SchedulerConfig, jobs []Scheduled) (*
 		if j.Cron == "" {
 			continue
 		}
-		if err := ParseCron(j.Cron); err != nil {
+		sched, err := parseSchedule(j.Cron)
+		if err != nil {
 			return nil, fmt.Errorf("schedule of %s %q: %w", j.Name, j.Cron, err)
 		}
-		gj, err := s.NewJob(gocron.CronJob(j.Cron, false), gocron.NewTask(sc.task(j)),
-			// The name is the distributed lock's key: set it, never the function's.
+		g := cfg.Slot
+		if g == 0 {
+			g = granularity(sched)
+		}
+		gj, err := s.NewJob(gocron.CronJob(j.Cron, false), gocron.NewTask(sc.task(j, g)),
+			gocron.WithCronImplementation(&gocronSchedule{}),
+			// The name is the claims' key: set it, never the function's.
 			gocron.WithName(j.Name),
 			gocron.WithSingletonMode(gocron.LimitModeReschedule),
 			// Without a panic listener a panicking job kills the process.
@@ -156,11 +158,18 @@ func (s *Scheduler) Next(name string) (time.Time, bool) {
 // Cron is a job's schedule; empty when it is off.
 func (s *Scheduler) Cron(name string) string { return s.crons[name] }
 
-// task wraps a job: retries while another heavy job holds the lock (within
-// the bound), recovers panics, and checks in with the monitor.
-func (s *Scheduler) task(j Scheduled) func(ctx context.Context) {
+// task wraps a job: claims its tick (whose length is g) so that one
+// instance alone runs it, retries while another heavy job holds the lock
+// (within the bound), recovers panics, and checks in with the monitor.
+func (s *Scheduler) task(j Scheduled, g time.Duration) func(ctx context.Context) {
 	return func(ctx context.Context) {
 		start := s.cfg.Clock.Now()
+		slot := slotAt(start, g)
+		if !s.claim(ctx, j.Name, slot) {
+			return
+		}
+		// The run's history records which tick it is.
+		ctx = withSlot(ctx, slot)
 		var id string
 		if s.cfg.CheckIns != nil {
 			id = s.cfg.CheckIns.Started(j.Name, j.Cron, s.cfg.Location)
@@ -198,24 +207,30 @@ func (s *Scheduler) runWaiting(ctx context.Context, j Scheduled) (err error) {
 	return err
 }
 
-// claimLocker is gocron's distributed locker over store claims: the first
-// instance to claim a job's slot runs it; the others skip it.
-type claimLocker struct{ cfg SchedulerConfig }
-
-type noUnlock struct{}
-
-func (noUnlock) Unlock(context.Context) error { return nil }
-
-func (l *claimLocker) Lock(ctx context.Context, key string) (gocron.Lock, error) {
-	slot := l.cfg.Clock.Now().Truncate(l.cfg.Slot)
-	ok, err := l.cfg.DB.Claim(ctx, l.cfg.Schema, key, slot, l.cfg.Instance)
+// claim takes job's tick in the database all instances share: true for
+// the one instance that runs it. Without a database this instance is alone.
+// A claim outlives its instance on purpose: a tick whose runner died is
+// not run again (its run is found abandoned); the next tick is a new claim.
+func (s *Scheduler) claim(ctx context.Context, job string, slot time.Time) bool {
+	if s.cfg.DB == nil {
+		return true
+	}
+	ok, err := s.cfg.DB.Claim(ctx, s.cfg.Schema, job, slot, s.cfg.Instance)
 	if err != nil {
-		return nil, err
+		s.cfg.Logger.Error("scheduled job not run: its tick could not be claimed", "job", job, "slot", slot, "err", err)
+		return false
 	}
 	if !ok {
-		return nil, fmt.Errorf("%s at %s: %w", key, slot.Format(time.RFC3339), errClaimed)
+		s.cfg.Logger.Debug("scheduled job claimed by another instance", "job", job, "slot", slot)
 	}
-	return noUnlock{}, nil
+	return ok
 }
 
-var errClaimed = errors.New("claimed by another instance")
+// Once claims key at slot for a run no schedule makes (a catch-up): true
+// for the one instance that should run it. Without a database, always true.
+func (s *Scheduler) Once(ctx context.Context, key string, slot time.Time) (bool, error) {
+	if s.cfg.DB == nil {
+		return true, nil
+	}
+	return s.cfg.DB.Claim(ctx, s.cfg.Schema, key, slot, s.cfg.Instance)
+}

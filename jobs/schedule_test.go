@@ -197,6 +197,9 @@ func TestNextRun(t *testing.T) {
 	}{
 		{"later the same day", "0 3 * * *", time.Date(2026, 3, 1, 3, 0, 0, 0, loc)},
 		{"tomorrow", "0 1 * * *", time.Date(2026, 3, 2, 1, 0, 0, 0, loc)},
+		// The same instants whenever the process started: instances agree.
+		{"every, aligned", "@every 7m", time.Date(2026, 3, 1, 2, 30, 0, 0, loc).Truncate(7 * time.Minute).Add(7 * time.Minute)},
+		{"every second", "@every 1s", time.Date(2026, 3, 1, 2, 30, 1, 0, loc)},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

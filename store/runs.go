@@ -34,12 +34,33 @@ func scanRun(row pgx.CollectableRow) (vocab.Run, error) {
 // its process must call Heartbeat regularly, or AbandonRuns will take it for
 // dead.
 func (db *DB) StartRun(ctx context.Context, schema, job string, trigger vocab.Trigger, at time.Time) (int64, error) {
+	return db.StartRunOf(ctx, schema, RunStart{Job: job, Trigger: trigger, At: at})
+}
+
+// RunStart is a run's start as StartRunOf records it.
+type RunStart struct {
+	Job     string
+	Trigger vocab.Trigger
+	At      time.Time
+	// Slot is the scheduled tick the run is, as claimed (see Claim); zero
+	// for a run that no schedule made (chat, shell, catch-up).
+	Slot time.Time
+	// Instance names the process that runs it ("host h pid 1"); empty: unknown.
+	Instance string
+}
+
+// StartRunOf is StartRun with the run's tick and process.
+func (db *DB) StartRunOf(ctx context.Context, schema string, r RunStart) (int64, error) {
+	var slot *time.Time
+	if !r.Slot.IsZero() {
+		slot = &r.Slot
+	}
 	var id int64
 	err := db.pool.QueryRow(ctx, fmt.Sprintf(
-		"INSERT INTO %s (job, trigger, started_at) VALUES ($1, $2, $3) RETURNING id", table(schema, "job_runs")),
-		job, string(trigger), at).Scan(&id)
+		"INSERT INTO %s (job, trigger, started_at, slot, instance) VALUES ($1, $2, $3, $4, $5) RETURNING id", table(schema, "job_runs")),
+		r.Job, string(r.Trigger), r.At, slot, r.Instance).Scan(&id)
 	if err != nil {
-		return 0, fmt.Errorf("record start of %s: %w", job, err)
+		return 0, fmt.Errorf("record start of %s: %w", r.Job, err)
 	}
 	return id, nil
 }

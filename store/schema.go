@@ -81,6 +81,12 @@ var migrations = []string{
 		ADD CONSTRAINT job_runs_outcome_check
 		    CHECK (outcome IN ('ok', 'failed', 'warning', 'skipped', 'running', 'abandoned'));
 	CREATE INDEX IF NOT EXISTS job_runs_running ON %[1]s.job_runs (heartbeat_at) WHERE outcome = 'running';`,
+	// 4: which scheduled tick a run is (its claimed slot) and which process
+	// ran it, so that several instances' runs can be told apart and each
+	// tick checked to have run once.
+	`ALTER TABLE %[1]s.job_runs
+		ADD COLUMN IF NOT EXISTS slot timestamptz,
+		ADD COLUMN IF NOT EXISTS instance text NOT NULL DEFAULT '';`,
 }
 
 // SchemaVersion is the version Migrate brings the schema to.
