@@ -6,11 +6,14 @@ import (
 
 	"github.com/pgkeeper/pgkeeper/internal/present/render"
 	"github.com/pgkeeper/pgkeeper/jobs"
+	"github.com/pgkeeper/pgkeeper/vocab"
 )
 
 // catchUp runs a backup at start when the newest verified one is older than
 // one backup interval plus an hour: pgkeeper was down when one was due.
-func (s *Service) catchUp(ctx context.Context) {
+// Instances that start together catch up once: they claim the catch-up
+// after that newest backup (or after none), and the first one runs it.
+func (s *Service) catchUp(ctx context.Context, sched *jobs.Scheduler) {
 	if s.Config.BackupSchedule == "" {
 		return
 	}
@@ -28,6 +31,14 @@ func (s *Service) catchUp(ctx context.Context) {
 	case now.Sub(list[0].Start) > interval+time.Hour:
 		why = render.CatchUpOld(now.Sub(list[0].Start), interval)
 	default:
+		return
+	}
+	after := time.Unix(0, 0)
+	if len(list) > 0 {
+		after = list[0].Start
+	}
+	if ok, err := sched.Once(ctx, "catchup:"+s.jobName(vocab.JobBackup), after); err != nil || !ok {
+		s.Logger.Info("catch-up backup left to another instance", "why", why, "err", err)
 		return
 	}
 	s.Logger.Info("catch-up backup", "why", why)

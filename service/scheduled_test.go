@@ -4,11 +4,13 @@ import (
 	"bytes"
 	"image/png"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/pgkeeper/pgkeeper/internal/present/render"
 	"github.com/pgkeeper/pgkeeper/internal/testkit/telegramtest"
+	"github.com/pgkeeper/pgkeeper/jobs"
 	"github.com/pgkeeper/pgkeeper/vocab"
 )
 
@@ -121,11 +123,25 @@ func TestScheduledFailureAlertsChatAndSentryThroughAnOutage(t *testing.T) {
 }
 
 // At start, a backup runs when none is recent enough, and says why; with a
-// fresh one, nothing runs.
+// fresh one, nothing runs. Two instances starting at once catch up once:
+// the second finds the catch-up claimed.
 func TestCatchUpBackup(t *testing.T) {
 	a, api := serveService(t, map[string]string{"NOTIFY_SUCCESS": "brief"})
 	ctx := t.Context()
-	a.catchUp(ctx)
+	var scheds []*jobs.Scheduler
+	for range 2 {
+		sched, err := a.scheduler(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		scheds = append(scheds, sched)
+	}
+	var wg sync.WaitGroup
+	for _, sched := range scheds {
+		wg.Add(1)
+		go func() { defer wg.Done(); a.catchUp(ctx, sched) }()
+	}
+	wg.Wait()
 	l, err := a.Jobs.Catalog.List(ctx)
 	list := l.Backups
 	if err != nil || len(list) != 1 {
@@ -135,7 +151,7 @@ func TestCatchUpBackup(t *testing.T) {
 	if !strings.Contains(got[0], "Catch-up backup at start: no verified backup exists") {
 		t.Fatalf("the catch-up said:\n%s", got[0])
 	}
-	a.catchUp(ctx)
+	a.catchUp(ctx, scheds[0])
 	if l, _ := a.Jobs.Catalog.List(ctx); len(l.Backups) != 1 {
 		t.Fatalf("a second catch-up with a fresh backup made %d backups", len(l.Backups))
 	}

@@ -21,7 +21,7 @@ func (s *Service) Start(ctx context.Context, wg *sync.WaitGroup) (stop func(), e
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		s.catchUp(ctx)
+		s.catchUp(ctx, sched)
 	}()
 	if s.Config.DBWatch > 0 {
 		wg.Add(1)
