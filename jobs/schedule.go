@@ -23,6 +23,13 @@ type Scheduled struct {
 	Name string
 	Cron string // five fields, in the scheduler's time zone; empty: off
 	Run  func(ctx context.Context, waited time.Duration) error
+	// Ready, when set, waits until this process can run the job now (a
+	// free slot on its server) and returns how to give that back. The tick
+	// is claimed only then, so that a busy instance leaves it to an idle
+	// one, and run at once on that slot: a claimed tick is a started run.
+	// While another process's heavy job makes the run wait, the slot is
+	// given back, and taken again for the next attempt.
+	Ready func(ctx context.Context) (release func(), err error)
 }
 
 // CheckIns tells a monitor (Sentry Crons) that a scheduled run started and
@@ -165,6 +172,20 @@ func (s *Scheduler) task(j Scheduled, g time.Duration) func(ctx context.Context)
 	return func(ctx context.Context) {
 		start := s.cfg.Clock.Now()
 		slot := slotAt(start, g)
+		held := func() {}
+		if j.Ready != nil {
+			release, err := j.Ready(ctx)
+			if err != nil {
+				s.cfg.Logger.Info("scheduled job not run: no free slot", "job", j.Name, "err", err)
+				return
+			}
+			held = release
+		}
+		defer func() {
+			if held != nil {
+				held()
+			}
+		}()
 		if !s.claim(ctx, j.Name, slot) {
 			return
 		}
@@ -174,7 +195,7 @@ func (s *Scheduler) task(j Scheduled, g time.Duration) func(ctx context.Context)
 		if s.cfg.CheckIns != nil {
 			id = s.cfg.CheckIns.Started(j.Name, j.Cron, s.cfg.Location)
 		}
-		err := s.runWaiting(ctx, j)
+		err := s.runWaiting(ctx, j, s.cfg.Clock.Since(start), &held)
 		if errors.Is(err, context.Canceled) {
 			s.cfg.Logger.Info("scheduled job cancelled by shutdown", "job", j.Name)
 		} else if err != nil {
@@ -186,13 +207,29 @@ func (s *Scheduler) task(j Scheduled, g time.Duration) func(ctx context.Context)
 	}
 }
 
-func (s *Scheduler) runWaiting(ctx context.Context, j Scheduled) (err error) {
+// runWaiting runs j, waiting for another heavy job within the bound; held
+// gives back the slot j.Ready took (nil after it was given back).
+func (s *Scheduler) runWaiting(ctx context.Context, j Scheduled, readied time.Duration, held *func()) (err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			err = fmt.Errorf("panic in scheduled %s: %v", j.Name, r)
 		}
 	}()
-	err = LockWait{Clock: s.cfg.Clock, Retry: s.cfg.Retry, WaitBound: s.cfg.WaitBound}.Run(ctx, j.Run)
+	err = LockWait{Clock: s.cfg.Clock, Retry: s.cfg.Retry, WaitBound: s.cfg.WaitBound}.Run(ctx, func(ctx context.Context, waited time.Duration) error {
+		if *held == nil {
+			release, err := j.Ready(ctx)
+			if err != nil {
+				return err
+			}
+			*held = release
+		}
+		err := j.Run(ctx, readied+waited)
+		if errors.Is(err, ErrAlreadyRunning) && j.Ready != nil {
+			(*held)()
+			*held = nil
+		}
+		return err
+	})
 	if errors.Is(err, ErrAlreadyRunning) {
 		// A scheduled run that never happened is a failure, not a skip:
 		// a backup is missing because of it.

@@ -32,9 +32,12 @@ func (s *Service) scheduler(ctx context.Context) (*jobs.Scheduler, error) {
 		s.deliver(ctx, render.GaveUp(job, s.Redactor.String(err.Error())))
 	}
 	return jobs.NewScheduler(ctx, cfg, []jobs.Scheduled{
-		{Name: s.jobName(vocab.JobBackup), Cron: s.Config.BackupSchedule, Run: s.heavy(s.sampled(s.scheduledBackup("")))},
-		{Name: s.jobName(vocab.JobCleanup), Cron: s.Config.CleanupSchedule, Run: s.heavy(s.sampled(s.scheduledCleanup))},
-		{Name: s.jobName(vocab.JobRestoreTest), Cron: s.Config.RestoreSchedule, Run: s.heavy(s.sampled(s.scheduledRestoreTest))},
+		// A heavy job claims its tick once its server has a free slot here
+		// (BACKUP_PARALLEL), and runs on it: an instance busy with other
+		// databases leaves the tick to an idle one.
+		{Name: s.jobName(vocab.JobBackup), Cron: s.Config.BackupSchedule, Run: s.sampled(s.scheduledBackup("")), Ready: s.freeSlot},
+		{Name: s.jobName(vocab.JobCleanup), Cron: s.Config.CleanupSchedule, Run: s.sampled(s.scheduledCleanup), Ready: s.freeSlot},
+		{Name: s.jobName(vocab.JobRestoreTest), Cron: s.Config.RestoreSchedule, Run: s.sampled(s.scheduledRestoreTest), Ready: s.freeSlot},
 		// The summary takes a whole status report, which samples the sizes.
 		{Name: s.jobName(vocab.JobSummary), Cron: s.Config.SummarySchedule, Run: s.scheduledSummary},
 	})
@@ -48,6 +51,16 @@ func (s *Service) jobName(job string) string {
 		return job
 	}
 	return job + ":" + s.Name
+}
+
+// freeSlot waits for a free slot on the database's server (BACKUP_PARALLEL
+// across the databases this serve guards there).
+func (s *Service) freeSlot(ctx context.Context) (func(), error) {
+	release, err := s.Slots.Take(ctx, s.Server)
+	if err != nil {
+		return nil, fmt.Errorf("waiting for a free slot on %s (BACKUP_PARALLEL): %w", s.Server, err)
+	}
+	return release, nil
 }
 
 // heavy runs a heavy job once its server has a free slot (BACKUP_PARALLEL
