@@ -30,22 +30,14 @@ exec "%[1]s" "$@"
 `, real, flags)})
 }
 
-// waitTicks waits until every database has n scheduled backups of ticks
-// after after that have ended.
-func waitTicks(t *testing.T, p *mainProcess, dbs map[string]string, after time.Time, n int64) {
+// poll waits until ready holds, or fails after within.
+func poll(t *testing.T, what string, within time.Duration, ready func() bool) {
 	t.Helper()
-	p.waitUntil(t, fmt.Sprintf("%d ticks of every database after %s", n, after.Format(time.TimeOnly)), func() bool {
-		for _, url := range dbs {
-			if pgtest.QueryInt(t, url, "SELECT count(*) FROM pg_tables WHERE schemaname = 'pgkeeper' AND tablename = 'job_runs'") == 0 {
-				return false
-			}
-			if pgtest.QueryInt(t, url, `SELECT count(*) FROM pgkeeper.job_runs
-				WHERE job = 'backup' AND slot > $1 AND outcome <> 'running'`, after) < n {
-				return false
-			}
+	for deadline := time.Now().Add(within); !ready(); time.Sleep(100 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("%s never happened within %s", what, within)
 		}
-		return true
-	})
+	}
 }
 
 // runningOf is the database and tick of the scheduled run that instance pid
