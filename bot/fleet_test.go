@@ -45,7 +45,9 @@ func startFleet(t *testing.T) *fleetHarness {
 			if err := db.Migrate(t.Context(), store.DefaultSchema); err != nil {
 				t.Fatal(err)
 			}
-			j.History = &jobs.History{DB: db}
+			hist := &jobs.History{DB: db}
+			j.History = hist
+			j.Trends = func(ctx context.Context) (jobs.TrendsReport, error) { return hist.Trends(ctx, time.UTC) }
 		}
 		dbs = append(dbs, bot.Database{Name: name, Jobs: j})
 	}
@@ -267,4 +269,25 @@ func TestFleetPickThenConfirm(t *testing.T) {
 		t.Errorf("not beta's history:\n%s", hist.Params["text"])
 	}
 	h.ask(t, "/history gamma", "/history is not set up for gamma. It is for: alpha, beta.")
+
+	// /trends NAME: both charts (or their figures, as text) headed with it.
+	since, photos := h.API.Count("sendMessage"), h.API.Count("sendPhoto")
+	h.API.SendText(bottest.Admin, "/trends alpha")
+	var charts []telegramtest.Call
+	for deadline := time.Now().Add(30 * time.Second); len(charts) < 2; time.Sleep(50 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("/trends alpha answered %d of its 2 charts", len(charts))
+		}
+		charts = h.API.Calls("sendPhoto")[photos:]
+		for _, c := range h.API.Calls("sendMessage")[since:] {
+			if strings.Contains(c.Params["text"], "last 30 days") {
+				charts = append(charts, c)
+			}
+		}
+	}
+	for _, c := range charts {
+		if !strings.HasPrefix(c.Params["caption"]+c.Params["text"], "🗄 <b>alpha</b>\n") {
+			t.Errorf("a /trends alpha chart not headed with alpha:\n%s%s", c.Params["caption"], c.Params["text"])
+		}
+	}
 }
