@@ -3,6 +3,7 @@ package handlers
 import (
 	"errors"
 	"strings"
+	"sync"
 	"time"
 
 	tele "gopkg.in/telebot.v3"
@@ -25,6 +26,10 @@ type Confirmer struct {
 	actions map[string]Confirmed
 	answers map[string]string // what a press of each action says at once
 	bound   map[string]bool   // actions only the admin who asked may press, in their chat
+	inPlace map[string]bool   // actions that redraw their own message: a press leaves its keyboard
+	// groups holds each list button's siblings (token → the tokens of its
+	// keyboard), spent together when the list is drawn again.
+	groups *sync.Map
 	// db names the database this view's actions work on ("" with one):
 	// a token's action is "<db>/<action>", so the database a button acts on
 	// is held by the store with the token, never read from the button.
@@ -35,7 +40,8 @@ type Confirmer struct {
 // actions kept apart from every other database's, and run with their
 // replies naming db.
 func (cf *Confirmer) For(db string) *Confirmer {
-	return &Confirmer{Store: cf.Store, actions: cf.actions, answers: cf.answers, bound: cf.bound, db: db}
+	return &Confirmer{Store: cf.Store, actions: cf.actions, answers: cf.answers, bound: cf.bound, inPlace: cf.inPlace,
+		groups: cf.groups, db: db}
 }
 
 func (cf *Confirmer) key(action string) string {
@@ -57,7 +63,8 @@ func (cf *Confirmer) bind(run Confirmed) Confirmed {
 
 // NewConfirmer returns a Confirmer over store.
 func NewConfirmer(store *confirm.Store) *Confirmer {
-	return &Confirmer{Store: store, actions: map[string]Confirmed{}, answers: map[string]string{}, bound: map[string]bool{}}
+	return &Confirmer{Store: store, actions: map[string]Confirmed{}, answers: map[string]string{}, bound: map[string]bool{},
+		inPlace: map[string]bool{}, groups: &sync.Map{}}
 }
 
 // On registers what a confirmed action does.
@@ -74,6 +81,14 @@ func (cf *Confirmer) OnAnswer(action, answer string, run Confirmed) {
 func (cf *Confirmer) OnBound(action, answer string, run Confirmed) {
 	cf.OnAnswer(action, answer, run)
 	cf.bound[cf.key(action)] = true
+}
+
+// OnInPlace is OnBound for a list's buttons (pages, a backup's restore
+// test): the action redraws the message it was pressed on, so a press
+// leaves the keyboard for it to replace.
+func (cf *Confirmer) OnInPlace(action, answer string, run Confirmed) {
+	cf.OnBound(action, answer, run)
+	cf.inPlace[cf.key(action)] = true
 }
 
 // Offer sends html with [yes] and [Cancel] buttons for action(arg).
@@ -156,7 +171,7 @@ func (cf *Confirmer) Handle(c tele.Context) error {
 		answer = a
 	}
 	_ = c.Respond(&tele.CallbackResponse{Text: answer})
-	if c.Message() != nil {
+	if c.Message() != nil && !cf.inPlace[p.Action] {
 		_, _ = c.Bot().EditReplyMarkup(c.Message(), nil)
 	}
 	return run(c, p)
@@ -178,12 +193,19 @@ func (cf *Confirmer) mayPress(c tele.Context, p confirm.Pending) bool {
 	return uid == p.UserID && chat == p.ChatID
 }
 
-// Expire takes the buttons off confirmations that timed out unused.
+// Expire takes the buttons off confirmations that timed out unused, once
+// per message (a list's keyboard is many confirmations).
 func (cf *Confirmer) Expire(b *tele.Bot) {
+	type msgKey struct {
+		chat int64
+		id   int
+	}
+	done := map[msgKey]bool{}
 	for _, p := range cf.Store.Expired() {
-		if p.MessageID == 0 {
+		if p.MessageID == 0 || done[msgKey{p.ChatID, p.MessageID}] {
 			continue
 		}
+		done[msgKey{p.ChatID, p.MessageID}] = true
 		msg := &tele.StoredMessage{MessageID: itoa(p.MessageID), ChatID: p.ChatID}
 		_, _ = b.EditReplyMarkup(msg, nil)
 	}
