@@ -1,0 +1,207 @@
+package bot_test
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/pgkeeper/pgkeeper/bot"
+	"github.com/pgkeeper/pgkeeper/internal/testkit/bottest"
+	"github.com/pgkeeper/pgkeeper/internal/testkit/pgtest"
+	"github.com/pgkeeper/pgkeeper/internal/testkit/telegramtest"
+	"github.com/pgkeeper/pgkeeper/jobs"
+)
+
+// listJobs are realJobs with a restore test job and n real backups, a day
+// apart (the newest an hour ago), kept by retention; newest first.
+func listJobs(t *testing.T, n int) (bot.Jobs, string, []jobs.Manifest) {
+	t.Helper()
+	j, url := realJobs(t, pgtest.Seed{Companies: 1, Keys: 200, Days: 10})
+	cat := j.Backups.(jobs.Catalog)
+	j.RestoreTest = &jobs.RestoreTest{DB: j.Status.(*jobs.Status).DB, Config: jobs.RestoreConfig{DatabaseURL: url,
+		BackupDir: cat.Dir, PGBinDir: pgtest.BinDir(t)}}
+	b := j.Backup.(*jobs.Backup)
+	b.Config.Retention = jobs.Retention{KeepDaily: 60, KeepMonthly: 4}
+	base := time.Now().Add(-time.Hour - time.Duration(n)*24*time.Hour)
+	for i := range n {
+		started := time.Now()
+		at := base.Add(time.Duration(i+1) * 24 * time.Hour)
+		b.Now = func() time.Time { return at.Add(time.Since(started)) }
+		if _, err := b.Run(context.Background(), jobs.BackupOptions{Trigger: "test"}, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	b.Now = nil
+	l, err := cat.List(context.Background())
+	if err != nil || len(l.Backups) != n {
+		t.Fatalf("%d backups listed (%v), want %d", len(l.Backups), err, n)
+	}
+	return j, url, l.Backups
+}
+
+// pressed presses data under message id of chat as from and returns the
+// answer it gets.
+func pressed(t *testing.T, api *telegramtest.Server, from, chat int64, id int, data string) string {
+	t.Helper()
+	since := api.Count("answerCallbackQuery")
+	api.Press(from, chat, id, data)
+	return api.WaitCallAfter(t, "answerCallbackQuery", since, nil, 20*time.Second).Params["text"]
+}
+
+// keyboardChange waits until message id's keyboard is no longer old, and
+// returns the new one.
+func keyboardChange(t *testing.T, api *telegramtest.Server, chat int64, id int, old string) string {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		if _, m, _ := api.Message(chat, id); m != old {
+			return m
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the keyboard of message %d never changed", id)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// restoreButtons are the [🧪 …] buttons of a keyboard.
+func restoreButtons(markup string) []telegramtest.Button {
+	var out []telegramtest.Button
+	for _, b := range telegramtest.Buttons(markup) {
+		if strings.HasPrefix(b.Text, "🧪 ") {
+			out = append(out, b)
+		}
+	}
+	return out
+}
+
+// restoreTested names the backups in dir whose manifests record a restore test.
+func restoreTested(t *testing.T, j bot.Jobs) []string {
+	t.Helper()
+	l, err := j.Backups.(jobs.Catalog).List(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, m := range l.Backups {
+		if len(m.RestoreTests) > 0 {
+			out = append(out, m.Name)
+		}
+	}
+	return out
+}
+
+func TestBackupsPagesAndRestoreButtons(t *testing.T) {
+	j, url, made := listJobs(t, 10)
+	// A dump without its manifest: broken, listed with why, no button.
+	dir := j.Backups.(jobs.Catalog).Dir
+	stem := made[0].Name[:strings.LastIndex(made[0].Name, "-")]
+	if err := os.WriteFile(filepath.Join(dir, stem+"-20200101T000000Z.dump.zst"), []byte("not a dump"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	h := bottest.Start(t, j, func(s *bot.Settings) { s.Admins = append(s.Admins, otherAdmin) })
+	const me, chat = bottest.Admin, bottest.Admin
+
+	h.API.SendText(me, "/backups")
+	list := h.Reply(t, chat, "Backups · 10 · page 1 of 2")
+	id := list.MessageID
+	first := list.Params["reply_markup"]
+	if got := len(restoreButtons(first)); got != 8 {
+		t.Errorf("page 1 has %d restore buttons, want 8: %s", got, first)
+	}
+	next, hasNext := telegramtest.FindButton(first, "▶")
+	if _, hasPrev := telegramtest.FindButton(first, "◀"); !hasNext || hasPrev {
+		t.Fatalf("page 1 of 2 wants ▶ and no ◀: %s", first)
+	}
+	if !strings.Contains(list.Params["text"], made[7].Name) || strings.Contains(list.Params["text"], made[8].Name) {
+		t.Errorf("page 1 is not the 8 newest:\n%s", list.Params["text"])
+	}
+
+	// ▶ edits the message into page 2: the rest, the broken one, ◀ only.
+	if got := pressed(t, h.API, me, chat, id, next.Data); got != "" {
+		t.Errorf("▶ answered %q", got)
+	}
+	text, markup := h.Shown(t, chat, id, "page 2 of 2", 10*time.Second)
+	for _, want := range []string{made[8].Name, made[9].Name, "Broken · 1", "20200101T000000Z", "has no manifest"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("page 2 lacks %q:\n%s", want, text)
+		}
+	}
+	if got := len(restoreButtons(markup)); got != 2 {
+		t.Errorf("page 2 has %d restore buttons, want 2 (none for the broken one): %s", got, markup)
+	}
+	prev, hasPrev := telegramtest.FindButton(markup, "◀")
+	if _, hasNext := telegramtest.FindButton(markup, "▶"); hasNext || !hasPrev {
+		t.Fatalf("the last page wants ◀ and no ▶: %s", markup)
+	}
+	if n := h.API.SentContaining("Backups · 10"); n != 1 {
+		t.Errorf("%d list messages sent, want 1 edited in place", n)
+	}
+
+	// Stale, forged, foreign: each answered, none changes the message.
+	refusals := []struct {
+		name, data string
+		from, chat int64
+		want       string
+	}{
+		{"the old ▶, spent by the redraw", next.Data, me, chat, "Already done"},
+		{"a forged token", "\fcf|forgedtoken|y", me, chat, "no longer valid"},
+		{"another admin", prev.Data, otherAdmin, chat, "no longer valid"},
+		{"the same admin in another chat", prev.Data, me, -100500, "no longer valid"},
+	}
+	for _, r := range refusals {
+		if got := pressed(t, h.API, r.from, r.chat, id, r.data); !strings.Contains(got, r.want) {
+			t.Errorf("%s answered %q, want %q", r.name, got, r.want)
+		}
+		if now, m, _ := h.API.Message(chat, id); now != text || m != markup {
+			t.Fatalf("%s changed the list:\n%s\n%s", r.name, now, m)
+		}
+	}
+
+	// ◀ back to page 1; its third backup's button offers that backup's
+	// restore test, the /restore_test confirmation, and the list stays.
+	pressed(t, h.API, me, chat, id, prev.Data)
+	_, markup = h.Shown(t, chat, id, "page 1 of 2", 10*time.Second)
+	target := made[2]
+	button := restoreButtons(markup)[2]
+	if want := "🧪 " + target.Start.UTC().Format("01-02 15:04"); button.Text != want {
+		t.Fatalf("third restore button %q, want %q", button.Text, want)
+	}
+	since := h.API.Count("sendMessage")
+	pressed(t, h.API, me, chat, id, button.Data)
+	preview := h.API.WaitCallAfter(t, "sendMessage", since, func(c telegramtest.Call) bool {
+		return strings.Contains(c.Params["text"], "Nothing runs before the button")
+	}, 30*time.Second)
+	if !strings.Contains(preview.Params["text"], target.Name) {
+		t.Fatalf("the preview is not of %s:\n%s", target.Name, preview.Params["text"])
+	}
+	redrawn := keyboardChange(t, h.API, chat, id, markup)
+	if len(restoreButtons(redrawn)) != 8 {
+		t.Errorf("the list was not drawn again with its buttons: %s", redrawn)
+	}
+	// The same restore button again: spent.
+	if got := pressed(t, h.API, me, chat, id, button.Data); !strings.Contains(got, "Already done") {
+		t.Errorf("the spent restore button answered %q", got)
+	}
+	if tested := restoreTested(t, j); len(tested) != 0 {
+		t.Fatalf("restore tests before the confirmation: %v", tested)
+	}
+	since = h.API.Count("sendMessage")
+	h.API.PressButton(t, me, chat, preview.MessageID, "Run restore test")
+	progress := h.API.WaitCallAfter(t, "sendMessage", since, func(c telegramtest.Call) bool {
+		return strings.Contains(c.Params["text"], "Restore test starting")
+	}, 20*time.Second)
+	report, _ := h.Shown(t, chat, progress.MessageID, "Restore test passed", 90*time.Second)
+	if !strings.Contains(report, target.Name) {
+		t.Errorf("the report is not of %s:\n%s", target.Name, report)
+	}
+	if tested := restoreTested(t, j); len(tested) != 1 || tested[0] != target.Name {
+		t.Errorf("restore-tested: %v, want exactly %s", tested, target.Name)
+	}
+	if n := pgtest.QueryInt(t, url, "SELECT count(*) FROM pg_database WHERE datname LIKE '%pgkeeper_restore%'"); n != 0 {
+		t.Errorf("%d scratch databases left", n)
+	}
+}
