@@ -13,6 +13,8 @@ import (
 	"github.com/pgkeeper/pgkeeper/internal/testkit/pgtest"
 	"github.com/pgkeeper/pgkeeper/internal/testkit/telegramtest"
 	"github.com/pgkeeper/pgkeeper/jobs"
+	"github.com/pgkeeper/pgkeeper/store"
+	"github.com/pgkeeper/pgkeeper/vocab"
 )
 
 // listJobs are realJobs with a restore test job and n real backups, a day
@@ -203,5 +205,112 @@ func TestBackupsPagesAndRestoreButtons(t *testing.T) {
 	}
 	if n := pgtest.QueryInt(t, url, "SELECT count(*) FROM pg_database WHERE datname LIKE '%pgkeeper_restore%'"); n != 0 {
 		t.Errorf("%d scratch databases left", n)
+	}
+}
+
+func TestHistoryFiltersAndPages(t *testing.T) {
+	j, url, _ := listJobs(t, 0)
+	db := j.Status.(*jobs.Status).DB
+	if err := db.Migrate(t.Context(), store.DefaultSchema); err != nil {
+		t.Fatal(err)
+	}
+	hist := &jobs.History{DB: db}
+	j.History = hist
+	ctx := context.Background()
+	// Real runs: two backups that work, one that cannot find pg_dump, a
+	// restore test of a backup that is not there; then ten summaries.
+	backup := jobs.RecordedBackup{Backup: j.Backup.(*jobs.Backup), History: hist}
+	for range 2 {
+		if _, err := backup.Run(ctx, jobs.BackupOptions{Trigger: "test"}, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	broken := *j.Backup.(*jobs.Backup)
+	broken.Config.PGBinDir = t.TempDir()
+	if _, err := (jobs.RecordedBackup{Backup: &broken, History: hist}).Run(ctx, jobs.BackupOptions{Trigger: "test"}, nil); err == nil {
+		t.Fatal("a backup without pg_dump worked")
+	}
+	restore := jobs.RecordedRestore{RestoreTest: j.RestoreTest.(*jobs.RestoreTest), History: hist}
+	if _, err := restore.Run(ctx, jobs.RestoreOptions{Backup: "no-such-backup", Trigger: "test"}, nil); err == nil {
+		t.Fatal("a restore test of no backup worked")
+	}
+	for range 10 {
+		_ = hist.Record(ctx, vocab.JobSummary, vocab.TriggerSchedule, func(context.Context) (any, vocab.Outcome, error) {
+			return nil, "", nil
+		})
+	}
+	runs := func() int64 { return pgtest.QueryInt(t, url, "SELECT count(*) FROM pgkeeper.job_runs") }
+	if n := runs(); n != 14 {
+		t.Fatalf("%d runs recorded, want 14", n)
+	}
+	h := bottest.Start(t, j, nil)
+	const me = bottest.Admin
+
+	// Unfiltered: 14 runs on two pages, ◀ ▶ edit in place.
+	h.API.SendText(me, "/history")
+	list := h.Reply(t, me, "Runs 1–10 of 14 · page 1 of 2")
+	next, ok := telegramtest.FindButton(list.Params["reply_markup"], "▶")
+	if !ok || len(telegramtest.Buttons(list.Params["reply_markup"])) != 1 {
+		t.Fatalf("page 1 wants ▶ alone: %s", list.Params["reply_markup"])
+	}
+	pressed(t, h.API, me, me, list.MessageID, next.Data)
+	text, markup := h.Shown(t, me, list.MessageID, "Runs 11–14 of 14 · page 2 of 2", 10*time.Second)
+	if _, ok := telegramtest.FindButton(markup, "◀"); !ok || len(telegramtest.Buttons(markup)) != 1 {
+		t.Errorf("the last page wants ◀ alone: %s", markup)
+	}
+	if !strings.Contains(text, "backup · test · ok") {
+		t.Errorf("page 2 lacks the oldest runs (the backups):\n%s", text)
+	}
+
+	tests := []struct {
+		give    string
+		want    []string
+		notWant []string
+	}{
+		{"failed", []string{"Runs · failed · 1–2 of 2", "backup · test · failed", "restore_test · test · failed"},
+			[]string{"· ok ·", "summary"}},
+		{"backup", []string{"Runs · backup · 1–3 of 3", "backup · test · ok", "backup · test · failed"},
+			[]string{"restore_test", "summary"}},
+		{"backup failed", []string{"Runs · backup failed · 1–1 of 1", "backup · test · failed"},
+			[]string{"· ok ·", "restore_test"}},
+		{"cleanup", []string{"No run matches cleanup."}, []string{"· ok ·"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.give, func(t *testing.T) {
+			since := h.API.Count("sendMessage")
+			h.API.SendText(me, "/history "+tt.give)
+			got := h.API.WaitCallAfter(t, "sendMessage", since, nil, 20*time.Second)
+			for _, w := range tt.want {
+				if !strings.Contains(got.Params["text"], w) {
+					t.Errorf("lacks %q:\n%s", w, got.Params["text"])
+				}
+			}
+			for _, w := range tt.notWant {
+				if strings.Contains(got.Params["text"], w) {
+					t.Errorf("has %q:\n%s", w, got.Params["text"])
+				}
+			}
+			if got.Params["reply_markup"] != "" {
+				t.Errorf("one page wants no buttons: %s", got.Params["reply_markup"])
+			}
+		})
+	}
+
+	// A filter it does not take: the words it does, and nothing else.
+	since := h.API.Count("sendMessage")
+	h.API.SendText(me, "/history nonsense")
+	bad := h.Reply(t, me, `Unknown history filter "nonsense"`).Params["text"]
+	for _, w := range []string{"backup, restore_test, cleanup, cleanup_undo, summary", "ok, warning, failed, skipped, running, abandoned",
+		"/history backup failed"} {
+		if !strings.Contains(bad, w) {
+			t.Errorf("the answer lacks %q:\n%s", w, bad)
+		}
+	}
+	h.API.SendText(me, "/help")
+	h.API.WaitCallAfter(t, "sendMessage", since, func(c telegramtest.Call) bool {
+		return strings.Contains(c.Params["text"], "/restore_test — ")
+	}, 20*time.Second)
+	if n := h.API.Count("sendMessage") - since; n != 2 || runs() != 14 {
+		t.Errorf("a bad filter and /help sent %d messages and left %d runs; want the answer and the help, 14 runs", n, runs())
 	}
 }
