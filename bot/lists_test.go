@@ -314,3 +314,82 @@ func TestHistoryFiltersAndPages(t *testing.T) {
 		t.Errorf("a bad filter and /help sent %d messages and left %d runs; want the answer and the help, 14 runs", n, runs())
 	}
 }
+
+func TestFleetListsStayOnTheirDatabase(t *testing.T) {
+	alpha, _, alphaMade := listJobs(t, 9)
+	beta, _, betaMade := listJobs(t, 2)
+	for _, j := range []*bot.Jobs{&alpha, &beta} {
+		db := j.Status.(*jobs.Status).DB
+		if err := db.Migrate(t.Context(), store.DefaultSchema); err != nil {
+			t.Fatal(err)
+		}
+		j.History = &jobs.History{DB: db}
+	}
+	h := bottest.StartFleet(t, []bot.Database{{Name: "alpha", Jobs: alpha}, {Name: "beta", Jobs: beta}},
+		func(s *bot.Settings) { s.Admins = append(s.Admins, otherAdmin) })
+	const me = bottest.Admin
+
+	// alpha's pages stay alpha's.
+	h.API.SendText(me, "/backups alpha")
+	list := h.Reply(t, me, "Backups · 9 · page 1 of 2")
+	if !strings.HasPrefix(list.Params["text"], "🗄 <b>alpha</b>\n") {
+		t.Fatalf("alpha's list does not name it:\n%s", list.Params["text"])
+	}
+	next, _ := telegramtest.FindButton(list.Params["reply_markup"], "▶")
+	if got := pressed(t, h.API, otherAdmin, me, list.MessageID, next.Data); !strings.Contains(got, "no longer valid") {
+		t.Errorf("another admin's ▶ answered %q", got)
+	}
+	pressed(t, h.API, me, me, list.MessageID, next.Data)
+	text, _ := h.Shown(t, me, list.MessageID, "page 2 of 2", 10*time.Second)
+	if !strings.HasPrefix(text, "🗄 <b>alpha</b>\n") || !strings.Contains(text, alphaMade[8].Name) {
+		t.Errorf("alpha's page 2 is not alpha's:\n%s", text)
+	}
+
+	// beta's restore button tests beta's backup, named, and nothing of alpha's.
+	h.API.SendText(me, "/backups beta")
+	blist := h.Reply(t, me, "Backups · 2")
+	buttons := restoreButtons(blist.Params["reply_markup"])
+	if len(buttons) != 2 || len(telegramtest.Buttons(blist.Params["reply_markup"])) != 2 {
+		t.Fatalf("beta's one page wants two restore buttons and no ◀ ▶: %s", blist.Params["reply_markup"])
+	}
+	since := h.API.Count("sendMessage")
+	pressed(t, h.API, me, me, blist.MessageID, buttons[1].Data)
+	preview := h.API.WaitCallAfter(t, "sendMessage", since, func(c telegramtest.Call) bool {
+		return strings.Contains(c.Params["text"], "Nothing runs before the button")
+	}, 30*time.Second)
+	if !strings.HasPrefix(preview.Params["text"], "🗄 <b>beta</b>\n") || !strings.Contains(preview.Params["text"], betaMade[1].Name) {
+		t.Fatalf("the preview is not of beta's %s:\n%s", betaMade[1].Name, preview.Params["text"])
+	}
+	since = h.API.Count("sendMessage")
+	h.API.PressButton(t, me, me, preview.MessageID, "Run restore test")
+	progress := h.API.WaitCallAfter(t, "sendMessage", since, func(c telegramtest.Call) bool {
+		return strings.Contains(c.Params["text"], "Restore test starting")
+	}, 20*time.Second)
+	report, _ := h.Shown(t, me, progress.MessageID, "Restore test passed", 90*time.Second)
+	if !strings.HasPrefix(report, "🗄 <b>beta</b>\n") {
+		t.Errorf("the report does not name beta:\n%s", report)
+	}
+	if a, b := restoreTested(t, alpha), restoreTested(t, beta); len(a) != 0 || len(b) != 1 || b[0] != betaMade[1].Name {
+		t.Errorf("restore-tested: alpha %v, beta %v; want none and %s", a, b, betaMade[1].Name)
+	}
+
+	// /history with a filter and no name: a picker, then that database's runs.
+	h.API.SendText(me, "/history failed")
+	picker := h.Reply(t, me, "Which database for")
+	var pickBeta telegramtest.Button
+	for _, b := range telegramtest.Buttons(picker.Params["reply_markup"]) {
+		if b.Text == "beta" {
+			pickBeta = b
+		}
+	}
+	since = h.API.Count("sendMessage")
+	pressed(t, h.API, me, me, picker.MessageID, pickBeta.Data)
+	hist := h.API.WaitCallAfter(t, "sendMessage", since, func(c telegramtest.Call) bool {
+		return strings.HasPrefix(c.Params["text"], "🗄 <b>beta</b>\n")
+	}, 20*time.Second)
+	if !strings.Contains(hist.Params["text"], "No run matches failed.") {
+		t.Errorf("not beta's failures:\n%s", hist.Params["text"])
+	}
+	h.API.SendText(me, "/history alpha nonsense")
+	h.Reply(t, me, "/history alpha backup failed shows the failed backups")
+}
