@@ -150,6 +150,7 @@ func TestBackupsPagesAndRestoreButtons(t *testing.T) {
 		want       string
 	}{
 		{"the old ▶, spent by the redraw", next.Data, me, chat, "Already done"},
+		{"page 1's restore button, spent with it", restoreButtons(first)[0].Data, me, chat, "Already done"},
 		{"a forged token", "\fcf|forgedtoken|y", me, chat, "no longer valid"},
 		{"another admin", prev.Data, otherAdmin, chat, "no longer valid"},
 		{"the same admin in another chat", prev.Data, me, -100500, "no longer valid"},
