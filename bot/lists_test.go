@@ -5,10 +5,12 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/pgkeeper/pgkeeper/bot"
+	"github.com/pgkeeper/pgkeeper/internal/confirm"
 	"github.com/pgkeeper/pgkeeper/internal/testkit/bottest"
 	"github.com/pgkeeper/pgkeeper/internal/testkit/pgtest"
 	"github.com/pgkeeper/pgkeeper/internal/testkit/telegramtest"
@@ -152,8 +154,8 @@ func TestBackupsPagesAndRestoreButtons(t *testing.T) {
 		{"the old ▶, spent by the redraw", next.Data, me, chat, "Already done"},
 		{"page 1's restore button, spent with it", restoreButtons(first)[0].Data, me, chat, "Already done"},
 		{"a forged token", "\fcf|forgedtoken|y", me, chat, "no longer valid"},
-		{"another admin", prev.Data, otherAdmin, chat, "no longer valid"},
-		{"the same admin in another chat", prev.Data, me, -100500, "no longer valid"},
+		{"another admin", prev.Data, otherAdmin, chat, "another admin's, or another chat's: send the command yourself"},
+		{"the same admin in another chat", prev.Data, me, -100500, "send the command yourself"},
 	}
 	for _, r := range refusals {
 		if got := pressed(t, h.API, r.from, r.chat, id, r.data); !strings.Contains(got, r.want) {
@@ -244,6 +246,13 @@ func TestHistoryFiltersAndPages(t *testing.T) {
 	if n := runs(); n != 14 {
 		t.Fatalf("%d runs recorded, want 14", n)
 	}
+	var mu sync.Mutex
+	clock := time.Now()
+	j.Confirm = confirm.New(time.Minute, func() time.Time {
+		mu.Lock()
+		defer mu.Unlock()
+		return clock
+	})
 	h := bottest.Start(t, j, nil)
 	const me = bottest.Admin
 
@@ -261,6 +270,20 @@ func TestHistoryFiltersAndPages(t *testing.T) {
 	}
 	if !strings.Contains(text, "backup · test · ok") {
 		t.Errorf("page 2 lacks the oldest runs (the backups):\n%s", text)
+	}
+	// Past CONFIRM_TTL the buttons are stale: said so, taken off, the page stays.
+	mu.Lock()
+	clock = clock.Add(2 * time.Minute)
+	mu.Unlock()
+	prev, _ := telegramtest.FindButton(markup, "◀")
+	if got := pressed(t, h.API, me, me, list.MessageID, prev.Data); got != "This list's buttons expired: send the command again." {
+		t.Errorf("an expired ◀ answered %q", got)
+	}
+	if now := keyboardChange(t, h.API, me, list.MessageID, markup); now != "" {
+		t.Errorf("the expired keyboard stayed: %s", now)
+	}
+	if now, _, _ := h.API.Message(me, list.MessageID); now != text {
+		t.Errorf("an expired ◀ changed the page:\n%s", now)
 	}
 
 	tests := []struct {
@@ -337,7 +360,7 @@ func TestFleetListsStayOnTheirDatabase(t *testing.T) {
 		t.Fatalf("alpha's list does not name it:\n%s", list.Params["text"])
 	}
 	next, _ := telegramtest.FindButton(list.Params["reply_markup"], "▶")
-	if got := pressed(t, h.API, otherAdmin, me, list.MessageID, next.Data); !strings.Contains(got, "no longer valid") {
+	if got := pressed(t, h.API, otherAdmin, me, list.MessageID, next.Data); !strings.Contains(got, "another admin's") {
 		t.Errorf("another admin's ▶ answered %q", got)
 	}
 	pressed(t, h.API, me, me, list.MessageID, next.Data)

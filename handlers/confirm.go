@@ -140,13 +140,19 @@ func (cf *Confirmer) Buttons(ttl time.Duration, action, arg string, uid, chatID 
 func (cf *Confirmer) Handle(c tele.Context) error {
 	token, answer, _ := strings.Cut(c.Callback().Data, "|")
 	if q, ok := cf.Store.Peek(token); ok && !cf.mayPress(c, q) {
-		return c.Respond(&tele.CallbackResponse{Text: "This button is no longer valid."})
+		msg := "This button is no longer valid."
+		if cf.inPlace[q.Action] {
+			msg = "This list is another admin's, or another chat's: send the command yourself."
+		}
+		return c.Respond(&tele.CallbackResponse{Text: msg})
 	}
 	p, err := cf.Store.Take(token)
 	if err != nil {
 		// Stale, used or forged: a short answer, the buttons go, nothing runs.
 		msg := "This button is no longer valid."
 		switch {
+		case errors.Is(err, confirm.ErrExpired) && cf.inPlace[p.Action]:
+			msg = "This list's buttons expired: send the command again."
 		case errors.Is(err, confirm.ErrExpired):
 			msg = "This confirmation expired. Nothing was done; ask again."
 		case errors.Is(err, confirm.ErrUsed):
