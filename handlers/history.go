@@ -56,7 +56,7 @@ func History(ctx context.Context, h HistoryReader, cf *Confirmer) tele.HandlerFu
 	return func(c tele.Context) error {
 		f, err := jobs.ParseHistoryFilter(c.Message().Payload)
 		if err != nil {
-			return c.Send(titledPlain(c, HistoryFilterHelp(err, Database(c))))
+			return c.Send(titledPlain(c, historyFilterHelp(err, Database(c))))
 		}
 		return show(c, 0, f, false)
 	}
@@ -68,10 +68,10 @@ func IsHistoryFilter(s string) bool {
 	return err == nil
 }
 
-// HistoryFilterHelp answers a filter /history does not take (err says
+// historyFilterHelp answers a filter /history does not take (err says
 // which word) with the words it does; db is the database's name when the
 // chat serves several.
-func HistoryFilterHelp(err error, db string) string {
+func historyFilterHelp(err error, db string) string {
 	cmd := "/history "
 	if db != "" {
 		cmd += db + " "
