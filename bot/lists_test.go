@@ -151,8 +151,8 @@ func TestBackupsPagesAndRestoreButtons(t *testing.T) {
 		from, chat int64
 		want       string
 	}{
-		{"the old ▶, spent by the redraw", next.Data, me, chat, "Already done"},
-		{"page 1's restore button, spent with it", restoreButtons(first)[0].Data, me, chat, "Already done"},
+		{"the old ▶, spent by the redraw", next.Data, me, chat, "This list was drawn again since"},
+		{"page 1's restore button, spent with it", restoreButtons(first)[0].Data, me, chat, "This list was drawn again since"},
 		{"a forged token", "\fcf|forgedtoken|y", me, chat, "no longer valid"},
 		{"another admin", prev.Data, otherAdmin, chat, "another admin's, or another chat's: send the command yourself"},
 		{"the same admin in another chat", prev.Data, me, -100500, "send the command yourself"},
@@ -188,7 +188,7 @@ func TestBackupsPagesAndRestoreButtons(t *testing.T) {
 		t.Errorf("the list was not drawn again with its buttons: %s", redrawn)
 	}
 	// The same restore button again: spent.
-	if got := pressed(t, h.API, me, chat, id, button.Data); !strings.Contains(got, "Already done") {
+	if got := pressed(t, h.API, me, chat, id, button.Data); !strings.Contains(got, "This list was drawn again since") {
 		t.Errorf("the spent restore button answered %q", got)
 	}
 	if tested := restoreTested(t, j); len(tested) != 0 {

@@ -155,6 +155,8 @@ func (cf *Confirmer) Handle(c tele.Context) error {
 			msg = "This list's buttons expired: send the command again."
 		case errors.Is(err, confirm.ErrExpired):
 			msg = "This confirmation expired. Nothing was done; ask again."
+		case errors.Is(err, confirm.ErrUsed) && cf.inPlace[p.Action]:
+			msg = "This list was drawn again since: use the buttons under it now."
 		case errors.Is(err, confirm.ErrUsed):
 			msg = "Already done: this button works once."
 		}
