@@ -320,6 +320,16 @@ func TestHistoryFiltersAndPages(t *testing.T) {
 		})
 	}
 
+	// A filter's pages keep it: 12 runs went well, the second page has two.
+	h.API.SendText(me, "/history ok")
+	oks := h.Reply(t, me, "Runs · ok · 1–10 of 12 · page 1 of 2")
+	next, _ = telegramtest.FindButton(oks.Params["reply_markup"], "▶")
+	pressed(t, h.API, me, me, oks.MessageID, next.Data)
+	text, _ = h.Shown(t, me, oks.MessageID, "Runs · ok · 11–12 of 12 · page 2 of 2", 10*time.Second)
+	if strings.Contains(text, "failed") || strings.Count(text, "backup · test · ok") != 2 {
+		t.Errorf("page 2 of the runs that went well:\n%s", text)
+	}
+
 	// A filter it does not take: the words it does, and nothing else.
 	since := h.API.Count("sendMessage")
 	h.API.SendText(me, "/history nonsense")
