@@ -35,7 +35,7 @@ var fleetCommands = []struct{ name, description string }{
 	{"backups", "one database's verified backups, newest first, and free space: /backups NAME"},
 	{"restore_test", "restore a backup into a scratch database and prove it: /restore_test NAME [backup] (asks first)"},
 	{"cleanup", "count one database's expired keys, then delete them in batches: /cleanup NAME (asks first; undoable)"},
-	{"history", "one database's last job runs: /history NAME"},
+	{"history", "one database's last job runs: /history NAME [filter], e.g. /history NAME backup failed"},
 	{"schedule", "one database's scheduled jobs, next runs and last outcomes: /schedule NAME"},
 	{"trends", "one database's charts of the last 30 days: /trends NAME"},
 }
@@ -84,7 +84,7 @@ func (f *fleet) member(db Database) *member {
 	m := &member{name: db.Name, cmds: map[string]tele.HandlerFunc{
 		"status":  handlers.Status(ctx, j.Status),
 		"backup":  handlers.Backup(ctx, j.Backup, alert),
-		"backups": handlers.Backups(ctx, j.Backups, j.Remotes),
+		"backups": handlers.Backups(ctx, j.Backups, j.Remotes, cf, j.RestoreTest),
 	}}
 	if j.RestoreTest != nil {
 		m.cmds["restore_test"] = handlers.RestoreTest(ctx, j.RestoreTest, cf, alert)
@@ -93,7 +93,7 @@ func (f *fleet) member(db Database) *member {
 		m.cmds["cleanup"] = handlers.Cleanup(ctx, j.Cleanup, cf, alert)
 	}
 	if j.History != nil {
-		m.cmds["history"] = handlers.History(ctx, j.History)
+		m.cmds["history"] = handlers.History(ctx, j.History, cf)
 	}
 	if j.Schedule != nil {
 		m.cmds["schedule"] = handlers.Schedule(ctx, j.Schedule)
@@ -133,6 +133,9 @@ func (f *fleet) dispatch(cmd string, overview tele.HandlerFunc) tele.HandlerFunc
 			return f.run(c, cmd, word, rest)
 		case cmd == "backup" && isDry(word) && rest == "":
 			return f.pick(c, cmd, word)
+		case cmd == "history" && handlers.IsHistoryFilter(word+" "+rest):
+			// /history failed: which database's failures?
+			return f.pick(c, cmd, strings.TrimSpace(word+" "+rest))
 		}
 		names := strings.Join(f.having(cmd), ", ")
 		if cmd == "backup" {
