@@ -117,6 +117,7 @@ func TestHelpListsEveryCommand(t *testing.T) {
 type panicky struct{}
 
 func (panicky) Run(context.Context) jobs.StatusReport { panic(42) }
+func (panicky) Brief(context.Context) jobs.StatusReport { panic(42) }
 
 func TestPanickingHandlerLeavesTheBotAnswering(t *testing.T) {
 	j, _ := realJobs(t, pgtest.Seed{Companies: 1, Keys: 10, Days: 1})
