@@ -34,8 +34,11 @@ type app struct {
 	// degraded says what a serve that started without its database runs
 	// without; every /status repeats it.
 	degraded string
-	stdout   io.Writer
-	stderr   io.Writer
+	// roles, when set, is the roles files shared with the other databases
+	// of this run (backup --all) or serve.
+	roles  *jobs.Roles
+	stdout io.Writer
+	stderr io.Writer
 }
 
 // setup reads the configuration (environment first, then ./.env), and opens
