@@ -34,10 +34,7 @@ func TestBackupAllDumpsRolesOncePerServer(t *testing.T) {
 		}
 		pgtest.Exec(t, u, "CREATE TABLE orders (id int PRIMARY KEY); INSERT INTO orders SELECT generate_series(1, 50)")
 	}
-	log := filepath.Join(t.TempDir(), "dumpall.log")
-	bin := pgtest.ToolsDir(t, map[string]string{"pg_dumpall": `case "$*" in *--globals-only*) echo "$PGPORT $PGDATABASE" >> '` + log + `';; esac
-exec '` + filepath.Join(pgtest.BinDir(t), "pg_dumpall") + `' "$@"
-`})
+	bin, log := countingDumpall(t)
 	dir := filepath.Join(t.TempDir(), "backups")
 	env := map[string]string{
 		"DATABASE_URL_APP": pgtest.NewBaileysDB(t, seed), "DATABASE_URL_CRM": pgtest.NewBaileysDB(t, seed),
@@ -93,6 +90,17 @@ exec '` + filepath.Join(pgtest.BinDir(t), "pg_dumpall") + `' "$@"
 	}
 }
 
+// countingDumpall is a PG_BIN_DIR of the real client tools whose
+// pg_dumpall logs each roles dump ("PGPORT PGDATABASE" a line) to the file
+// returned before it runs the real one.
+func countingDumpall(t *testing.T) (binDir, log string) {
+	t.Helper()
+	log = filepath.Join(t.TempDir(), "dumpall.log")
+	return pgtest.ToolsDir(t, map[string]string{"pg_dumpall": `case "$*" in *--globals-only*) echo "$PGPORT $PGDATABASE" >> '` + log + `';; esac
+exec '` + filepath.Join(pgtest.BinDir(t), "pg_dumpall") + `' "$@"
+`}), log
+}
+
 // secondServer starts a throwaway cluster of its own beside pgtest's (about a
 // second), stopped when the test ends, and returns its superuser's URL.
 func secondServer(t *testing.T) string {
@@ -130,4 +138,14 @@ func unzstd(t *testing.T, data []byte) string {
 func sha256Hex(data []byte) string {
 	sum := sha256.Sum256(data)
 	return hex.EncodeToString(sum[:])
+}
+
+// fileSHA256 is the sha256 of the file at path.
+func fileSHA256(t *testing.T, path string) string {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sha256Hex(data)
 }
