@@ -41,8 +41,10 @@ type Roles struct {
 
 // serverRoles is one server's shared roles file.
 type serverRoles struct {
-	mu     sync.Mutex // held while a backup dumps them: the others wait, then reuse
-	data   []byte     // the compressed roles file; nil until a dump succeeded
+	// turn is held (full) while a backup dumps or copies them: the others
+	// wait, as long as their context lets them, then reuse.
+	turn   chan struct{}
+	data   []byte // the compressed roles file; nil until a dump succeeded
 	sha256 string
 	from   RolesSource
 }
@@ -63,7 +65,7 @@ func (r *Roles) server(key string) *serverRoles {
 	defer r.mu.Unlock()
 	s := r.byServer[key]
 	if s == nil {
-		s = &serverRoles{}
+		s = &serverRoles{turn: make(chan struct{}, 1)}
 		r.byServer[key] = s
 	}
 	return s
@@ -92,8 +94,12 @@ func (b *Backup) saveRoles(ctx context.Context, m Manifest, pre preflightResult)
 		return own()
 	}
 	s := cache.server(pre.origin.SystemID + "@" + b.DB.Host())
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	select {
+	case s.turn <- struct{}{}:
+		defer func() { <-s.turn }()
+	case <-ctx.Done():
+		return rolesResult{note: "roles not saved: " + ctx.Err().Error()}
+	}
 	if cache.fresh(s) {
 		res, err := writeRoles(b.Config.Dir, m.Name, s.data, s.sha256)
 		if err != nil {
