@@ -4,7 +4,9 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -124,5 +126,43 @@ func TestRolesOncePerServer(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// Backups of one server running at once with one Roles run pg_dumpall
+// once: the others wait for that dump, then write its bytes.
+func TestRolesSharedByConcurrentBackups(t *testing.T) {
+	seed := pgtest.Seed{Companies: 1, Keys: 20, Days: 5}
+	bin, log := countingDumpall(t, false)
+	roles := jobs.NewRoles(0, nil)
+	root := t.TempDir()
+	ms := make([]jobs.Manifest, 3)
+	errs := make([]error, 3)
+	var wg sync.WaitGroup
+	for i := range ms {
+		job := backupJob(t, pgtest.NewBaileysDB(t, seed), filepath.Join(root, strconv.Itoa(i)), bin)
+		job.Config.Roles = roles
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			r, err := job.Run(context.Background(), jobs.BackupOptions{Trigger: "test"}, nil)
+			ms[i], errs[i] = r.Manifest, err
+		}()
+	}
+	wg.Wait()
+	shared := 0
+	for i, m := range ms {
+		if errs[i] != nil {
+			t.Fatalf("backup %d: %v", i, errs[i])
+		}
+		if m.Globals == "" || m.GlobalsSHA256 != ms[0].GlobalsSHA256 || fileSHA(t, filepath.Join(root, strconv.Itoa(i), m.Globals)) != m.GlobalsSHA256 {
+			t.Errorf("backup %d: roles %q, sha256 %s, the first's %s", i, m.Globals, m.GlobalsSHA256, ms[0].GlobalsSHA256)
+		}
+		if m.GlobalsFrom != nil {
+			shared++
+		}
+	}
+	if n := runs(t, log); n != 1 || shared != 2 {
+		t.Errorf("%d pg_dumpall runs and %d backups given the shared roles, want 1 and 2", n, shared)
 	}
 }
