@@ -34,8 +34,8 @@ type app struct {
 	// degraded says what a serve that started without its database runs
 	// without; every /status repeats it.
 	degraded string
-	// roles, when set, is the roles files shared with the other databases
-	// of this run (backup --all) or serve.
+	// roles, when set, shares the server's roles dump among the backups of
+	// this run's databases (backup --all) or serve's.
 	roles  *jobs.Roles
 	stdout io.Writer
 	stderr io.Writer
