@@ -34,8 +34,11 @@ type app struct {
 	// degraded says what a serve that started without its database runs
 	// without; every /status repeats it.
 	degraded string
-	stdout   io.Writer
-	stderr   io.Writer
+	// roles, when set, shares the server's roles dump among the backups of
+	// this run's databases (backup --all) or serve's.
+	roles  *jobs.Roles
+	stdout io.Writer
+	stderr io.Writer
 }
 
 // setup reads the configuration (environment first, then ./.env), and opens

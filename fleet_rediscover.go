@@ -22,6 +22,7 @@ type fleet struct {
 	state    *app
 	notifier service.Notifier
 	servers  *slots.Servers
+	roles    *jobs.Roles // each server's roles, dumped once per serveRolesTTL
 	wg       *sync.WaitGroup
 	stdout   io.Writer
 	stderr   io.Writer
@@ -93,6 +94,7 @@ func (f *fleet) refresh(ctx context.Context, ts []target, ready *sync.WaitGroup)
 		if t.err == nil {
 			var a *app
 			if a, t.err = newApp(ctx, t.cfg, f.stdout, f.stderr); t.err == nil {
+				a.roles = f.roles
 				f.start(ctx, t, a, ready)
 				continue
 			}

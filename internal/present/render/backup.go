@@ -104,6 +104,10 @@ func Backup(r jobs.BackupReport, f Format) string {
 		backupRetention(d, r)
 		if m.GlobalsNote != "" {
 			d.text(m.GlobalsNote)
+		} else if f := m.GlobalsFrom; m.Globals != "" && f != nil {
+			// Said so that an operator comparing roles files knows why they match.
+			d.text(fmt.Sprintf("roles saved (without passwords): the server's, dumped once at %s UTC for %s's backup",
+				f.At.UTC().Format("15:04:05"), f.Database))
 		} else if m.Globals != "" {
 			d.text("roles saved (without passwords)")
 		}
