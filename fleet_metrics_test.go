@@ -1,0 +1,95 @@
+package main
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/pgkeeper/pgkeeper/internal/testkit/metricstest"
+	"github.com/pgkeeper/pgkeeper/internal/testkit/pgtest"
+)
+
+// `pgkeeper serve` of several databases with HTTP_ADDR serves one /metrics
+// where each database's series carry its name: a backup of crm moves crm's
+// figures alone; down, unreachable, has none of the figures a status report
+// measures, and does not make the instance unready; the state database
+// going away does. No password and no token on any page.
+func TestServeFleetMetrics(t *testing.T) {
+	app := pgtest.NewDB(t)
+	gate := pgtest.NewGate(t, app) // app is the state database too
+	gate.Open()
+	crm := pgtest.NewDB(t)
+	down, _ := url.Parse(droppedDB(t, "fleetmetrics_down"))
+	down.User = url.UserPassword(down.User.Username(), "s3cret-down-pw")
+	s := startFleetServe(t, map[string]string{"DATABASE_URL_APP": gate.URL(), "DATABASE_URL_CRM": crm,
+		"DATABASE_URL_DOWN": down.String(), "STARTUP_DB_WAIT": "1s"})
+	secrets := []string{pgtest.Password(t), "s3cret-down-pw", s.api.Token}
+
+	waitFor(t, "/readyz ready once every database is guarded", s.logs, func() bool {
+		code, _ := s.get(t, "/readyz")
+		return code == http.StatusOK
+	})
+	// Each reachable database's status report, at start, is its own.
+	page := s.waitSeries(t, map[string]*float64{`pgkeeper_database_size_bytes{database="app"}`: nil,
+		`pgkeeper_database_size_bytes{database="crm"}`: nil})
+	if _, ok := metricstest.Sample(page, `pgkeeper_database_size_bytes{database="down"}`); ok {
+		t.Errorf("down, unreachable, has a size:\n%s", page)
+	}
+
+	s.api.SendText(1001, "/backup crm")
+	one := 1.0
+	page = s.waitSeries(t, map[string]*float64{`pgkeeper_job_last_success{database="crm",job="backup"}`: &one,
+		`pgkeeper_backup_last_age_seconds{database="crm"}`: nil, `pgkeeper_backup_last_size_bytes{database="crm"}`: nil})
+	tests := []struct {
+		series string
+		want   bool
+	}{
+		{`pgkeeper_job_last_success{database="crm",job="backup"}`, true},
+		{`pgkeeper_job_last_run_timestamp_seconds{database="crm",job="backup"}`, true},
+		{`pgkeeper_job_last_success{database="app",job="backup"}`, false},
+		{`pgkeeper_backup_last_age_seconds{database="app"}`, false},
+		{`pgkeeper_job_last_success{database="down",job="backup"}`, false},
+		{`pgkeeper_backup_last_age_seconds{database="down"}`, false},
+		{`pgkeeper_job_last_success{job="backup"}`, false}, // the single database's form
+		{`pgkeeper_database_size_bytes`, false},
+	}
+	for _, tt := range tests {
+		if _, ok := metricstest.Sample(page, tt.series); ok != tt.want {
+			t.Errorf("%s on /metrics: %v, want %v", tt.series, ok, tt.want)
+		}
+	}
+	for _, series := range pgkeeperSeries(page) {
+		if !strings.Contains(series, `database="app"`) && !strings.Contains(series, `database="crm"`) &&
+			!strings.Contains(series, `database="down"`) {
+			t.Errorf("%s names no guarded database", series)
+		}
+	}
+	if n := strings.Count(page, "\ngo_goroutines "); n != 1 {
+		t.Errorf("go_goroutines %d times, want once", n)
+	}
+	if code, body := s.get(t, "/healthz"); code != http.StatusOK {
+		t.Errorf("/healthz: %d %q", code, body)
+	}
+
+	// The state database goes away: the instance cannot tell anyone.
+	gate.Close()
+	var reason string
+	waitFor(t, "/readyz not ready without the state database", s.logs, func() bool {
+		var code int
+		code, reason = s.get(t, "/readyz")
+		return code == http.StatusServiceUnavailable
+	})
+	if !strings.Contains(reason, "state database") {
+		t.Errorf("/readyz does not name the state database: %q", reason)
+	}
+	_, page = s.get(t, "/metrics")
+	for _, text := range []string{page, reason} {
+		for _, secret := range secrets {
+			if secret != "" && strings.Contains(text, secret) {
+				t.Errorf("a secret on a page:\n%s", text)
+			}
+		}
+	}
+	gate.Open()
+}
