@@ -38,14 +38,15 @@ func startFleetServe(t *testing.T, env map[string]string) *fleetServe {
 		t.Setenv(k, v)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan int, 1)
+	code, exited := 0, make(chan struct{})
 	go func() {
-		done <- run(ctx, []string{"serve"}, func(k string) (string, bool) { v, ok := full[k]; return v, ok }, s.logs, s.logs)
+		defer close(exited)
+		code = run(ctx, []string{"serve"}, func(k string) (string, bool) { v, ok := full[k]; return v, ok }, s.logs, s.logs)
 	}()
 	t.Cleanup(func() {
 		cancel()
 		select {
-		case code := <-done:
+		case <-exited:
 			if code != 0 {
 				t.Errorf("serve exited %d:\n%s", code, s.logs.String())
 			}
@@ -54,7 +55,14 @@ func startFleetServe(t *testing.T, env map[string]string) *fleetServe {
 		}
 	})
 	addr := regexp.MustCompile(`serving /healthz, /readyz and /metrics" addr=(\S+)`)
-	waitFor(t, "serve listening on HTTP_ADDR", s.logs, func() bool { return addr.MatchString(s.logs.String()) })
+	waitFor(t, "serve listening on HTTP_ADDR", s.logs, func() bool {
+		select {
+		case <-exited:
+			t.Fatalf("serve exited %d at start:\n%s", code, s.logs.String())
+		default:
+		}
+		return addr.MatchString(s.logs.String())
+	})
 	s.base = "http://" + addr.FindStringSubmatch(s.logs.String())[1]
 	return s
 }

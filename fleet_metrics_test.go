@@ -24,7 +24,7 @@ func TestServeFleetMetrics(t *testing.T) {
 	down, _ := url.Parse(droppedDB(t, "fleetmetrics_down"))
 	down.User = url.UserPassword(down.User.Username(), "s3cret-down-pw")
 	s := startFleetServe(t, map[string]string{"DATABASE_URL_APP": gate.URL(), "DATABASE_URL_CRM": crm,
-		"DATABASE_URL_DOWN": down.String(), "STARTUP_DB_WAIT": "1s"})
+		"DATABASE_URL_DOWN": down.String(), "STARTUP_DB_WAIT": "1s", "DB_WATCH_INTERVAL": "5s"})
 	secrets := []string{pgtest.Password(t), "s3cret-down-pw", s.api.Token}
 
 	waitFor(t, "/readyz ready once every database is guarded", s.logs, func() bool {
@@ -34,12 +34,16 @@ func TestServeFleetMetrics(t *testing.T) {
 	// Each reachable database's status report, at start, is its own.
 	page := s.waitSeries(t, map[string]*float64{`pgkeeper_database_size_bytes{database="app"}`: nil,
 		`pgkeeper_database_size_bytes{database="crm"}`: nil})
+	// down is said to be down, and has none of the figures it would have
+	// had to answer for.
+	zero, one := 0.0, 1.0
+	page = s.waitSeries(t, map[string]*float64{`pgkeeper_database_up{database="down"}`: &zero,
+		`pgkeeper_database_up{database="app"}`: &one, `pgkeeper_database_up{database="crm"}`: &one})
 	if _, ok := metricstest.Sample(page, `pgkeeper_database_size_bytes{database="down"}`); ok {
 		t.Errorf("down, unreachable, has a size:\n%s", page)
 	}
 
 	s.api.SendText(1001, "/backup crm")
-	one := 1.0
 	page = s.waitSeries(t, map[string]*float64{`pgkeeper_job_last_success{database="crm",job="backup"}`: &one,
 		`pgkeeper_backup_last_age_seconds{database="crm"}`: nil, `pgkeeper_backup_last_size_bytes{database="crm"}`: nil})
 	tests := []struct {
@@ -73,7 +77,8 @@ func TestServeFleetMetrics(t *testing.T) {
 		t.Errorf("/healthz: %d %q", code, body)
 	}
 
-	// The state database goes away: the instance cannot tell anyone.
+	// The state database goes away: the instance cannot tell anyone, and
+	// the watch finds app down; back, both recover.
 	gate.Close()
 	var reason string
 	waitFor(t, "/readyz not ready without the state database", s.logs, func() bool {
@@ -84,7 +89,8 @@ func TestServeFleetMetrics(t *testing.T) {
 	if !strings.Contains(reason, "state database") {
 		t.Errorf("/readyz does not name the state database: %q", reason)
 	}
-	_, page = s.get(t, "/metrics")
+	page = s.waitSeries(t, map[string]*float64{`pgkeeper_database_up{database="app"}`: &zero,
+		`pgkeeper_database_up{database="crm"}`: &one})
 	for _, text := range []string{page, reason} {
 		for _, secret := range secrets {
 			if secret != "" && strings.Contains(text, secret) {
@@ -93,6 +99,11 @@ func TestServeFleetMetrics(t *testing.T) {
 		}
 	}
 	gate.Open()
+	s.waitSeries(t, map[string]*float64{`pgkeeper_database_up{database="app"}`: &one})
+	waitFor(t, "/readyz ready with the state database back", s.logs, func() bool {
+		code, _ := s.get(t, "/readyz")
+		return code == http.StatusOK
+	})
 }
 
 // A database found later on a server gets its series when it is guarded;

@@ -49,6 +49,7 @@ func (s *Service) StartMetrics(ctx context.Context, wg *sync.WaitGroup) (net.Add
 // of several databases feeds each one's Metrics (of a metrics.Fleet) so,
 // serving them itself. Call it before anything runs.
 func (s *Service) FeedMetrics(ctx context.Context, wg *sync.WaitGroup, m *metrics.Metrics) {
+	s.metrics = m
 	if s.History != nil {
 		s.History.Observer = m
 	}

@@ -43,6 +43,10 @@ func (f *Fleet) Database(name string) *Metrics {
 	defer f.mu.Unlock()
 	f.dropLocked(name)
 	m := newIn(f.srv.reg, prometheus.WrapRegistererWith(prometheus.Labels{DatabaseLabel: name}, f.srv.reg))
+	m.up = prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "pgkeeper_database_up",
+		Help: "1 if the database answered at the last status report or watch check, else 0."}, nil)
+	m.into.MustRegister(m.up)
+	m.collectors = append(m.collectors, m.up)
 	f.dbs[name] = m
 	return m
 }
@@ -72,6 +76,21 @@ func (f *Fleet) dropLocked(name string) {
 func (f *Fleet) Handler(ready func(context.Context) error) http.Handler {
 	f.srv.Redactor = f.Redactor
 	return f.srv.Handler(ready)
+}
+
+// ObserveUp records whether the database answers, from a status report or
+// the database watch. Only a Fleet's databases export it: with several,
+// /readyz no longer fails for one that is down, so this says so instead;
+// alone, /readyz does, and its series stay as they always were.
+func (m *Metrics) ObserveUp(up bool) {
+	if m.up == nil {
+		return
+	}
+	v := 0.0
+	if up {
+		v = 1
+	}
+	m.up.WithLabelValues().Set(v)
 }
 
 // ServeListener serves Handler(ready) on ln until ctx ends, as

@@ -65,7 +65,11 @@ func TestFleetLabelsEachDatabase(t *testing.T) {
 		`pgkeeper_keys_by_age{bucket="gt_30d",database="crm"}`:                 50,
 		`pgkeeper_remote_last_success{database="app",remote="msk"}`:            0,
 		`pgkeeper_remote_failures_total{database="app",remote="msk"}`:          1,
+		`pgkeeper_database_up{database="crm"}`:                                 1,
 	})
+	if _, ok := got[`pgkeeper_database_up{database="app"}`]; ok {
+		t.Error("app's reachability exported before anything measured it")
+	}
 	for series := range got {
 		switch {
 		case strings.HasPrefix(series, "pgkeeper_") && !strings.Contains(series, `database="`):
@@ -147,5 +151,36 @@ func TestFleetServeListener(t *testing.T) {
 	}
 	if code, body := metricstest.Get(t, base+"/healthz"); code != http.StatusOK || body != "ok\n" {
 		t.Errorf("/healthz: %d %q", code, body)
+	}
+}
+
+// pgkeeper_database_up: a Fleet's database is up or down as its last status
+// report or watch check found it; a Metrics alone never exports it (its
+// /readyz says so), so that a single database's page stays as it was.
+func TestFleetDatabaseUp(t *testing.T) {
+	down := jobs.StatusReport{At: t0, Database: jobs.DatabaseStatus{Error: "connection refused"}}
+	tests := []struct {
+		name    string
+		observe func(m *Metrics)
+		want    float64
+	}{
+		{"a status report that reached it", func(m *Metrics) { m.ObserveStatus(statusReport()) }, 1},
+		{"a status report that did not", func(m *Metrics) { m.ObserveStatus(down) }, 0},
+		{"the watch found it down", func(m *Metrics) { m.ObserveStatus(statusReport()); m.ObserveUp(false) }, 0},
+		{"the watch found it back", func(m *Metrics) { m.ObserveStatus(down); m.ObserveUp(true) }, 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := NewFleet()
+			tt.observe(f.Database("crm"))
+			wantSamples(t, scrapeFleet(t, f), map[string]float64{`pgkeeper_database_up{database="crm"}`: tt.want})
+			alone := New()
+			tt.observe(alone)
+			for series := range scrape(t, alone) {
+				if strings.HasPrefix(series, "pgkeeper_database_up") {
+					t.Errorf("a single database's page has %s", series)
+				}
+			}
+		})
 	}
 }

@@ -47,6 +47,7 @@ type Metrics struct {
 	tableBytes  *prometheus.GaugeVec
 	tableRows   *prometheus.GaugeVec
 	keysByAge   *prometheus.GaugeVec
+	up          *prometheus.GaugeVec // a Fleet's database only: see ObserveUp
 	remote      *remoteMetrics
 
 	remoteMu    sync.Mutex           // orders the moves of remoteLast
@@ -117,6 +118,7 @@ func (m *Metrics) ObserveStatus(r jobs.StatusReport) {
 		m.backup.clear()
 	}
 	m.observeRemoteStatus(r)
+	m.ObserveUp(r.Database.Reachable)
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.dbBytes.Reset()
