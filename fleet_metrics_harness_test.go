@@ -19,6 +19,7 @@ type fleetServe struct {
 	api  *telegramtest.Server
 	logs *logtest.Buffer
 	base string // http://host:port of /metrics, /readyz, /healthz
+	env  map[string]string
 }
 
 // startFleetServe starts serve with env added to (or overriding) the
@@ -33,6 +34,7 @@ func startFleetServe(t *testing.T, env map[string]string) *fleetServe {
 	for k, v := range env {
 		full[k] = v
 	}
+	s.env = full
 	t.Chdir(t.TempDir())
 	for k, v := range full { // run finds DATABASE_URL_<NAME> and the like among the environment's names
 		t.Setenv(k, v)

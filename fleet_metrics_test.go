@@ -1,6 +1,7 @@
 package main
 
 import (
+	"maps"
 	"net/http"
 	"net/url"
 	"strings"
@@ -75,6 +76,12 @@ func TestServeFleetMetrics(t *testing.T) {
 	}
 	if code, body := s.get(t, "/healthz"); code != http.StatusOK {
 		t.Errorf("/healthz: %d %q", code, body)
+	}
+	// The image's health check, with the same configuration.
+	env := maps.Clone(s.env)
+	env["HTTP_ADDR"] = strings.TrimPrefix(s.base, "http://")
+	if code, out, errs := runCLI(t, env, "health"); code != 0 || out != "ok\n" {
+		t.Errorf("pgkeeper health: exit %d, %q %q", code, out, errs)
 	}
 
 	// The state database goes away: the instance cannot tell anyone, and
