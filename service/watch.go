@@ -14,11 +14,11 @@ import (
 // normally keeps them is the one that is down.
 func (s *Service) watchDatabase(ctx context.Context) {
 	w := &jobs.Watch{DB: s.DB, Interval: s.Config.DBWatch}
+	if s.metrics != nil {
+		w.Checked = s.metrics.ObserveUp
+	}
 	w.Run(ctx, func(ev jobs.WatchEvent) {
 		msg := render.Watch(ev, s.DB.Database(), s.DB.Host(), render.HTML)
-		if s.metrics != nil {
-			s.metrics.ObserveUp(!ev.Down)
-		}
 		if ev.Down {
 			s.Logger.Error("database unreachable", "since", ev.Since, "err", s.Redactor.String(ev.Error))
 			s.capture("watch", "database", errors.New("database unreachable: "+ev.Error))

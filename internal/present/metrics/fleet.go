@@ -79,7 +79,7 @@ func (f *Fleet) Handler(ready func(context.Context) error) http.Handler {
 }
 
 // ObserveUp records whether the database answers, from a status report or
-// the database watch. Only a Fleet's databases export it: with several,
+// each check of the database watch. Only a Fleet's databases export it: with several,
 // /readyz no longer fails for one that is down, so this says so instead;
 // alone, /readyz does, and its series stay as they always were.
 func (m *Metrics) ObserveUp(up bool) {
