@@ -10,13 +10,15 @@ import (
 
 	"github.com/pgkeeper/pgkeeper/internal/testkit/metricstest"
 	"github.com/pgkeeper/pgkeeper/internal/testkit/pgtest"
+	"github.com/pgkeeper/pgkeeper/internal/testkit/s3test"
 )
 
 // `pgkeeper serve` of several databases with HTTP_ADDR serves one /metrics
 // where each database's series carry its name: a backup of crm moves crm's
 // figures alone; down, unreachable, has none of the figures a status report
 // measures, and does not make the instance unready; the state database
-// going away does. No password and no token on any page.
+// going away does. crm's remote is crm's alone. No password, no token and
+// no secret key on any page.
 func TestServeFleetMetrics(t *testing.T) {
 	app := pgtest.NewDB(t)
 	gate := pgtest.NewGate(t, app) // app is the state database too
@@ -24,9 +26,11 @@ func TestServeFleetMetrics(t *testing.T) {
 	crm := pgtest.NewDB(t)
 	down, _ := url.Parse(droppedDB(t, "fleetmetrics_down"))
 	down.User = url.UserPassword(down.User.Username(), "s3cret-down-pw")
-	s := startFleetServe(t, map[string]string{"DATABASE_URL_APP": gate.URL(), "DATABASE_URL_CRM": crm,
-		"DATABASE_URL_DOWN": down.String(), "STARTUP_DB_WAIT": "1s", "DB_WATCH_INTERVAL": "5s"})
-	secrets := []string{pgtest.Password(t), "s3cret-down-pw", s.api.Token}
+	_, env := startS3(t, map[string]string{"DATABASE_URL_APP": gate.URL(), "DATABASE_URL_CRM": crm,
+		"DATABASE_URL_DOWN": down.String(), "STARTUP_DB_WAIT": "1s", "DB_WATCH_INTERVAL": "5s",
+		"BACKUP_REMOTES_CRM": "msk=s3://" + s3test.Bucket + "/pg"}) // crm alone has a remote
+	s := startFleetServe(t, env)
+	secrets := []string{pgtest.Password(t), "s3cret-down-pw", s.api.Token, s3test.SecretAccessKey}
 
 	waitFor(t, "/readyz ready once every database is guarded", s.logs, func() bool {
 		code, _ := s.get(t, "/readyz")
@@ -46,13 +50,17 @@ func TestServeFleetMetrics(t *testing.T) {
 
 	s.api.SendText(1001, "/backup crm")
 	page = s.waitSeries(t, map[string]*float64{`pgkeeper_job_last_success{database="crm",job="backup"}`: &one,
-		`pgkeeper_backup_last_age_seconds{database="crm"}`: nil, `pgkeeper_backup_last_size_bytes{database="crm"}`: nil})
+		`pgkeeper_backup_last_age_seconds{database="crm"}`: nil, `pgkeeper_backup_last_size_bytes{database="crm"}`: nil,
+		`pgkeeper_remote_last_success{database="crm",remote="msk"}`: &one})
 	tests := []struct {
 		series string
 		want   bool
 	}{
 		{`pgkeeper_job_last_success{database="crm",job="backup"}`, true},
 		{`pgkeeper_job_last_run_timestamp_seconds{database="crm",job="backup"}`, true},
+		{`pgkeeper_remote_failures_total{database="crm",remote="msk"}`, true},
+		{`pgkeeper_remote_last_success_timestamp_seconds{database="crm",remote="msk"}`, true},
+		{`pgkeeper_remote_failures_total{database="app",remote="msk"}`, false},
 		{`pgkeeper_job_last_success{database="app",job="backup"}`, false},
 		{`pgkeeper_backup_last_age_seconds{database="app"}`, false},
 		{`pgkeeper_job_last_success{database="down",job="backup"}`, false},
@@ -78,7 +86,7 @@ func TestServeFleetMetrics(t *testing.T) {
 		t.Errorf("/healthz: %d %q", code, body)
 	}
 	// The image's health check, with the same configuration.
-	env := maps.Clone(s.env)
+	env = maps.Clone(s.env)
 	env["HTTP_ADDR"] = strings.TrimPrefix(s.base, "http://")
 	if code, out, errs := runCLI(t, env, "health"); code != 0 || out != "ok\n" {
 		t.Errorf("pgkeeper health: exit %d, %q %q", code, out, errs)
