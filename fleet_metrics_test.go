@@ -2,6 +2,7 @@ package main
 
 import (
 	"maps"
+	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -118,4 +119,24 @@ func TestServeFleetMetrics(t *testing.T) {
 		code, _ := s.get(t, "/readyz")
 		return code == http.StatusOK
 	})
+}
+
+// A port already in use stops a serve of several databases at start, as it
+// does a serve of one, rather than guarding them with no metrics.
+func TestServeFleetMetricsPortInUse(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	app, crm := pgtest.NewDB(t), pgtest.NewDB(t)
+	code, _, stderr := runFleet(t, map[string]string{"DATABASE_URL_APP": app, "DATABASE_URL_CRM": crm,
+		"HTTP_ADDR": ln.Addr().String(), "PG_BIN_DIR": pgtest.BinDir(t), "BACKUP_DIR": t.TempDir(),
+		"TELEGRAM_BOT_TOKEN": "123456:AAtest-secret-token-000000000000000", "TELEGRAM_API_URL": "http://127.0.0.1:1", "TELEGRAM_ADMIN_IDS": "1001"}, "serve")
+	if code != exitFailed || !strings.Contains(stderr, "cannot serve HTTP_ADDR") || !strings.Contains(stderr, "address already in use") {
+		t.Errorf("exit %d, want %d naming HTTP_ADDR:\n%s", code, exitFailed, stderr)
+	}
+	if n := pgtest.QueryInt(t, crm, "SELECT count(*) FROM pg_namespace WHERE nspname = 'pgkeeper'"); n != 0 {
+		t.Error("serve guarded crm all the same")
+	}
 }
