@@ -43,7 +43,10 @@ func serveAll(ctx context.Context, cfg config.Config, stdout, stderr io.Writer) 
 		roles: jobs.NewRoles(serveRolesTTL, nil),
 		wg:    &wg, guards: map[string]*guard{}, told: map[string]bool{}, stdout: stdout, stderr: stderr}
 	if cfg.HTTPAddr != "" {
-		state.log.Warn("HTTP_ADDR: metrics for several databases come with issue #14's next step: not served")
+		if err := f.serveMetrics(ctx); err != nil {
+			state.log.Error("cannot serve HTTP_ADDR", "err", err)
+			return exit(stderr, state.red, "serve", quietly(exitFailed))
+		}
 	}
 	var ready sync.WaitGroup
 	f.refresh(ctx, targets(ctx, cfg), &ready)
