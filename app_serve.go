@@ -33,7 +33,7 @@ func (a *app) notifier(ctx context.Context, wg *sync.WaitGroup) service.Notifier
 		}
 		a.log.Warn("outbox off", "err", err)
 	}
-	return service.Direct{APIURL: a.cfg.APIURL, Token: a.cfg.BotToken, ChatID: a.cfg.ChatID}
+	return service.Direct{APIURL: a.cfg.APIURL, Token: a.cfg.BotToken, ChatID: a.cfg.ChatID, ThreadID: a.cfg.ThreadID}
 }
 
 // bot builds the Telegram front end over the jobs; it contacts nobody

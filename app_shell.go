@@ -35,7 +35,7 @@ func (a *app) alertFromShell(ctx context.Context, component string, err error, h
 	}
 	ctx, cancel := context.WithTimeout(ctx, 15*time.Second)
 	defer cancel()
-	if sendErr := bot.SendAlert(ctx, a.cfg.APIURL, a.cfg.BotToken, a.cfg.ChatID, html); sendErr != nil {
+	if sendErr := bot.SendAlert(ctx, a.cfg.APIURL, a.cfg.BotToken, a.cfg.ChatID, a.cfg.ThreadID, html); sendErr != nil {
 		a.log.Warn("could not send the alert to Telegram", "err", sendErr)
 	}
 }
