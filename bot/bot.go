@@ -175,7 +175,7 @@ func (b *Bot) Run(ctx context.Context) error {
 // poller keeps retrying the API and commands work without the menu.
 func (b *Bot) announce() {
 	if data, err := b.tb.Raw("getMe", nil); err != nil {
-		b.log.Warn("getMe failed; polling anyway", "err", b.red.Error(err))
+		b.log.Warn("getMe failed; the poller asks again before taking commands", "err", b.red.Error(err))
 	} else {
 		var resp struct{ Result tele.User }
 		if json.Unmarshal(data, &resp) == nil && resp.Result.ID != 0 {

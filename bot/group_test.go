@@ -9,6 +9,7 @@ import (
 
 	"github.com/pgkeeper/pgkeeper/bot"
 	"github.com/pgkeeper/pgkeeper/internal/humanize"
+	"github.com/pgkeeper/pgkeeper/internal/redact"
 	"github.com/pgkeeper/pgkeeper/internal/testkit/bottest"
 	"github.com/pgkeeper/pgkeeper/internal/testkit/pgtest"
 	"github.com/pgkeeper/pgkeeper/internal/testkit/telegramtest"
@@ -144,5 +145,24 @@ func TestPrivateRepliesCarryNoTopic(t *testing.T) {
 	h.API.SendText(bottest.Admin, "/status@"+telegramtest.BotUsername)
 	if r := h.Reply(t, bottest.Admin, "pgkeeper status"); r.Params["message_thread_id"] != "" {
 		t.Errorf("a private reply carries message_thread_id %q", r.Params["message_thread_id"])
+	}
+}
+
+// Telegram down at start: the first getMe fails, so the bot does not know
+// its username yet; the poller learns it before taking updates, and a
+// /status@botname in a group is then answered rather than dropped.
+func TestGroupCommandAfterGetMeFailedAtStart(t *testing.T) {
+	j, _ := realJobs(t, pgtest.Seed{Companies: 1, Keys: 100, Days: 10})
+	api := telegramtest.New(t)
+	api.FailNext("getMe", 2, 502, telegramtest.BadGatewayHTML)
+	bottest.Start(t, j, func(s *bot.Settings) {
+		s.APIURL, s.Token, s.Redactor = api.URL, api.Token, redact.New(api.Token)
+	})
+	api.SendTextInChat(bottest.Admin, forum, "/status@"+telegramtest.BotUsername)
+	api.WaitCall(t, "sendMessage", func(c telegramtest.Call) bool {
+		return c.Params["chat_id"] == strconv.FormatInt(forum, 10) && strings.Contains(c.Params["text"], "pgkeeper status")
+	}, 20*time.Second)
+	if n := api.Count("getMe"); n < 3 {
+		t.Errorf("getMe called %d times, want the failed ones and a success", n)
 	}
 }
