@@ -88,8 +88,8 @@ func run(ctx context.Context, args []string, env func(string) (string, bool), st
 	case "version", "--version":
 		fmt.Fprintln(stdout, "pgkeeper", version)
 		return exitOK
-	case "demo": // no configuration: it makes its own
-		return demo(ctx, args, stdout, stderr)
+	case "demo": // no configuration but the bot's: it makes its own
+		return demo(ctx, args, env, stdout, stderr)
 	}
 	commands := map[string]command{
 		"serve":        serve,

@@ -41,6 +41,7 @@ func (b *Bot) alerterVia(capture func(string, error), notify func(context.Contex
 func (b *Bot) Notify(ctx context.Context, html string) error {
 	chat := &tele.Chat{ID: b.chatID}
 	opts := &tele.SendOptions{ThreadID: b.threadID, ParseMode: tele.ModeHTML, DisableWebPagePreview: true}
+	html = handlers.HeadedHTML(b.heading, html)
 	for _, part := range render.Split(b.red.String(html), render.TelegramLimit) {
 		if ctx.Err() != nil {
 			return ctx.Err()

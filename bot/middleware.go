@@ -62,9 +62,13 @@ func send(c tele.Context, what any, opts ...any) error {
 	return err
 }
 
-// track counts running handlers so shutdown can wait for them.
+// track counts running handlers so shutdown can wait for them, and gives
+// their replies the bot's heading.
 func (b *Bot) track(next tele.HandlerFunc) tele.HandlerFunc {
 	return func(c tele.Context) error {
+		if b.heading != "" {
+			handlers.WithHeading(c, b.heading)
+		}
 		b.inflight.Add(1)
 		defer b.inflight.Done()
 		return next(c)
