@@ -63,11 +63,11 @@ func runDemo(ctx context.Context, keep bool, seed scratchpg.Seed, getenv func(st
 	if err != nil {
 		return err
 	}
-	botEnv, serveBot, err := demoBotEnv(getenv)
+	say := func(format string, args ...any) { fmt.Fprintf(stdout, format+"\n", args...) }
+	botEnv, serveBot, err := demoBotEnv(getenv, say)
 	if err != nil {
 		return &exitError{code: exitUsage, err: err}
 	}
-	say := func(format string, args ...any) { fmt.Fprintf(stdout, format+"\n", args...) }
 	backupsDir, err := os.MkdirTemp("", "pgkeeper-demo-backups-")
 	if err != nil {
 		return failed(fmt.Errorf("make a directory for the backups: %w", err))
@@ -105,6 +105,7 @@ func runDemo(ctx context.Context, keep bool, seed scratchpg.Seed, getenv func(st
 		return failed(err)
 	}
 	defer a.close()
+	a.heading = demoHeading // what reaches Telegram says it is the demo
 	for _, s := range demoSteps {
 		say("\n━━ %s ━━", s.title)
 		err := s.run(ctx, a, s.args)

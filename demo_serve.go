@@ -16,9 +16,10 @@ var demoBotVars = []string{"TELEGRAM_BOT_TOKEN", "TELEGRAM_ADMIN_IDS", "TELEGRAM
 	"TELEGRAM_THREAD_ID"}
 
 // demoBotEnv is the demo's bot configuration, read from env and ./.env, and
-// whether there is a bot to serve (a token and admins). Its schedules are
-// off: in a demo, things happen when someone asks.
-func demoBotEnv(env func(string) (string, bool)) (map[string]string, bool, error) {
+// whether there is a bot to serve (a token and admins; with only one of
+// them it says what is missing). Its schedules are off: in a demo, things
+// happen when someone asks.
+func demoBotEnv(env func(string) (string, bool), say func(string, ...any)) (map[string]string, bool, error) {
 	lookup, _, err := withDotenv(env)
 	if err != nil {
 		return nil, false, err
@@ -29,7 +30,14 @@ func demoBotEnv(env func(string) (string, bool)) (map[string]string, bool, error
 			out[k] = v
 		}
 	}
-	if out["TELEGRAM_BOT_TOKEN"] == "" || out["TELEGRAM_ADMIN_IDS"] == "" {
+	switch token, admins := out["TELEGRAM_BOT_TOKEN"] != "", out["TELEGRAM_ADMIN_IDS"] != ""; {
+	case token && !admins:
+		say("TELEGRAM_BOT_TOKEN is set but TELEGRAM_ADMIN_IDS is not: the demo shows its reports, and serves no bot.")
+		return nil, false, nil
+	case admins && !token:
+		say("TELEGRAM_ADMIN_IDS is set but TELEGRAM_BOT_TOKEN is not: the demo shows its reports, and serves no bot.")
+		return nil, false, nil
+	case !token:
 		return nil, false, nil
 	}
 	for _, k := range []string{"BACKUP_SCHEDULE", "CLEANUP_SCHEDULE", "RESTORE_TEST_SCHEDULE", "SUMMARY_SCHEDULE"} {

@@ -89,3 +89,49 @@ func TestDemoServesTheBot(t *testing.T) {
 		t.Error("the bot token is in the demo's output")
 	}
 }
+
+// The demo takes the bot's variables from the environment and ./.env, and
+// nothing else: never the DATABASE_URL a .env points at production with.
+func TestDemoBotEnv(t *testing.T) {
+	tests := []struct {
+		name      string
+		env       map[string]string
+		dotenv    string
+		wantServe bool
+		wantSaid  string
+	}{
+		{name: "nothing set", wantServe: false},
+		{name: "token and admins in the environment", env: map[string]string{"TELEGRAM_BOT_TOKEN": "1:x", "TELEGRAM_ADMIN_IDS": "7"},
+			wantServe: true},
+		{name: "token and admins in .env", dotenv: "TELEGRAM_BOT_TOKEN=1:x\nTELEGRAM_ADMIN_IDS=7\nDATABASE_URL=postgres://prod/db\n",
+			wantServe: true},
+		{name: "a token alone", env: map[string]string{"TELEGRAM_BOT_TOKEN": "1:x"}, wantSaid: "TELEGRAM_ADMIN_IDS is not"},
+		{name: "admins alone", dotenv: "TELEGRAM_ADMIN_IDS=7\n", wantSaid: "TELEGRAM_BOT_TOKEN is not"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Chdir(t.TempDir())
+			if tc.dotenv != "" {
+				if err := os.WriteFile(".env", []byte(tc.dotenv), 0o600); err != nil {
+					t.Fatal(err)
+				}
+			}
+			var said strings.Builder
+			got, serve, err := demoBotEnv(func(k string) (string, bool) { v, ok := tc.env[k]; return v, ok },
+				func(f string, a ...any) { said.WriteString(f) })
+			if err != nil || serve != tc.wantServe {
+				t.Fatalf("serve %v, err %v; want serve %v", serve, err, tc.wantServe)
+			}
+			if tc.wantSaid != "" && !strings.Contains(said.String(), tc.wantSaid) {
+				t.Errorf("said %q, want %q", said.String(), tc.wantSaid)
+			}
+			if _, ok := got["DATABASE_URL"]; ok {
+				t.Error("the demo took DATABASE_URL from .env")
+			}
+			schedule, set := got["BACKUP_SCHEDULE"]
+			if serve && (got["TELEGRAM_BOT_TOKEN"] != "1:x" || got["TELEGRAM_ADMIN_IDS"] != "7" || !set || schedule != "") {
+				t.Errorf("bot env %v: want the bot's variables and the schedules off", got)
+			}
+		})
+	}
+}
