@@ -166,3 +166,41 @@ func TestGroupCommandAfterGetMeFailedAtStart(t *testing.T) {
 		t.Errorf("getMe called %d times, want the failed ones and a success", n)
 	}
 }
+
+// Several databases in a forum topic: the overview, the picker and the
+// picked database's reply stay in the topic; the picker is bound to the
+// admin who asked there too.
+func TestFleetInForumTopic(t *testing.T) {
+	h := startFleet(t)
+	h.API.Forum(forum, askTopic)
+	inTopic := func(want string) telegramtest.Call {
+		t.Helper()
+		return h.API.WaitCall(t, "sendMessage", func(c telegramtest.Call) bool {
+			return c.Params["chat_id"] == strconv.FormatInt(forum, 10) && strings.Contains(c.Params["text"], want)
+		}, 30*time.Second)
+	}
+	h.API.SendTextInTopic(bottest.Admin, forum, askTopic, "/status@"+telegramtest.BotUsername)
+	if over := inTopic("3 databases"); topicOf(over) != askTopic {
+		t.Errorf("overview in topic %d, want %d", topicOf(over), askTopic)
+	}
+	h.API.SendTextInTopic(bottest.Admin, forum, askTopic, "/backups@"+telegramtest.BotUsername)
+	picker := inTopic("Which database for")
+	if topicOf(picker) != askTopic {
+		t.Errorf("picker in topic %d, want %d", topicOf(picker), askTopic)
+	}
+	beta, ok := telegramtest.FindButton(picker.Params["reply_markup"], "beta")
+	if !ok {
+		t.Fatalf("no beta button: %s", picker.Params["reply_markup"])
+	}
+	since := h.API.Count("answerCallbackQuery")
+	h.API.Press(otherAdmin, forum, picker.MessageID, beta.Data)
+	refused := h.API.WaitCallAfter(t, "answerCallbackQuery", since, nil, 10*time.Second)
+	if !strings.Contains(refused.Params["text"], "no longer valid") {
+		t.Errorf("another admin's press of a bound picker answered %q", refused.Params["text"])
+	}
+	h.API.Press(bottest.Admin, forum, picker.MessageID, beta.Data)
+	list := inTopic("🗄 <b>beta</b>")
+	if topicOf(list) != askTopic {
+		t.Errorf("beta's backups in topic %d, want %d", topicOf(list), askTopic)
+	}
+}
