@@ -141,7 +141,7 @@ func (f *fleet) dispatch(cmd string, overview tele.HandlerFunc) tele.HandlerFunc
 		if cmd == "backup" {
 			names += " (or all)"
 		}
-		return c.Send(fmt.Sprintf("No database is called %q. The databases: %s. Send /%s NAME, or /%s alone to pick one.",
+		return send(c, fmt.Sprintf("No database is called %q. The databases: %s. Send /%s NAME, or /%s alone to pick one.",
 			word, names, cmd, cmd))
 	}
 }
@@ -156,7 +156,7 @@ func (f *fleet) run(c tele.Context, cmd, name, args string) error {
 		if cmd == "cleanup" {
 			why = " (it has no keys table)"
 		}
-		return c.Send(fmt.Sprintf("/%s is not set up for %s%s. It is for: %s.", cmd, name, why, strings.Join(f.having(cmd), ", ")))
+		return send(c, fmt.Sprintf("/%s is not set up for %s%s. It is for: %s.", cmd, name, why, strings.Join(f.having(cmd), ", ")))
 	}
 	handlers.WithDatabase(c, name)
 	if m := c.Message(); m != nil {
@@ -212,7 +212,7 @@ func (f *fleet) pick(c tele.Context, cmd, args string) error {
 		f.pickers.Store(t, tokens)
 	}
 	text := "Which database for <b>/" + html.EscapeString(cmd) + "</b>?"
-	msg, err := c.Bot().Send(c.Recipient(), text, tele.ModeHTML, m)
+	msg, err := handlers.Send(c, text, tele.ModeHTML, m)
 	if err != nil {
 		for _, t := range tokens {
 			f.forget(t)

@@ -36,7 +36,7 @@ func Backup(ctx context.Context, b Backupper, alert Alert) tele.HandlerFunc {
 		case "dry", "dry-run", "--dry-run":
 			dry = true
 		default:
-			return c.Send(titledPlain(c, fmt.Sprintf("Unknown argument %q. Use /backup, or /backup dry to see what would happen.", arg)))
+			return send(c, titledPlain(c, fmt.Sprintf("Unknown argument %q. Use /backup, or /backup dry to see what would happen.", arg)))
 		}
 		p, err := startProgress(c, "⏳ Backup starting…")
 		if err != nil {

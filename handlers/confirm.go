@@ -103,7 +103,7 @@ func (cf *Confirmer) OfferFor(c tele.Context, ttl time.Duration, html, action, a
 	if c.Sender() != nil {
 		uid = c.Sender().ID
 	}
-	return cf.Send(c.Bot(), c.Recipient(), c.Chat().ID, 0, uid, ttl, titled(c, html), action, arg, yes, no)
+	return cf.Send(c.Bot(), c.Recipient(), c.Chat().ID, Thread(c), uid, ttl, titled(c, html), action, arg, yes, no)
 }
 
 // Send is OfferFor without an update to answer: a scheduled job posting

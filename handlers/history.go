@@ -56,7 +56,7 @@ func History(ctx context.Context, h HistoryReader, cf *Confirmer) tele.HandlerFu
 	return func(c tele.Context) error {
 		f, err := jobs.ParseHistoryFilter(c.Message().Payload)
 		if err != nil {
-			return c.Send(titledPlain(c, historyFilterHelp(err, Database(c))))
+			return send(c, titledPlain(c, historyFilterHelp(err, Database(c))))
 		}
 		return show(c, 0, f, false)
 	}

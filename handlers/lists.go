@@ -125,7 +125,7 @@ func sendList(c tele.Context, html string, k *listKeys) error {
 		if i == len(parts)-1 && m != nil {
 			opts = append(opts, m)
 		}
-		if msg, err = c.Bot().Send(c.Recipient(), part, opts...); err != nil {
+		if msg, err = Send(c, part, opts...); err != nil {
 			k.failed()
 			return err
 		}

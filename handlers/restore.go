@@ -48,7 +48,7 @@ func RestoreTest(ctx context.Context, t RestoreTester, cf *Confirmer, alert Aler
 func offerRestore(ctx context.Context, c tele.Context, t RestoreTester, cf *Confirmer, name string) error {
 	p, err := t.Preview(ctx, name)
 	if err != nil {
-		return c.Send(titledPlain(c, "Cannot run a restore test: "+err.Error()))
+		return send(c, titledPlain(c, "Cannot run a restore test: "+err.Error()))
 	}
 	return cf.Offer(c, render.RestorePreview(p, render.HTML), "restore", p.Backup.Name, "Run restore test")
 }
