@@ -34,8 +34,7 @@ type app struct {
 	// degraded says what a serve that started without its database runs
 	// without; every /status repeats it.
 	degraded string
-	// roles, when set, shares the server's roles dump among the backups of
-	// this run's databases (backup --all) or serve's.
+	// roles, when set, shares a server's roles dump among its databases' backups.
 	roles *jobs.Roles
 	// heading opens every message serve's bot sends (the demo's); "": none.
 	heading string
