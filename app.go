@@ -34,8 +34,12 @@ type app struct {
 	// degraded says what a serve that started without its database runs
 	// without; every /status repeats it.
 	degraded string
-	stdout   io.Writer
-	stderr   io.Writer
+	// roles, when set, shares a server's roles dump among its databases' backups.
+	roles *jobs.Roles
+	// heading opens every message serve's bot sends (the demo's); "": none.
+	heading string
+	stdout  io.Writer
+	stderr  io.Writer
 }
 
 // setup reads the configuration (environment first, then ./.env), and opens
@@ -53,22 +57,30 @@ func setup(ctx context.Context, env func(string) (string, bool), stdout, stderr 
 // when not nil): every problem that stops the command is in one list,
 // before anything connects.
 func readConfig(env func(string) (string, bool), require func(config.Config) error) (config.Config, error) {
-	dotenv, err := godotenv.Read(".env")
-	if err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return config.Config{}, fmt.Errorf(".env: cannot be read: %w (quote values with special characters in single quotes)", err)
-	}
-	lookup := func(k string) (string, bool) {
-		if v, ok := env(k); ok {
-			return v, true
-		}
-		v, ok := dotenv[k]
-		return v, ok
+	lookup, dotenv, err := withDotenv(env)
+	if err != nil {
+		return config.Config{}, err
 	}
 	cfg, err := config.LoadListed(lookup, setNames(lookup, dotenv), store.ParseURL)
 	if require != nil {
 		err = config.Join(err, require(cfg))
 	}
 	return cfg, err
+}
+
+// withDotenv is env, then ./.env for what env does not set.
+func withDotenv(env func(string) (string, bool)) (func(string) (string, bool), map[string]string, error) {
+	dotenv, err := godotenv.Read(".env")
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return nil, nil, fmt.Errorf(".env: cannot be read: %w (quote values with special characters in single quotes)", err)
+	}
+	return func(k string) (string, bool) {
+		if v, ok := env(k); ok {
+			return v, true
+		}
+		v, ok := dotenv[k]
+		return v, ok
+	}, dotenv, nil
 }
 
 // setNames are the variables set, in the environment (as lookup sees it)

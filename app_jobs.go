@@ -22,7 +22,9 @@ func (a *app) backupJob() jobs.RecordedBackup {
 func (a *app) catalog() jobs.Catalog { return jobs.Catalog{Dir: a.cfg.BackupDir, DB: a.db} }
 
 func (a *app) plainBackupJob() *jobs.Backup {
-	return &jobs.Backup{DB: a.db, Config: jobs.BackupConfigFrom(a.cfg)}
+	cfg := jobs.BackupConfigFrom(a.cfg)
+	cfg.Roles = a.roles
+	return &jobs.Backup{DB: a.db, Config: cfg}
 }
 
 // restoreJob is the restore test every trigger runs, recorded in the history

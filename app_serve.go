@@ -17,6 +17,14 @@ import (
 // never makes anyone wait and survives Telegram outages, delivering until
 // ctx ends; directly when the database cannot hold an outbox.
 func (a *app) notifier(ctx context.Context, wg *sync.WaitGroup) service.Notifier {
+	if a.heading != "" {
+		return headed{Notifier: a.plainNotifier(ctx, wg), line: a.heading}
+	}
+	return a.plainNotifier(ctx, wg)
+}
+
+// plainNotifier is notifier without the heading.
+func (a *app) plainNotifier(ctx context.Context, wg *sync.WaitGroup) service.Notifier {
 	if a.hist != nil {
 		ob, err := outbox.New(outbox.Config{DB: a.db, Schema: a.cfg.Schema,
 			Sender: &bot.Sender{APIURL: a.cfg.APIURL, Token: a.cfg.BotToken, Redactor: a.red},
@@ -33,7 +41,7 @@ func (a *app) notifier(ctx context.Context, wg *sync.WaitGroup) service.Notifier
 		}
 		a.log.Warn("outbox off", "err", err)
 	}
-	return service.Direct{APIURL: a.cfg.APIURL, Token: a.cfg.BotToken, ChatID: a.cfg.ChatID}
+	return service.Direct{APIURL: a.cfg.APIURL, Token: a.cfg.BotToken, ChatID: a.cfg.ChatID, ThreadID: a.cfg.ThreadID}
 }
 
 // bot builds the Telegram front end over the jobs; it contacts nobody
@@ -46,8 +54,23 @@ func (a *app) bot(ctx context.Context, notifier service.Notifier) (*bot.Bot, err
 func (a *app) botSettings() bot.Settings {
 	return bot.Settings{
 		Token: a.cfg.BotToken, APIURL: a.cfg.APIURL, Admins: a.cfg.AdminIDs, ChatID: a.cfg.ChatID, ThreadID: a.cfg.ThreadID,
-		Logger: a.log, Redactor: a.red, Hub: a.hub,
+		Logger: a.log, Redactor: a.red, Hub: a.hub, Heading: a.heading,
 	}
+}
+
+// headed opens every message of its Notifier with line, as the bot's
+// replies are (the demo's "🧪 demo database").
+type headed struct {
+	service.Notifier
+	line string
+}
+
+func (h headed) Send(ctx context.Context, html string) error {
+	return h.Notifier.Send(ctx, handlers.HeadedHTML(h.line, html))
+}
+
+func (h headed) SendPhoto(ctx context.Context, png []byte, caption string) error {
+	return h.Notifier.SendPhoto(ctx, png, handlers.HeadedHTML(h.line, caption))
 }
 
 // botJobs are the jobs the chat runs on this app's database.

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/pgkeeper/pgkeeper/bot"
+	"github.com/pgkeeper/pgkeeper/handlers"
 	"github.com/pgkeeper/pgkeeper/internal/throttle"
 )
 
@@ -35,7 +36,8 @@ func (a *app) alertFromShell(ctx context.Context, component string, err error, h
 	}
 	ctx, cancel := context.WithTimeout(ctx, 15*time.Second)
 	defer cancel()
-	if sendErr := bot.SendAlert(ctx, a.cfg.APIURL, a.cfg.BotToken, a.cfg.ChatID, html); sendErr != nil {
+	html = handlers.HeadedHTML(a.heading, html)
+	if sendErr := bot.SendAlert(ctx, a.cfg.APIURL, a.cfg.BotToken, a.cfg.ChatID, a.cfg.ThreadID, html); sendErr != nil {
 		a.log.Warn("could not send the alert to Telegram", "err", sendErr)
 	}
 }

@@ -41,7 +41,9 @@ var demoSteps = []demoStep{
 // on a throwaway PostgreSQL filled with Baileys-shaped data, every shell
 // command's report, as the chat shows it. Everything it made is removed at
 // the end, Ctrl-C included, unless --keep leaves the cluster to go on with.
-func demo(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+// With a bot token and admins (environment or .env), the bot then serves
+// the demo database until Ctrl-C.
+func demo(ctx context.Context, args []string, env func(string) (string, bool), stdout, stderr io.Writer) int {
 	var keep bool
 	seed := demoSeed
 	if err := flags("demo", args, func(fs *flag.FlagSet) {
@@ -53,15 +55,19 @@ func demo(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if seed.Keys < 0 {
 		return exit(stderr, nil, "demo", misused("--keys must be 0 or more"))
 	}
-	return exit(stderr, nil, "demo", runDemo(ctx, keep, seed, stdout, stderr))
+	return exit(stderr, nil, "demo", runDemo(ctx, keep, seed, env, stdout, stderr))
 }
 
-func runDemo(ctx context.Context, keep bool, seed scratchpg.Seed, stdout, stderr io.Writer) (err error) {
+func runDemo(ctx context.Context, keep bool, seed scratchpg.Seed, getenv func(string) (string, bool), stdout, stderr io.Writer) (err error) {
 	server, client, err := demoTools(scratchpg.FindBinDir)
 	if err != nil {
 		return err
 	}
 	say := func(format string, args ...any) { fmt.Fprintf(stdout, format+"\n", args...) }
+	botEnv, serveBot, err := demoBotEnv(getenv, say)
+	if err != nil {
+		return &exitError{code: exitUsage, err: err}
+	}
 	backupsDir, err := os.MkdirTemp("", "pgkeeper-demo-backups-")
 	if err != nil {
 		return failed(fmt.Errorf("make a directory for the backups: %w", err))
@@ -87,6 +93,9 @@ func runDemo(ctx context.Context, keep bool, seed scratchpg.Seed, stdout, stderr
 		// allow at once; a person watching is the confirmation.
 		"CLEANUP_MAX_ROWS": strconv.Itoa(seed.Keys), "CLEANUP_MAX_SHARE": "1",
 	}
+	for k, v := range botEnv {
+		env[k] = v
+	}
 	cfg, err := config.Load(func(k string) (string, bool) { v, ok := env[k]; return v, ok }, store.ParseURL)
 	if err != nil {
 		return failed(fmt.Errorf("the demo's configuration: %w", err))
@@ -96,6 +105,7 @@ func runDemo(ctx context.Context, keep bool, seed scratchpg.Seed, stdout, stderr
 		return failed(err)
 	}
 	defer a.close()
+	a.heading = demoHeading // what reaches Telegram says it is the demo
 	for _, s := range demoSteps {
 		say("\n━━ %s ━━", s.title)
 		err := s.run(ctx, a, s.args)
@@ -109,6 +119,9 @@ func runDemo(ctx context.Context, keep bool, seed scratchpg.Seed, stdout, stderr
 		if ctx.Err() != nil {
 			return failed(fmt.Errorf("stopped: %w", context.Cause(ctx)))
 		}
+	}
+	if serveBot {
+		return serveDemo(ctx, a, say)
 	}
 	return nil
 }

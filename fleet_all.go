@@ -11,16 +11,20 @@ import (
 	"github.com/pgkeeper/pgkeeper/internal/config"
 	"github.com/pgkeeper/pgkeeper/internal/redact"
 	"github.com/pgkeeper/pgkeeper/internal/slots"
+	"github.com/pgkeeper/pgkeeper/jobs"
 )
 
 // runAll runs f on every database (--all): one run per database, at most
 // BACKUP_PARALLEL at once on each server, a failing one stopping none of
-// the others. Each database's report comes whole when it ends, every line
+// the others, the backups of one server sharing one dump of its roles.
+// Each database's report comes whole when it ends, every line
 // starting with its name; the exit code is the worst.
 func runAll(ctx context.Context, cmd string, f command, cfg config.Config, ts []target, args []string, stdout, stderr io.Writer) int {
 	var mu sync.Mutex
 	red := redact.New(cfg.Secrets()...)
 	servers := slots.New(cfg.Parallel)
+	// One pg_dumpall of each server's roles for the whole run (#14).
+	roles := jobs.NewRoles(0, nil)
 	codes := make([]int, len(ts))
 	var wg sync.WaitGroup
 	for i, t := range ts {
@@ -44,7 +48,7 @@ func runAll(ctx context.Context, cmd string, f command, cfg config.Config, ts []
 			}
 			defer release()
 			var out bytes.Buffer
-			codes[i] = runOn(ctx, cmd, f, t.cfg, args, &out, errw)
+			codes[i] = runShared(ctx, cmd, f, t.cfg, roles, args, &out, errw)
 			outw := &prefixed{mu: &mu, w: stdout, prefix: t.name + ": "}
 			outw.Write(out.Bytes()) //nolint:errcheck // see prefixed.emit
 			outw.Flush()

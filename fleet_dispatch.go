@@ -8,6 +8,7 @@ import (
 
 	"github.com/pgkeeper/pgkeeper/internal/config"
 	"github.com/pgkeeper/pgkeeper/internal/redact"
+	"github.com/pgkeeper/pgkeeper/jobs"
 )
 
 // command is what `pgkeeper CMD` runs on one database's app.
@@ -53,10 +54,17 @@ func dispatch(ctx context.Context, cmd string, f command, cfg config.Config, sel
 // runOn runs f on the app of one database's configuration: what pgkeeper
 // always did with DATABASE_URL.
 func runOn(ctx context.Context, cmd string, f command, cfg config.Config, args []string, stdout, stderr io.Writer) int {
+	return runShared(ctx, cmd, f, cfg, nil, args, stdout, stderr)
+}
+
+// runShared is runOn whose backup shares its server's roles file with the
+// other databases' of the run (nil: its own).
+func runShared(ctx context.Context, cmd string, f command, cfg config.Config, roles *jobs.Roles, args []string, stdout, stderr io.Writer) int {
 	a, err := newApp(ctx, cfg, stdout, stderr)
 	if err != nil {
 		return exit(stderr, nil, "", &exitError{code: exitUsage, err: err})
 	}
 	defer a.close()
+	a.roles = roles
 	return exit(stderr, a.red, cmd, f(ctx, a, args))
 }

@@ -7,6 +7,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/pgkeeper/pgkeeper/internal/present/metrics"
 	"github.com/pgkeeper/pgkeeper/internal/present/render"
 	"github.com/pgkeeper/pgkeeper/internal/slots"
 	"github.com/pgkeeper/pgkeeper/service"
@@ -21,6 +22,8 @@ type guard struct {
 	a      *app
 	cancel func() // drops it
 	offer  service.Offerer
+	// metrics are its series on HTTP_ADDR's page; nil: not served.
+	metrics *metrics.Metrics
 }
 
 // run is serve's start for one database: wait for its schema, mark what a
@@ -45,6 +48,9 @@ func (g *guard) run(ctx context.Context, notifier service.Notifier, servers *slo
 	}
 	svc := a.service(notifier, g.offer)
 	svc.Name, svc.Slots, svc.Server = g.name, servers, g.server
+	if g.metrics != nil && ctx.Err() == nil {
+		svc.FeedMetrics(ctx, &wg, g.metrics)
+	}
 	ready()
 	if ctx.Err() != nil {
 		return

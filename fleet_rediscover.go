@@ -10,6 +10,7 @@ import (
 
 	"github.com/pgkeeper/pgkeeper/bot"
 	"github.com/pgkeeper/pgkeeper/internal/config"
+	"github.com/pgkeeper/pgkeeper/internal/present/metrics"
 	"github.com/pgkeeper/pgkeeper/internal/present/render"
 	"github.com/pgkeeper/pgkeeper/internal/slots"
 	"github.com/pgkeeper/pgkeeper/jobs"
@@ -22,6 +23,7 @@ type fleet struct {
 	state    *app
 	notifier service.Notifier
 	servers  *slots.Servers
+	roles    *jobs.Roles // each server's roles, dumped once per serveRolesTTL
 	wg       *sync.WaitGroup
 	stdout   io.Writer
 	stderr   io.Writer
@@ -29,6 +31,8 @@ type fleet struct {
 	// chat is the bot once it runs: held-back cleanups post their buttons
 	// through it.
 	chat atomic.Pointer[bot.Bot]
+	// metrics serves every database's series on HTTP_ADDR; nil: not set.
+	metrics *metrics.Fleet
 
 	mu     sync.Mutex
 	guards map[string]*guard // by name
@@ -83,6 +87,7 @@ func (f *fleet) refresh(ctx context.Context, ts []target, ready *sync.WaitGroup)
 		if g.found && !unlisted[g.server] && !slices.ContainsFunc(ts, func(t target) bool { return !t.whole && t.name == name }) {
 			g.cancel()
 			delete(f.guards, name)
+			f.unmeasure(name)
 			f.tell(ctx, name, "gone", render.NoLongerFound(g.server))
 		}
 	}
@@ -93,6 +98,7 @@ func (f *fleet) refresh(ctx context.Context, ts []target, ready *sync.WaitGroup)
 		if t.err == nil {
 			var a *app
 			if a, t.err = newApp(ctx, t.cfg, f.stdout, f.stderr); t.err == nil {
+				a.roles = f.roles
 				f.start(ctx, t, a, ready)
 				continue
 			}
@@ -106,7 +112,8 @@ func (f *fleet) start(ctx context.Context, t target, a *app, ready *sync.WaitGro
 	a.log = a.log.With("database", t.name)
 	a.log.Info("guarding", "server", t.server)
 	ctx, cancel := context.WithCancel(ctx)
-	g := &guard{name: t.name, server: t.server, found: t.found, a: a, cancel: cancel, offer: chatOffer{&f.chat, t.name}}
+	g := &guard{name: t.name, server: t.server, found: t.found, a: a, cancel: cancel, offer: chatOffer{&f.chat, t.name},
+		metrics: f.measure(t.name)}
 	f.guards[t.name] = g
 	done := func() {}
 	if ready != nil {

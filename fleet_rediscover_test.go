@@ -14,7 +14,8 @@ import (
 
 // serve finds a server's databases again before each scheduled backup: one
 // made since is guarded (its catch-up backs it up), one dropped is told once,
-// by name, and dropped; the others run on.
+// by name, and dropped; the others run on. The new one's name needs quoting
+// (a space, upper case, a dash).
 func TestServeRediscovers(t *testing.T) {
 	old := rediscoverEvery
 	rediscoverEvery = 300 * time.Millisecond
@@ -24,7 +25,7 @@ func TestServeRediscovers(t *testing.T) {
 	pgtest.NewNamedDB(t, "srvre_one")
 	dir := t.TempDir()
 	env := map[string]string{"DATABASE_URL_APP": app, "PGKEEPER_STATE_URL": app,
-		"DATABASE_SERVER_MAIN": pgtest.AdminURL(t), "DATABASE_SERVER_MAIN_EXCLUDE": othersOnServer(t, "srvre_one", "srvre_two"),
+		"DATABASE_SERVER_MAIN": pgtest.AdminURL(t), "DATABASE_SERVER_MAIN_EXCLUDE": othersOnServer(t, "srvre_one", "Srvre Two-X"),
 		"PG_BIN_DIR": pgtest.BinDir(t), "BACKUP_DIR": dir, "TELEGRAM_CHAT_ID": alertChat,
 		"TELEGRAM_BOT_TOKEN": api.Token, "TELEGRAM_API_URL": api.URL, "TELEGRAM_ADMIN_IDS": "1001",
 		"BACKUP_SCHEDULE": "0 3 * * *", "CLEANUP_SCHEDULE": "", "RESTORE_TEST_SCHEDULE": "", "SUMMARY_SCHEDULE": ""}
@@ -52,8 +53,11 @@ func TestServeRediscovers(t *testing.T) {
 		}
 	}
 	waitFor(t, "srvre_one's catch-up backup", logs, backedUp("srvre_one"))
-	pgtest.NewNamedDB(t, "srvre_two")
-	waitFor(t, "srvre_two, made since, backed up", logs, backedUp("srvre_two"))
+	pgtest.NewNamedDB(t, "Srvre Two-X")
+	waitFor(t, "Srvre Two-X, made since, backed up as srvre_two_x", logs, backedUp("srvre_two_x"))
+	if ms := verifiedManifests(t, filepath.Join(dir, "srvre_two_x")); len(ms) != 1 || ms[0].Database != "Srvre Two-X" {
+		t.Errorf("srvre_two_x: manifests %+v, want one of \"Srvre Two-X\"", ms)
+	}
 	pgtest.Exec(t, pgtest.AdminURL(t), `DROP DATABASE srvre_one WITH (FORCE)`)
 	waitFor(t, "srvre_one told gone", logs, func() bool { return api.SentContaining("<code>srvre_one</code>\n⚪") > 0 })
 	time.Sleep(time.Second) // a few more rounds: it is told once
@@ -61,8 +65,8 @@ func TestServeRediscovers(t *testing.T) {
 		t.Errorf("srvre_one told gone %d times, want once", n)
 	}
 	for _, c := range api.Calls("sendMessage") {
-		if text := c.Params["text"]; strings.Contains(text, "<code>srvre_two</code>") && (strings.Contains(text, "🔴") || strings.Contains(text, "⚪")) {
-			t.Errorf("srvre_two, which is well, is alerted:\n%s", text)
+		if text := c.Params["text"]; strings.Contains(text, "<code>srvre_two_x</code>") && (strings.Contains(text, "🔴") || strings.Contains(text, "⚪")) {
+			t.Errorf("srvre_two_x, which is well, is alerted:\n%s", text)
 		}
 	}
 	cancel()

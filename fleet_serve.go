@@ -4,11 +4,18 @@ import (
 	"context"
 	"io"
 	"sync"
+	"time"
 
 	"github.com/pgkeeper/pgkeeper/bot"
 	"github.com/pgkeeper/pgkeeper/internal/config"
 	"github.com/pgkeeper/pgkeeper/internal/slots"
+	"github.com/pgkeeper/pgkeeper/jobs"
 )
+
+// serveRolesTTL is how long a server's roles, dumped by one database's
+// backup, serve the others' backups: one schedule tick of a fleet fits in
+// it, and a roles file is never older than this beside its dump.
+const serveRolesTTL = 10 * time.Minute
 
 // serveAll is `pgkeeper serve` guarding every database (#14): the named
 // ones, DATABASE_URL's, and those each DATABASE_SERVER_<NAME> holds (found
@@ -33,9 +40,13 @@ func serveAll(ctx context.Context, cfg config.Config, stdout, stderr io.Writer) 
 	// Telegram instead.
 	state.history(ctx)
 	f := &fleet{cfg: cfg, state: state, notifier: state.notifier(ctx, &wg), servers: slots.New(cfg.Parallel),
-		wg: &wg, guards: map[string]*guard{}, told: map[string]bool{}, stdout: stdout, stderr: stderr}
+		roles: jobs.NewRoles(serveRolesTTL, nil),
+		wg:    &wg, guards: map[string]*guard{}, told: map[string]bool{}, stdout: stdout, stderr: stderr}
 	if cfg.HTTPAddr != "" {
-		state.log.Warn("HTTP_ADDR: metrics for several databases come with issue #14's next step: not served")
+		if err := f.serveMetrics(ctx); err != nil {
+			state.log.Error("cannot serve HTTP_ADDR", "err", err)
+			return exit(stderr, state.red, "serve", quietly(exitFailed))
+		}
 	}
 	var ready sync.WaitGroup
 	f.refresh(ctx, targets(ctx, cfg), &ready)

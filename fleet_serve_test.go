@@ -1,6 +1,7 @@
 package main
 
 import (
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -42,16 +43,18 @@ func TestServeOneOfSeveral(t *testing.T) {
 // gets its catch-up backup in its own BACKUP_DIR/<name>, one at a time on
 // the server (BACKUP_PARALLEL=1); the dropped one starts degraded alone,
 // and the alert chat hears of it by its name through the state database's
-// outbox; SIGTERM stops them all cleanly.
+// outbox; SIGTERM stops them all cleanly. The server's roles are dumped
+// once for the three backups, each keeping the same roles file.
 func TestServeGuardsEveryDatabase(t *testing.T) {
 	api := telegramtest.New(t)
 	app, crm := pgtest.NewDB(t), pgtest.NewDB(t)
 	pgtest.NewNamedDB(t, "srvall_billing")
 	dir := t.TempDir()
+	bin, dumpall := countingDumpall(t)
 	env := map[string]string{"DATABASE_URL_APP": app, "DATABASE_URL_CRM": crm, "DATABASE_URL_DOWN": droppedDB(t, "srvall_down"),
 		"DATABASE_SERVER_MAIN": pgtest.AdminURL(t), "DATABASE_SERVER_MAIN_EXCLUDE": othersOnServer(t, "srvall_billing"),
 		"PGKEEPER_STATE_URL": app, "BACKUP_PARALLEL": "1", "STARTUP_DB_WAIT": "2s",
-		"PG_BIN_DIR": pgtest.BinDir(t), "BACKUP_DIR": dir, "TELEGRAM_CHAT_ID": alertChat,
+		"PG_BIN_DIR": bin, "BACKUP_DIR": dir, "TELEGRAM_CHAT_ID": alertChat,
 		"TELEGRAM_BOT_TOKEN": api.Token, "TELEGRAM_API_URL": api.URL, "TELEGRAM_ADMIN_IDS": "1001",
 		"BACKUP_SCHEDULE": "0 3 * * *", "CLEANUP_SCHEDULE": "", "RESTORE_TEST_SCHEDULE": "", "SUMMARY_SCHEDULE": ""}
 	p := startMain(t, env, "serve")
@@ -76,12 +79,21 @@ func TestServeGuardsEveryDatabase(t *testing.T) {
 		t.Fatalf("exit %d after SIGTERM\n%s\n%s", code, p.stdout.String(), p.stderr.String())
 	}
 	var spans [][2]time.Time
+	roles := map[string]bool{}
 	for _, name := range guarded {
 		ms := verifiedManifests(t, filepath.Join(dir, name))
 		if len(ms) != 1 {
 			t.Fatalf("%s: %d verified backups, want its catch-up", name, len(ms))
 		}
 		spans = append(spans, [2]time.Time{ms[0].Start, ms[0].End})
+		if ms[0].Globals == "" || fileSHA256(t, filepath.Join(dir, name, ms[0].Globals)) != ms[0].GlobalsSHA256 {
+			t.Errorf("%s: roles file %q (%s), sha256 in the manifest %s", name, ms[0].Globals, ms[0].GlobalsNote, ms[0].GlobalsSHA256)
+		}
+		roles[ms[0].GlobalsSHA256] = true
+	}
+	if logged, _ := os.ReadFile(dumpall); strings.Count(string(logged), "\n") != 1 || len(roles) != 1 {
+		t.Errorf("roles dumped %d times, %d different roles files, want one of each:\n%s",
+			strings.Count(string(logged), "\n"), len(roles), logged)
 	}
 	for i := range spans {
 		for j := i + 1; j < len(spans); j++ {

@@ -60,5 +60,5 @@ func statusOf(ctx context.Context, cfg config.Config, stderr io.Writer) (jobs.St
 	defer a.close()
 	job := a.statusJob()
 	job.History, job.ReadOnly = a.historyAsIs(), true
-	return job.Run(ctx), ""
+	return job.Brief(ctx), ""
 }

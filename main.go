@@ -25,6 +25,7 @@ Usage:
   pgkeeper demo [--keep] [--keys N]
                        see it work, no configuration: every report below on a throwaway PostgreSQL
                        filled with Baileys-shaped data, then everything removed; --keep leaves it running
+                       with TELEGRAM_BOT_TOKEN and TELEGRAM_ADMIN_IDS set, then serves the bot on it until Ctrl-C
   pgkeeper [serve]     run the Telegram bot (needs TELEGRAM_BOT_TOKEN, TELEGRAM_ADMIN_IDS)
   pgkeeper status      the /status report as plain text; exit 0 healthy, 1 warning, 2 critical
   pgkeeper backup [--dry-run]
@@ -88,8 +89,8 @@ func run(ctx context.Context, args []string, env func(string) (string, bool), st
 	case "version", "--version":
 		fmt.Fprintln(stdout, "pgkeeper", version)
 		return exitOK
-	case "demo": // no configuration: it makes its own
-		return demo(ctx, args, stdout, stderr)
+	case "demo": // no configuration but the bot's: it makes its own
+		return demo(ctx, args, env, stdout, stderr)
 	}
 	commands := map[string]command{
 		"serve":        serve,

@@ -36,24 +36,28 @@ func (b *Bot) alerterVia(capture func(string, error), notify func(context.Contex
 	}
 }
 
-// Notify sends an HTML report to the alert chat (TELEGRAM_CHAT_ID).
+// Notify sends an HTML report to the alert chat (TELEGRAM_CHAT_ID), in its
+// forum topic (TELEGRAM_THREAD_ID) when one is set.
 func (b *Bot) Notify(ctx context.Context, html string) error {
 	chat := &tele.Chat{ID: b.chatID}
+	opts := &tele.SendOptions{ThreadID: b.threadID, ParseMode: tele.ModeHTML, DisableWebPagePreview: true}
+	html = handlers.HeadedHTML(b.heading, html)
 	for _, part := range render.Split(b.red.String(html), render.TelegramLimit) {
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
-		if _, err := b.tb.Send(chat, part, tele.ModeHTML, tele.NoPreview); err != nil {
+		if _, err := b.tb.Send(chat, part, opts); err != nil {
 			return b.red.Error(err)
 		}
 	}
 	return nil
 }
 
-// SendAlert delivers one HTML message to chatID without running a bot: the
-// shell's way to raise an alert when a job it ran fails.
-func SendAlert(ctx context.Context, apiURL, token string, chatID int64, html string) error {
-	b := &Bot{chatID: chatID, red: redactFor(token)}
+// SendAlert delivers one HTML message to chatID, in forum topic thread (0:
+// none), without running a bot: the shell's way to raise an alert when a job
+// it ran fails.
+func SendAlert(ctx context.Context, apiURL, token string, chatID, thread int64, html string) error {
+	b := &Bot{chatID: chatID, threadID: int(thread), red: redactFor(token)}
 	tb, err := tele.NewBot(tele.Settings{URL: apiURL, Token: token, Offline: true})
 	if err != nil {
 		return b.red.Error(err)

@@ -30,6 +30,9 @@ type Settings struct {
 	Poller   tele.Poller   // nil: a backing-off long poller
 	Hub      *sentry.Hub   // nil: errors go to the log only
 	Drain    time.Duration // how long shutdown waits for running handlers
+	// Heading opens every report and reply, and what the bot posts unasked
+	// ("" : none): the demo's "🧪 demo database".
+	Heading string
 }
 
 // Jobs are what the bot's commands run.
@@ -76,6 +79,7 @@ type Bot struct {
 	// several (nil with one).
 	cleanupIn map[string]bool
 	threadID  int // forum topic of chatID for OfferCleanup
+	heading   string
 	commands  []handlers.Command
 	inflight  sync.WaitGroup
 	drain     time.Duration
@@ -125,6 +129,7 @@ func newBot(ctx context.Context, s Settings) (*Bot, error) {
 	}
 	b.tb = tb
 	b.threadID = int(s.ThreadID)
+	b.heading = s.Heading
 	return b, nil
 }
 
@@ -175,7 +180,7 @@ func (b *Bot) Run(ctx context.Context) error {
 // poller keeps retrying the API and commands work without the menu.
 func (b *Bot) announce() {
 	if data, err := b.tb.Raw("getMe", nil); err != nil {
-		b.log.Warn("getMe failed; polling anyway", "err", b.red.Error(err))
+		b.log.Warn("getMe failed; the poller asks again before taking commands", "err", b.red.Error(err))
 	} else {
 		var resp struct{ Result tele.User }
 		if json.Unmarshal(data, &resp) == nil && resp.Result.ID != 0 {

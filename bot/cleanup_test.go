@@ -34,6 +34,13 @@ type cleanupHarness struct {
 
 func startCleanup(t *testing.T, keys int, wrap func(*jobs.Cleanup) bot.Jobs, store *confirm.Store) *cleanupHarness {
 	t.Helper()
+	return startCleanupWith(t, keys, wrap, store, nil)
+}
+
+// startCleanupWith is startCleanup with the bot's settings adjusted.
+func startCleanupWith(t *testing.T, keys int, wrap func(*jobs.Cleanup) bot.Jobs, store *confirm.Store,
+	adjust func(*bot.Settings)) *cleanupHarness {
+	t.Helper()
 	j, url := realJobs(t, pgtest.Seed{Companies: 3, Keys: keys, Days: 60})
 	pgtest.Exec(t, url, `
 		UPDATE whatsapp_keys k SET updated_at = now() - interval '50 days'
@@ -48,7 +55,7 @@ func startCleanup(t *testing.T, keys int, wrap func(*jobs.Cleanup) bot.Jobs, sto
 		j = wrap(c)
 	}
 	j.Confirm = store
-	return &cleanupHarness{Harness: bottest.Start(t, j, nil), url: url, now: now, cutoff: now.AddDate(0, 0, -30), job: c}
+	return &cleanupHarness{Harness: bottest.Start(t, j, adjust), url: url, now: now, cutoff: now.AddDate(0, 0, -30), job: c}
 }
 
 func (h *cleanupHarness) count(t *testing.T, where string) int64 {

@@ -43,7 +43,7 @@ func (b *Bot) onError(err error, c tele.Context) {
 	}
 	msg := "⚠️ Internal error (id " + id + "). The details are in pgkeeper's log; " +
 		"try again, and if it repeats, look the id up there."
-	if sendErr := c.Send(msg); sendErr != nil {
+	if sendErr := send(c, msg); sendErr != nil {
 		b.log.Warn("could not tell the admin about an error", "id", id, "err", b.red.Error(sendErr))
 	}
 }

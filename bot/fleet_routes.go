@@ -35,7 +35,7 @@ var fleetCommands = []struct{ name, description string }{
 	{"backups", "one database's verified backups, newest first, and free space: /backups NAME"},
 	{"restore_test", "restore a backup into a scratch database and prove it: /restore_test NAME [backup] (asks first)"},
 	{"cleanup", "count one database's expired keys, then delete them in batches: /cleanup NAME (asks first; undoable)"},
-	{"history", "one database's last job runs: /history NAME"},
+	{"history", "one database's last job runs: /history NAME [filter], e.g. /history NAME backup failed"},
 	{"schedule", "one database's scheduled jobs, next runs and last outcomes: /schedule NAME"},
 	{"trends", "one database's charts of the last 30 days: /trends NAME"},
 }
@@ -84,7 +84,7 @@ func (f *fleet) member(db Database) *member {
 	m := &member{name: db.Name, cmds: map[string]tele.HandlerFunc{
 		"status":  handlers.Status(ctx, j.Status),
 		"backup":  handlers.Backup(ctx, j.Backup, alert),
-		"backups": handlers.Backups(ctx, j.Backups, j.Remotes),
+		"backups": handlers.Backups(ctx, j.Backups, j.Remotes, cf, j.RestoreTest),
 	}}
 	if j.RestoreTest != nil {
 		m.cmds["restore_test"] = handlers.RestoreTest(ctx, j.RestoreTest, cf, alert)
@@ -93,7 +93,7 @@ func (f *fleet) member(db Database) *member {
 		m.cmds["cleanup"] = handlers.Cleanup(ctx, j.Cleanup, cf, alert)
 	}
 	if j.History != nil {
-		m.cmds["history"] = handlers.History(ctx, j.History)
+		m.cmds["history"] = handlers.History(ctx, j.History, cf)
 	}
 	if j.Schedule != nil {
 		m.cmds["schedule"] = handlers.Schedule(ctx, j.Schedule)
@@ -133,12 +133,15 @@ func (f *fleet) dispatch(cmd string, overview tele.HandlerFunc) tele.HandlerFunc
 			return f.run(c, cmd, word, rest)
 		case cmd == "backup" && isDry(word) && rest == "":
 			return f.pick(c, cmd, word)
+		case cmd == "history" && handlers.IsHistoryFilter(word+" "+rest):
+			// /history failed: which database's failures?
+			return f.pick(c, cmd, strings.TrimSpace(word+" "+rest))
 		}
 		names := strings.Join(f.having(cmd), ", ")
 		if cmd == "backup" {
 			names += " (or all)"
 		}
-		return c.Send(fmt.Sprintf("No database is called %q. The databases: %s. Send /%s NAME, or /%s alone to pick one.",
+		return send(c, fmt.Sprintf("No database is called %q. The databases: %s. Send /%s NAME, or /%s alone to pick one.",
 			word, names, cmd, cmd))
 	}
 }
@@ -153,7 +156,7 @@ func (f *fleet) run(c tele.Context, cmd, name, args string) error {
 		if cmd == "cleanup" {
 			why = " (it has no keys table)"
 		}
-		return c.Send(fmt.Sprintf("/%s is not set up for %s%s. It is for: %s.", cmd, name, why, strings.Join(f.having(cmd), ", ")))
+		return send(c, fmt.Sprintf("/%s is not set up for %s%s. It is for: %s.", cmd, name, why, strings.Join(f.having(cmd), ", ")))
 	}
 	handlers.WithDatabase(c, name)
 	if m := c.Message(); m != nil {
@@ -209,7 +212,7 @@ func (f *fleet) pick(c tele.Context, cmd, args string) error {
 		f.pickers.Store(t, tokens)
 	}
 	text := "Which database for <b>/" + html.EscapeString(cmd) + "</b>?"
-	msg, err := c.Bot().Send(c.Recipient(), text, tele.ModeHTML, m)
+	msg, err := handlers.Send(c, text, tele.ModeHTML, m)
 	if err != nil {
 		for _, t := range tokens {
 			f.forget(t)

@@ -23,6 +23,7 @@ func (b *Bot) OfferCleanup(ctx context.Context, html string, toDelete int64) err
 	if !b.cleanup {
 		return errors.New("offer cleanup: the bot has no cleanup job")
 	}
+	html = handlers.HeadedHTML(b.heading, html)
 	err := b.confirmer.Send(b.tb, &tele.Chat{ID: b.chatID}, b.chatID, b.threadID, 0, b.confirmer.Store.TTL(), html,
 		handlers.ActionCleanup, "", handlers.DeleteLabel(toDelete), "Cancel")
 	return b.red.Error(err)
@@ -42,7 +43,7 @@ func (b *Bot) OfferCleanupFor(ctx context.Context, name, html string, toDelete i
 		return fmt.Errorf("offer cleanup: database %q has no cleanup job", name)
 	}
 	cf := b.confirmer.For(name)
-	html = "🗄 <b>" + stdhtml.EscapeString(name) + "</b>\n" + html
+	html = handlers.HeadedHTML(b.heading, "🗄 <b>"+stdhtml.EscapeString(name)+"</b>\n"+html)
 	err := cf.Send(b.tb, &tele.Chat{ID: b.chatID}, b.chatID, b.threadID, 0, cf.Store.TTL(), html,
 		handlers.ActionCleanup, "", handlers.DeleteLabel(toDelete), "Cancel")
 	return b.red.Error(err)

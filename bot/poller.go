@@ -77,6 +77,18 @@ func (p *Poller) Poll(b *tele.Bot, dest chan tele.Update, stop chan struct{}) {
 
 	for {
 		asked := time.Now()
+		if b.Me == nil || b.Me.Username == "" {
+			// Without its username telebot drops every /cmd@name, which is
+			// how commands reach a bot in a group: learn it before the
+			// first update (written here, before any update is handed
+			// over, it races with no reader).
+			if err := learnMe(b, stop); err != nil {
+				if !sleep(p.failed(log, b.Token, err, 0, maxB), stop) {
+					return
+				}
+				continue
+			}
+		}
 		updates, retryAfter, err := p.fetch(b, secs, stop)
 		select {
 		case <-stop:
@@ -127,6 +139,38 @@ func (p *Poller) fetch(b *tele.Bot, secs int, stop chan struct{}) ([]tele.Update
 		return p.parse(a.data, a.err)
 	case <-stop:
 		return nil, 0, nil
+	}
+}
+
+// learnMe asks getMe for the bot's username, aside so that stop ends the
+// wait.
+func learnMe(b *tele.Bot, stop chan struct{}) error {
+	done := make(chan error, 1)
+	var me tele.User
+	go func() {
+		data, err := b.Raw("getMe", nil)
+		var resp struct {
+			OK     bool      `json:"ok"`
+			Result tele.User `json:"result"`
+		}
+		switch {
+		case err != nil:
+			done <- fmt.Errorf("getMe: %w", err)
+		case json.Unmarshal(data, &resp) != nil || !resp.OK || resp.Result.Username == "":
+			done <- fmt.Errorf("getMe: no username in the answer %q", snippet(data))
+		default:
+			me = resp.Result
+			done <- nil
+		}
+	}()
+	select {
+	case err := <-done:
+		if err == nil {
+			b.Me = &me
+		}
+		return err
+	case <-stop:
+		return errors.New("stopped")
 	}
 }
 
@@ -185,6 +229,9 @@ func (p *Poller) failed(log *slog.Logger, token string, err error, retryAfter, m
 	o.failures++
 	msg := hideToken(err.Error(), token)
 	first, again := "Bot API getUpdates failed; backing off", "Bot API getUpdates still failing"
+	if strings.HasPrefix(msg, "getMe") {
+		first, again = "Bot API getMe failed; backing off", "Bot API getMe still failing"
+	}
 	if errors.Is(err, errConflict) {
 		first = "Bot API getUpdates conflict: another instance is polling or a webhook is set; backing off"
 		again = "Bot API getUpdates conflict persists: another instance is polling or a webhook is set"

@@ -14,7 +14,6 @@ func (b *Bot) routes(j Jobs) {
 	b.command("status", "database health, table sizes, key ages, tools, backup space", handlers.Status(b.ctx, j.Status))
 	b.command("backup", "make a verified backup now; /backup dry shows what it would do",
 		handlers.Backup(b.ctx, j.Backup, b.alerter(j.Capture)))
-	b.command("backups", "the verified backups, newest first, and free space", handlers.Backups(b.ctx, j.Backups, j.Remotes))
 	store := j.Confirm
 	if store == nil {
 		store = confirm.New(0, nil)
@@ -22,6 +21,8 @@ func (b *Bot) routes(j Jobs) {
 	cf := handlers.NewConfirmer(store)
 	b.confirmer = cf
 	b.tb.Handle(&tele.InlineButton{Unique: handlers.ConfirmUnique}, cf.Handle)
+	b.command("backups", "the verified backups, newest first, and free space; a restore test from each",
+		handlers.Backups(b.ctx, j.Backups, j.Remotes, cf, j.RestoreTest))
 	if j.RestoreTest != nil {
 		b.command("restore_test", "restore a backup into a scratch database and prove it (asks first)",
 			handlers.RestoreTest(b.ctx, j.RestoreTest, cf, b.alerter(j.Capture)))
@@ -32,7 +33,8 @@ func (b *Bot) routes(j Jobs) {
 			handlers.Cleanup(b.ctx, j.Cleanup, cf, b.alerter(j.Capture)))
 	}
 	if j.History != nil {
-		b.command("history", "the last job runs: what, who, outcome, how long", handlers.History(b.ctx, j.History))
+		b.command("history", "the last job runs: what, who, outcome, how long; /history backup failed filters",
+			handlers.History(b.ctx, j.History, cf))
 	}
 	if j.Schedule != nil {
 		b.command("schedule", "each scheduled job, its next run and last outcome", handlers.Schedule(b.ctx, j.Schedule))

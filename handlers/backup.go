@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"html"
 	"strings"
-	"time"
 
 	tele "gopkg.in/telebot.v3"
 
@@ -37,7 +36,7 @@ func Backup(ctx context.Context, b Backupper, alert Alert) tele.HandlerFunc {
 		case "dry", "dry-run", "--dry-run":
 			dry = true
 		default:
-			return c.Send(titledPlain(c, fmt.Sprintf("Unknown argument %q. Use /backup, or /backup dry to see what would happen.", arg)))
+			return send(c, titledPlain(c, fmt.Sprintf("Unknown argument %q. Use /backup, or /backup dry to see what would happen.", arg)))
 		}
 		p, err := startProgress(c, "⏳ Backup starting…")
 		if err != nil {
@@ -61,25 +60,6 @@ func Backup(ctx context.Context, b Backupper, alert Alert) tele.HandlerFunc {
 			}
 		}
 		return p.finish(report)
-	}
-}
-
-// BackupLister lists one database's backups (jobs.Catalog).
-type BackupLister interface {
-	List(ctx context.Context) (jobs.Listing, error)
-}
-
-// Backups answers /backups with the verified backups, newest first, each
-// with where it lives (here and on each of remotes, the configured remotes'
-// names), and the broken ones with their reasons.
-func Backups(ctx context.Context, b BackupLister, remotes []string) tele.HandlerFunc {
-	return func(c tele.Context) error {
-		l, err := b.List(ctx)
-		if err != nil {
-			return err
-		}
-		free, _ := jobs.FreeBytes(l.Dir)
-		return replyHTML(c, render.Backups(l, free, time.Now(), render.HTML, remotes...))
 	}
 }
 

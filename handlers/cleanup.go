@@ -64,7 +64,7 @@ func Cleanup(ctx context.Context, cl Cleaner, cf *Confirmer, alert Alert) tele.H
 	return func(c tele.Context) error {
 		p, err := cl.Preview(ctx)
 		if err != nil {
-			return c.Send(titledPlain(c, "Cannot preview the cleanup: "+err.Error()))
+			return send(c, titledPlain(c, "Cannot preview the cleanup: "+err.Error()))
 		}
 		preview := render.CleanupPreview(p, render.HTML)
 		if p.ToDelete() == 0 {

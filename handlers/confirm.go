@@ -3,6 +3,7 @@ package handlers
 import (
 	"errors"
 	"strings"
+	"sync"
 	"time"
 
 	tele "gopkg.in/telebot.v3"
@@ -25,6 +26,10 @@ type Confirmer struct {
 	actions map[string]Confirmed
 	answers map[string]string // what a press of each action says at once
 	bound   map[string]bool   // actions only the admin who asked may press, in their chat
+	inPlace map[string]bool   // actions that redraw their own message: a press leaves its keyboard
+	// groups holds each list button's siblings (token → the tokens of its
+	// keyboard), spent together when the list is drawn again.
+	groups *sync.Map
 	// db names the database this view's actions work on ("" with one):
 	// a token's action is "<db>/<action>", so the database a button acts on
 	// is held by the store with the token, never read from the button.
@@ -35,7 +40,8 @@ type Confirmer struct {
 // actions kept apart from every other database's, and run with their
 // replies naming db.
 func (cf *Confirmer) For(db string) *Confirmer {
-	return &Confirmer{Store: cf.Store, actions: cf.actions, answers: cf.answers, bound: cf.bound, db: db}
+	return &Confirmer{Store: cf.Store, actions: cf.actions, answers: cf.answers, bound: cf.bound, inPlace: cf.inPlace,
+		groups: cf.groups, db: db}
 }
 
 func (cf *Confirmer) key(action string) string {
@@ -57,7 +63,8 @@ func (cf *Confirmer) bind(run Confirmed) Confirmed {
 
 // NewConfirmer returns a Confirmer over store.
 func NewConfirmer(store *confirm.Store) *Confirmer {
-	return &Confirmer{Store: store, actions: map[string]Confirmed{}, answers: map[string]string{}, bound: map[string]bool{}}
+	return &Confirmer{Store: store, actions: map[string]Confirmed{}, answers: map[string]string{}, bound: map[string]bool{},
+		inPlace: map[string]bool{}, groups: &sync.Map{}}
 }
 
 // On registers what a confirmed action does.
@@ -76,6 +83,14 @@ func (cf *Confirmer) OnBound(action, answer string, run Confirmed) {
 	cf.bound[cf.key(action)] = true
 }
 
+// OnInPlace is OnBound for a list's buttons (pages, a backup's restore
+// test): the action redraws the message it was pressed on, so a press
+// leaves the keyboard for it to replace.
+func (cf *Confirmer) OnInPlace(action, answer string, run Confirmed) {
+	cf.OnBound(action, answer, run)
+	cf.inPlace[cf.key(action)] = true
+}
+
 // Offer sends html with [yes] and [Cancel] buttons for action(arg).
 func (cf *Confirmer) Offer(c tele.Context, html, action, arg, yes string) error {
 	return cf.OfferFor(c, cf.Store.TTL(), html, action, arg, yes, "Cancel")
@@ -88,7 +103,7 @@ func (cf *Confirmer) OfferFor(c tele.Context, ttl time.Duration, html, action, a
 	if c.Sender() != nil {
 		uid = c.Sender().ID
 	}
-	return cf.Send(c.Bot(), c.Recipient(), c.Chat().ID, 0, uid, ttl, titled(c, html), action, arg, yes, no)
+	return cf.Send(c.Bot(), c.Recipient(), c.Chat().ID, Thread(c), uid, ttl, titled(c, html), action, arg, yes, no)
 }
 
 // Send is OfferFor without an update to answer: a scheduled job posting
@@ -125,15 +140,23 @@ func (cf *Confirmer) Buttons(ttl time.Duration, action, arg string, uid, chatID 
 func (cf *Confirmer) Handle(c tele.Context) error {
 	token, answer, _ := strings.Cut(c.Callback().Data, "|")
 	if q, ok := cf.Store.Peek(token); ok && !cf.mayPress(c, q) {
-		return c.Respond(&tele.CallbackResponse{Text: "This button is no longer valid."})
+		msg := "This button is no longer valid."
+		if cf.inPlace[q.Action] {
+			msg = "This list is another admin's, or another chat's: send the command yourself."
+		}
+		return c.Respond(&tele.CallbackResponse{Text: msg})
 	}
 	p, err := cf.Store.Take(token)
 	if err != nil {
 		// Stale, used or forged: a short answer, the buttons go, nothing runs.
 		msg := "This button is no longer valid."
 		switch {
+		case errors.Is(err, confirm.ErrExpired) && cf.inPlace[p.Action]:
+			msg = "This list's buttons expired: send the command again."
 		case errors.Is(err, confirm.ErrExpired):
 			msg = "This confirmation expired. Nothing was done; ask again."
+		case errors.Is(err, confirm.ErrUsed) && cf.inPlace[p.Action]:
+			msg = "This list was drawn again since: use the buttons under it now."
 		case errors.Is(err, confirm.ErrUsed):
 			msg = "Already done: this button works once."
 		}
@@ -156,7 +179,7 @@ func (cf *Confirmer) Handle(c tele.Context) error {
 		answer = a
 	}
 	_ = c.Respond(&tele.CallbackResponse{Text: answer})
-	if c.Message() != nil {
+	if c.Message() != nil && !cf.inPlace[p.Action] {
 		_, _ = c.Bot().EditReplyMarkup(c.Message(), nil)
 	}
 	return run(c, p)
@@ -178,12 +201,19 @@ func (cf *Confirmer) mayPress(c tele.Context, p confirm.Pending) bool {
 	return uid == p.UserID && chat == p.ChatID
 }
 
-// Expire takes the buttons off confirmations that timed out unused.
+// Expire takes the buttons off confirmations that timed out unused, once
+// per message (a list's keyboard is many confirmations).
 func (cf *Confirmer) Expire(b *tele.Bot) {
+	type msgKey struct {
+		chat int64
+		id   int
+	}
+	done := map[msgKey]bool{}
 	for _, p := range cf.Store.Expired() {
-		if p.MessageID == 0 {
+		if p.MessageID == 0 || done[msgKey{p.ChatID, p.MessageID}] {
 			continue
 		}
+		done[msgKey{p.ChatID, p.MessageID}] = true
 		msg := &tele.StoredMessage{MessageID: itoa(p.MessageID), ChatID: p.ChatID}
 		_, _ = b.EditReplyMarkup(msg, nil)
 	}

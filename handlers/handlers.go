@@ -33,7 +33,7 @@ func sendHTML(c tele.Context, html string, opts ...any) error {
 		if i == len(parts)-1 {
 			o = append(o, opts...)
 		}
-		if err := c.Send(p, o...); err != nil {
+		if err := send(c, p, o...); err != nil {
 			return err
 		}
 	}

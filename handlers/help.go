@@ -29,7 +29,12 @@ func Help(cmds []Command) tele.HandlerFunc {
 	}
 }
 
-// Unknown answers text that is no command: say what would work.
+// Unknown answers text that is no command: say what would work. In a group
+// it says nothing: people talk there, and a bot that is a group admin (or
+// has privacy mode off) sees every message, replies to its reports included.
 func Unknown(c tele.Context) error {
-	return c.Send("I only understand commands. Send /help for the list.")
+	if !Private(c) {
+		return nil
+	}
+	return send(c, "I only understand commands. Send /help for the list.")
 }

@@ -35,7 +35,7 @@ func Overview(ctx context.Context, dbs []NamedStatus) tele.HandlerFunc {
 				defer wg.Done()
 				sem <- struct{}{}
 				defer func() { <-sem }()
-				rows[i] = jobs.OverviewRow{Name: db.Name, Report: db.Status.Run(ctx)}
+				rows[i] = jobs.OverviewRow{Name: db.Name, Report: db.Status.Brief(ctx)}
 			}()
 		}
 		wg.Wait()

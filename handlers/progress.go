@@ -38,7 +38,7 @@ func startProgressWith(c tele.Context, html string, markup *tele.ReplyMarkup) (*
 	if markup != nil {
 		opts = append(opts, markup)
 	}
-	msg, err := c.Bot().Send(c.Recipient(), titled(c, html), opts...)
+	msg, err := Send(c, titled(c, html), opts...)
 	if err != nil {
 		return nil, err
 	}
@@ -103,7 +103,7 @@ func (p *progressMessage) finish(html string, opts ...any) error {
 		if i+1 == last {
 			o = append(o, opts...)
 		}
-		if _, err := p.c.Bot().Send(p.c.Recipient(), part, o...); err != nil {
+		if err := send(p.c, part, o...); err != nil {
 			return err
 		}
 	}

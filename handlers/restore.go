@@ -38,11 +38,17 @@ func RestoreTest(ctx context.Context, t RestoreTester, cf *Confirmer, alert Aler
 		return prog.finish(report)
 	})
 	return func(c tele.Context) error {
-		name := strings.TrimSpace(c.Message().Payload)
-		p, err := t.Preview(ctx, name)
-		if err != nil {
-			return c.Send(titledPlain(c, "Cannot run a restore test: "+err.Error()))
-		}
-		return cf.Offer(c, render.RestorePreview(p, render.HTML), "restore", p.Backup.Name, "Run restore test")
+		return offerRestore(ctx, c, t, cf, strings.TrimSpace(c.Message().Payload))
 	}
+}
+
+// offerRestore previews a restore test of backup name ("": the newest) and
+// offers it with [Run restore test] [Cancel]: /restore_test NAME, and a
+// backup's button under /backups.
+func offerRestore(ctx context.Context, c tele.Context, t RestoreTester, cf *Confirmer, name string) error {
+	p, err := t.Preview(ctx, name)
+	if err != nil {
+		return send(c, titledPlain(c, "Cannot run a restore test: "+err.Error()))
+	}
+	return cf.Offer(c, render.RestorePreview(p, render.HTML), "restore", p.Backup.Name, "Run restore test")
 }

@@ -12,6 +12,9 @@ import (
 // Statuser builds a status report; it never fails, it reports.
 type Statuser interface {
 	Run(ctx context.Context) jobs.StatusReport
+	// Brief is the report behind one line of the overview: cheaper, its
+	// key counts possibly estimates.
+	Brief(ctx context.Context) jobs.StatusReport
 }
 
 var _ Statuser = (*jobs.Status)(nil)

@@ -45,5 +45,5 @@ func sendPhoto(c tele.Context, p render.Picture) (err error) {
 		}
 	}()
 	photo := &tele.Photo{File: tele.FromReader(bytes.NewReader(p.PNG)), Caption: titled(c, p.Caption)}
-	return c.Send(photo, tele.ModeHTML)
+	return send(c, photo, tele.ModeHTML)
 }

@@ -46,6 +46,9 @@ type BackupConfig struct {
 	// Recipients are the age public keys remote copies are encrypted to
 	// (BACKUP_AGE_RECIPIENTS); none: copies leave as they are here.
 	Recipients []string
+	// Roles, when set, shares each server's roles file among the backups of
+	// its databases (`backup --all`, serve); nil: each backup dumps its own.
+	Roles *Roles
 }
 
 // Backup makes verified, checksummed, compressed pg_dump backups.
@@ -187,7 +190,8 @@ func (b *Backup) Run(ctx context.Context, opts BackupOptions, progress func(Back
 	}
 
 	step("saving")
-	m.Globals, m.GlobalsNote = dumpGlobals(ctx, b.Config.Dir, m.Name, b.DB.Database(), pre.dumpall, pre.env)
+	roles := b.saveRoles(ctx, m, pre)
+	m.Globals, m.GlobalsNote, m.GlobalsSHA256, m.GlobalsFrom = roles.file, roles.note, roles.sha256, roles.from
 	m.End = b.now()
 	m.Duration = m.End.Sub(start)
 	m.Verified = true

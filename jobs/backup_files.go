@@ -2,6 +2,8 @@ package jobs
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"io"
 	"os"
@@ -110,47 +112,49 @@ func deleteExpired(dir, db string, verdicts []Verdict) []string {
 }
 
 // dumpGlobals saves roles and tablespaces (without passwords) beside the dump
-// when the connecting role may read them. Failing that is no failure of the
-// backup: the note says why.
-func dumpGlobals(ctx context.Context, dir, name, dbname string, tool Tool, env []string) (file, note string) {
+// when the connecting role may read them, hashing them as they are written.
+// Failing that is no failure of the backup: the note says why.
+func dumpGlobals(ctx context.Context, dir, name, dbname string, tool Tool, env []string) rolesResult {
+	fail := func(note string) rolesResult { return rolesResult{note: note} }
 	if tool.Path == "" {
-		return "", "roles not saved: no usable pg_dumpall"
+		return fail("roles not saved: no usable pg_dumpall")
 	}
-	file = name + globalsSuffix
+	file := name + globalsSuffix
 	path := filepath.Join(dir, file)
 	removeIfUnheld(path + tmpSuffix) // a killed run's
 	f, err := createTemp(path + tmpSuffix)
 	if err != nil {
-		return "", "roles not saved: " + err.Error()
+		return fail("roles not saved: " + err.Error())
 	}
 	defer f.Close()
 	cmd := pgProc(ctx, tool, env, "--globals-only", "--no-role-passwords", "-l", dbname)
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
-		return "", "roles not saved: " + err.Error()
+		return fail("roles not saved: " + err.Error())
 	}
 	stderr := newTail(1024)
 	cmd.Stderr = stderr
 	if err := cmd.Start(); err != nil {
 		os.Remove(path + tmpSuffix)
-		return "", "roles not saved: " + err.Error()
+		return fail("roles not saved: " + err.Error())
 	}
-	enc, _ := newEncoder(f)
+	h := sha256.New()
+	enc, _ := newEncoder(io.MultiWriter(f, h))
 	_, copyErr := io.Copy(enc, stdout)
 	closeErr := enc.Close()
 	waitErr := cmd.Wait()
 	if waitErr != nil || copyErr != nil || closeErr != nil || f.Sync() != nil {
 		os.Remove(path + tmpSuffix)
 		if waitErr != nil {
-			return "", "roles not saved (the role may not read them; that is fine): " + stderr.String()
+			return fail("roles not saved (the role may not read them; that is fine): " + stderr.String())
 		}
-		return "", fmt.Sprintf("roles not saved: %v %v", copyErr, closeErr)
+		return fail(fmt.Sprintf("roles not saved: %v %v", copyErr, closeErr))
 	}
 	if err := os.Rename(path+tmpSuffix, path); err != nil {
 		os.Remove(path + tmpSuffix)
-		return "", "roles not saved: " + err.Error()
+		return fail("roles not saved: " + err.Error())
 	}
-	return file, ""
+	return rolesResult{file: file, sha256: hex.EncodeToString(h.Sum(nil))}
 }
 
 // compareWithPrevious warns when a table's rows or the dump's size fell by

@@ -229,6 +229,10 @@ func (r *Recording) Discard(ctx context.Context) {
 type HistoryReport struct {
 	At   time.Time
 	Runs []vocab.Run
+	// Total, Offset and Filter say which page of which runs Runs is (Page);
+	// Report leaves them zero.
+	Total, Offset int
+	Filter        HistoryFilter
 }
 
 // Report returns the newest limit runs.

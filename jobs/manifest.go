@@ -75,11 +75,15 @@ type Manifest struct {
 	Fingerprints     map[string]string `json:"fingerprints,omitempty"`
 	Globals          string            `json:"globals,omitempty"` // file name, when roles could be dumped
 	GlobalsNote      string            `json:"globals_note,omitempty"`
-	Verified         bool              `json:"verified"`
-	Checks           []VerifyCheck     `json:"checks"`
-	RestoreTests     []RestoreProof    `json:"restore_tests,omitempty"`
-	Copy             *CopyOutcome      `json:"copy,omitempty"` // BACKUP_COPY_COMMAND's outcome
-	Remotes          []RemoteCopy      `json:"remotes,omitempty"`
+	GlobalsSHA256    string            `json:"globals_sha256,omitempty"` // the roles file's, as written
+	// GlobalsFrom is set when the roles file is the one another backup of
+	// the same server dumped (see Roles): the same bytes, written here too.
+	GlobalsFrom  *RolesSource   `json:"globals_from,omitempty"`
+	Verified     bool           `json:"verified"`
+	Checks       []VerifyCheck  `json:"checks"`
+	RestoreTests []RestoreProof `json:"restore_tests,omitempty"`
+	Copy         *CopyOutcome   `json:"copy,omitempty"` // BACKUP_COPY_COMMAND's outcome
+	Remotes      []RemoteCopy   `json:"remotes,omitempty"`
 }
 
 // DumpFile is the dump's file name.

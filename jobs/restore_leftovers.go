@@ -133,6 +133,12 @@ func appendIncomplete(out []LeftoverDatabase, marked []store.CommentedDatabase, 
 // drops it, and the lock's holder says when it started, which names its
 // scratch database: any other one is a leftover, whatever its age.
 func (t *RestoreTest) scratchLeftovers(ctx context.Context, srv *store.Server) ([]LeftoverDatabase, error) {
+	found, err := srv.ScratchDatabases(ctx, t.DB.Database())
+	if err != nil || len(found) == 0 {
+		return nil, err
+	}
+	// Only now the lock's holder (pg_locks and pg_stat_activity are not
+	// free, and an overview asks it of every database).
 	holder, held, err := t.DB.HeldLock(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("cannot tell leftover scratch databases from a running restore test's: %w", err)
@@ -140,10 +146,6 @@ func (t *RestoreTest) scratchLeftovers(ctx context.Context, srv *store.Server) (
 	inUse := ""
 	if held && holder.Job == jobName(RestoreOptions{}) {
 		inUse = store.ScratchName(t.DB.Database(), holder.Since)
-	}
-	found, err := srv.ScratchDatabases(ctx, t.DB.Database())
-	if err != nil {
-		return nil, err
 	}
 	var out []LeftoverDatabase
 	for _, s := range found {

@@ -150,7 +150,14 @@ func (s *Status) now() time.Time {
 }
 
 // Run builds a status report. It never fails: what it cannot learn, it says.
-func (s *Status) Run(ctx context.Context) StatusReport {
+func (s *Status) Run(ctx context.Context) StatusReport { return s.run(ctx, false) }
+
+// Brief is Run for a line of the overview of many databases: key ages of a
+// large table are sampled more thinly (the counts are estimates, and say
+// so), and no sizes are kept for the trends.
+func (s *Status) Brief(ctx context.Context) StatusReport { return s.run(ctx, true) }
+
+func (s *Status) run(ctx context.Context, brief bool) StatusReport {
 	start := s.now()
 	r := StatusReport{At: start}
 	dataDir := "" // the server's, when it runs here and says where
@@ -168,7 +175,7 @@ func (s *Status) Run(ctx context.Context) StatusReport {
 	remotes := s.startRemotes(ctx, o)
 	if r.Database.Reachable {
 		s.tables(dbctx, &r)
-		s.keys(dbctx, &r, start)
+		s.keys(dbctx, &r, start, brief)
 		if onThisMachine(s.DB.Host()) {
 			dataDir = s.DB.DataDirectory(dbctx)
 		}
@@ -187,7 +194,7 @@ func (s *Status) Run(ctx context.Context) StatusReport {
 		r.add(LevelWarn, "%s", s.Config.Degraded)
 	}
 	r.Took = s.now().Sub(start)
-	if !s.ReadOnly {
+	if !s.ReadOnly && !brief {
 		s.History.SampleStatus(ctx, r)
 	}
 	return r
@@ -254,14 +261,18 @@ func (s *Status) tables(ctx context.Context, r *StatusReport) {
 	}
 }
 
-func (s *Status) keys(ctx context.Context, r *StatusReport, now time.Time) {
+func (s *Status) keys(ctx context.Context, r *StatusReport, now time.Time, brief bool) {
 	if s.Config.KeysTable.Name == "" {
 		return // a database without a keys table (KEYS_TABLE_<NAME>=) has no key ages to tell
 	}
 	k := &r.Keys
 	k.Table, k.Column, k.RetentionDays = s.Config.KeysTable, s.Config.KeysAgeColumn, s.Config.RetentionDays
 	retention := time.Duration(s.Config.RetentionDays) * 24 * time.Hour
-	ages, err := s.DB.KeyAges(ctx, k.Table, k.Column, retention, now)
+	measure := s.DB.KeyAges
+	if brief {
+		measure = s.DB.KeyAgesBrief
+	}
+	ages, err := measure(ctx, k.Table, k.Column, retention, now)
 	if err != nil {
 		k.Error = reason(err)
 		r.add(LevelWarn, "key ages of %s: %s", k.Table, k.Error)

@@ -24,6 +24,9 @@ type Watch struct {
 	Interval  time.Duration
 	FailAfter int // checks in a row; 0: DefaultWatchFailAfter
 	Now       func() time.Time
+	// Checked, when set, hears every check's answer (the metrics' up
+	// gauge), not only the changes of state Run reports.
+	Checked func(up bool)
 }
 
 // WatchEvent is a change of the database's state.
@@ -72,6 +75,9 @@ func (w *Watch) Run(ctx context.Context, change func(WatchEvent)) {
 		cancel()
 		if ctx.Err() != nil {
 			return
+		}
+		if w.Checked != nil {
+			w.Checked(err == nil)
 		}
 		switch {
 		case err == nil:

@@ -52,3 +52,42 @@ func TestWatchShortIntervalIsNoOutage(t *testing.T) {
 		t.Errorf("a healthy database raised %+v", events)
 	}
 }
+
+// Checked hears every check, a failure before FailAfter declares an outage
+// and a recovery of a database never declared down included: the metrics'
+// up gauge follows the database, not the alerts.
+func TestWatchChecked(t *testing.T) {
+	url := pgtest.NewDB(t)
+	gate := pgtest.NewGate(t, url)
+	db := openDB(t, gate.URL())
+	checks := make(chan bool, 100)
+	var events []jobs.WatchEvent
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	w := &jobs.Watch{DB: db, Interval: 50 * time.Millisecond, FailAfter: 1000, Checked: func(up bool) { checks <- up }}
+	go func() {
+		defer close(done)
+		w.Run(ctx, func(ev jobs.WatchEvent) { events = append(events, ev) })
+	}()
+	want := func(up bool) {
+		t.Helper()
+		for deadline := time.After(10 * time.Second); ; {
+			select {
+			case got := <-checks:
+				if got == up {
+					return
+				}
+			case <-deadline:
+				t.Fatalf("no check found the database up=%v", up)
+			}
+		}
+	}
+	want(false) // the gate starts closed
+	gate.Open()
+	want(true)
+	cancel()
+	<-done
+	if len(events) != 0 {
+		t.Errorf("changes of state below FailAfter: %+v", events)
+	}
+}

@@ -41,6 +41,8 @@ type outboxRig struct {
 func newOutboxRig(t *testing.T, migrate bool) *outboxRig {
 	t.Helper()
 	r := &outboxRig{api: telegramtest.New(t), dbURL: pgtest.NewDB(t), logs: &logtest.Buffer{}}
+	// The alert chat is a forum: a topic it lacked would be refused.
+	r.api.Forum(alertChat, int(alertThread))
 	r.db = r.open(t)
 	if migrate {
 		if err := r.db.Migrate(t.Context(), store.DefaultSchema); err != nil {

@@ -30,31 +30,34 @@ func (s *Service) StartMetrics(ctx context.Context, wg *sync.WaitGroup) (net.Add
 	if err != nil {
 		return nil, err
 	}
-	m := s.observe()
-	wg.Add(2)
+	m := metrics.New()
+	m.Redactor = s.Redactor
+	wg.Add(1)
 	go func() {
 		defer wg.Done()
 		if err := m.ServeListener(ctx, ln, s.ready); err != nil {
 			s.Logger.Error("metrics server stopped", "err", err)
 		}
 	}()
-	go func() {
-		defer wg.Done()
-		s.seedMetrics(ctx, m)
-	}()
+	s.FeedMetrics(ctx, wg, m)
 	s.Logger.Info("serving /healthz, /readyz and /metrics", "addr", ln.Addr().String())
 	return ln.Addr(), nil
 }
 
-// observe makes the metrics and hooks them to the run history, so that
-// every recorded run and status report updates them.
-func (s *Service) observe() *metrics.Metrics {
-	m := metrics.New()
-	m.Redactor = s.Redactor
+// FeedMetrics hooks m to the run history, so that every recorded run and
+// status report updates it, and seeds it in a goroutine wg counts. A serve
+// of several databases feeds each one's Metrics (of a metrics.Fleet) so,
+// serving them itself. Call it before anything runs.
+func (s *Service) FeedMetrics(ctx context.Context, wg *sync.WaitGroup, m *metrics.Metrics) {
+	s.metrics = m
 	if s.History != nil {
 		s.History.Observer = m
 	}
-	return m
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		s.seedMetrics(ctx, m)
+	}()
 }
 
 // ready is /readyz: pgkeeper can work when the guarded database answers.

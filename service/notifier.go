@@ -15,6 +15,8 @@ type Direct struct {
 	APIURL string
 	Token  string
 	ChatID int64
+	// ThreadID is the forum topic of ChatID (TELEGRAM_THREAD_ID); 0: none.
+	ThreadID int64
 }
 
 var _ Notifier = Direct{}
@@ -23,7 +25,7 @@ var _ Notifier = Direct{}
 func (d Direct) Send(ctx context.Context, html string) error {
 	ctx, cancel := context.WithTimeout(ctx, 15*time.Second)
 	defer cancel()
-	return bot.SendAlert(ctx, d.APIURL, d.Token, d.ChatID, html)
+	return bot.SendAlert(ctx, d.APIURL, d.Token, d.ChatID, d.ThreadID, html)
 }
 
 // SendPhoto refuses: without an outbox, charts go as text.

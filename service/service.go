@@ -10,6 +10,7 @@ import (
 	"github.com/jonboulle/clockwork"
 
 	"github.com/pgkeeper/pgkeeper/internal/config"
+	"github.com/pgkeeper/pgkeeper/internal/present/metrics"
 	"github.com/pgkeeper/pgkeeper/internal/present/render"
 	"github.com/pgkeeper/pgkeeper/internal/redact"
 	"github.com/pgkeeper/pgkeeper/internal/slots"
@@ -64,6 +65,8 @@ type Service struct {
 	Slots  *slots.Servers
 	Server string
 	Clock  clockwork.Clock // the schedules' clock; nil: the wall clock
+
+	metrics *metrics.Metrics // FeedMetrics's; nil: none
 }
 
 // deliver queues html for the alert chat; a failure is logged: the job that

@@ -14,6 +14,9 @@ import (
 // normally keeps them is the one that is down.
 func (s *Service) watchDatabase(ctx context.Context) {
 	w := &jobs.Watch{DB: s.DB, Interval: s.Config.DBWatch}
+	if s.metrics != nil {
+		w.Checked = s.metrics.ObserveUp
+	}
 	w.Run(ctx, func(ev jobs.WatchEvent) {
 		msg := render.Watch(ev, s.DB.Database(), s.DB.Host(), render.HTML)
 		if ev.Down {

@@ -32,7 +32,9 @@ type Metrics struct {
 	// passwords only. Set it before Serve.
 	Redactor *redact.Redactor
 
-	reg          *prometheus.Registry
+	reg          *prometheus.Registry  // what Handler serves
+	into         prometheus.Registerer // where the gauges are: reg, or a database's view of a Fleet's
+	collectors   []prometheus.Collector
 	backup       *backupCollector
 	readyTimeout time.Duration // ReadyTimeout; shorter in tests
 
@@ -45,6 +47,7 @@ type Metrics struct {
 	tableBytes  *prometheus.GaugeVec
 	tableRows   *prometheus.GaugeVec
 	keysByAge   *prometheus.GaugeVec
+	up          *prometheus.GaugeVec // a Fleet's database only: see ObserveUp
 	remote      *remoteMetrics
 
 	remoteMu    sync.Mutex           // orders the moves of remoteLast
@@ -57,7 +60,13 @@ type Metrics struct {
 // appears once something has been observed, so that "never measured" is not
 // exported as a misleading zero.
 func New() *Metrics {
-	m := &Metrics{reg: prometheus.NewRegistry(), readyTimeout: ReadyTimeout}
+	reg := prometheus.NewRegistry()
+	return newIn(reg, reg)
+}
+
+// newIn is New with the gauges registered into into, and reg served.
+func newIn(reg *prometheus.Registry, into prometheus.Registerer) *Metrics {
+	m := &Metrics{reg: reg, into: into, readyTimeout: ReadyTimeout}
 	m.backup = &backupCollector{now: m.now}
 	// Even the unlabelled gauges are vectors (of no label): a plain Gauge is
 	// exported as 0 from the start, a vector only once a value is set.
@@ -79,10 +88,10 @@ func New() *Metrics {
 		"Table row count (exact for small tables, the catalog's estimate for large ones).", "table")
 	m.keysByAge = vec("pgkeeper_keys_by_age",
 		"Rows of the keys table by age bucket (scaled from a sample for large tables).", "bucket")
-	m.reg.MustRegister(m.backup, m.dbBytes, m.jobSuccess, m.jobDuration, m.jobRunAt,
-		m.restoreRTO, m.restoreRPO, m.tableBytes, m.tableRows, m.keysByAge)
 	m.remote = newRemoteMetrics()
-	m.reg.MustRegister(m.remote.collectors()...)
+	m.collectors = append([]prometheus.Collector{m.backup, m.dbBytes, m.jobSuccess, m.jobDuration, m.jobRunAt,
+		m.restoreRTO, m.restoreRPO, m.tableBytes, m.tableRows, m.keysByAge}, m.remote.collectors()...)
+	into.MustRegister(m.collectors...)
 	return m
 }
 
@@ -109,6 +118,7 @@ func (m *Metrics) ObserveStatus(r jobs.StatusReport) {
 		m.backup.clear()
 	}
 	m.observeRemoteStatus(r)
+	m.ObserveUp(r.Database.Reachable)
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.dbBytes.Reset()

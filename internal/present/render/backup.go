@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"html"
 	"strings"
-	"time"
 
 	"github.com/pgkeeper/pgkeeper/internal/humanize"
 	"github.com/pgkeeper/pgkeeper/jobs"
@@ -105,6 +104,10 @@ func Backup(r jobs.BackupReport, f Format) string {
 		backupRetention(d, r)
 		if m.GlobalsNote != "" {
 			d.text(m.GlobalsNote)
+		} else if f := m.GlobalsFrom; m.Globals != "" && f != nil {
+			// Said so that an operator comparing roles files knows why they match.
+			d.text(fmt.Sprintf("roles saved (without passwords): the server's, dumped once at %s UTC for %s's backup",
+				f.At.UTC().Format("15:04:05"), f.Database))
 		} else if m.Globals != "" {
 			d.text("roles saved (without passwords)")
 		}
@@ -167,68 +170,22 @@ func backupAdvice(r jobs.BackupReport) string {
 	}
 }
 
-// Backups renders the list of verified backups, newest first, each with
-// where it lives: "local ✓ · msk ✓ · spb ✗ reason", from its manifest's
-// records of its copies; remotes are the configured ones, so that a copy
-// never made is said to be missing.
-func Backups(l jobs.Listing, free int64, now time.Time, f Format, remotes ...string) string {
-	list := l.Backups
-	d := &doc{f: f}
-	d.line(d.bold(fmt.Sprintf("Backups · %d", len(list))))
-	if len(list) == 0 {
-		d.text("No verified backup yet. Run /backup.")
-	}
-	var total int64
-	for _, m := range list {
-		total += m.CompressedBytes
-		proof := ""
-		if n := len(m.RestoreTests); n > 0 {
-			last := m.RestoreTests[n-1]
-			of := "" // a test of a remote's copy says whose: the local file may be fine
-			if last.From != "" {
-				of = " of the " + last.From + " copy"
-			}
-			if last.OK {
-				proof = " · restore-tested" + of + " " + last.At.UTC().Format("01-02")
-			} else {
-				proof = " · restore test" + of + " FAILED"
-			}
-		}
-		if m.Copy != nil {
-			if m.Copy.OK {
-				proof += " · copied"
-			} else {
-				proof += " · copy FAILED"
-			}
-		}
-		d.line(d.mark(jobs.LevelOK), d.esc(fmt.Sprintf("%s · %s · %s · %s ago%s",
-			m.Start.UTC().Format("2006-01-02 15:04"), m.Kind, humanize.Bytes(m.CompressedBytes),
-			humanize.Duration(now.Sub(m.Start)), proof)))
-		if where := backupWhere(m, remotes); where != "" {
-			d.text("     " + where)
-		}
-		// The name --backup NAME and /restore_test NAME take; <code> is
-		// copied with a tap in Telegram.
-		d.line("     " + d.code(m.Name))
-	}
-	brokenBackups(d, l.Broken)
-	d.b.WriteByte('\n')
-	d.text(fmt.Sprintf("total %s · %s free", humanize.Bytes(total), humanize.Bytes(free)))
-	if l.Others > 0 {
-		d.line(d.esc(fmt.Sprintf("%d backups of other databases or servers share this directory; pgkeeper leaves them alone",
-			l.Others)))
-	}
-	return d.String()
-}
-
 // brokenBackups lists the backups that cannot be trusted, each with why and
-// the space it holds, and how to remove them.
-func brokenBackups(d *doc, broken []jobs.BrokenBackup) {
-	items := make([]brokenItem, 0, len(broken))
-	for _, b := range broken {
-		items = append(items, brokenItem{b.Name, b.Reason, b.Bytes})
+// the space it holds, and how to remove them: shown of all of them, the
+// way out after the last.
+func brokenBackups(d *doc, all, shown []jobs.BrokenBackup, last bool) {
+	items := func(bs []jobs.BrokenBackup) []brokenItem {
+		out := make([]brokenItem, 0, len(bs))
+		for _, b := range bs {
+			out = append(out, brokenItem{b.Name, b.Reason, b.Bytes})
+		}
+		return out
 	}
-	brokenList(d, items, "Never used, never deleted by themselves: pgkeeper backups --prune-broken lists what it would remove, --yes removes it.")
+	fate := ""
+	if last {
+		fate = "Never used, never deleted by themselves: pgkeeper backups --prune-broken lists what it would remove, --yes removes it."
+	}
+	brokenListPart(d, items(all), items(shown), fate)
 }
 
 // brokenItem is a broken backup, here or on a remote, as listed.
@@ -238,20 +195,26 @@ type brokenItem struct {
 }
 
 // brokenList lists broken backups with their total, then what becomes of them.
-func brokenList(d *doc, broken []brokenItem, fate string) {
-	if len(broken) == 0 {
+func brokenList(d *doc, broken []brokenItem, fate string) { brokenListPart(d, broken, broken, fate) }
+
+// brokenListPart is brokenList of a page: a heading counting all, the
+// shown ones, and fate (if any) after them.
+func brokenListPart(d *doc, all, shown []brokenItem, fate string) {
+	if len(shown) == 0 {
 		return
 	}
 	var total int64
-	for _, b := range broken {
+	for _, b := range all {
 		total += b.bytes
 	}
 	d.b.WriteByte('\n')
-	d.line(d.bold(fmt.Sprintf("Broken · %d · %s", len(broken), humanize.Bytes(total))))
-	for _, b := range broken {
+	d.line(d.bold(fmt.Sprintf("Broken · %d · %s", len(all), humanize.Bytes(total))))
+	for _, b := range shown {
 		d.line(d.mark(jobs.LevelWarn), d.esc(fmt.Sprintf("%s %s · %s", b.name, b.reason, humanize.Bytes(b.bytes))))
 	}
-	d.text(fate)
+	if fate != "" {
+		d.text(fate)
+	}
 }
 
 // BackupBrief is the one line a successful scheduled backup says when

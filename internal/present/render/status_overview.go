@@ -49,7 +49,11 @@ func overviewRow(r jobs.OverviewRow) string {
 		parts = append(parts, "no restore test")
 	}
 	if s.Keys.Checked {
-		parts = append(parts, "keys expired "+humanize.Int(s.Keys.Expired))
+		approx := ""
+		if s.Keys.SampledPercent > 0 {
+			approx = "≈"
+		}
+		parts = append(parts, "keys expired "+approx+humanize.Int(s.Keys.Expired))
 	}
 	return strings.Join(parts, " · ")
 }

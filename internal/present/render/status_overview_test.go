@@ -19,6 +19,7 @@ func TestStatusOverview(t *testing.T) {
 	healthy.LastRuns = map[string]vocab.Run{vocab.JobRestoreTest: {Outcome: vocab.OutcomeOK, EndedAt: at.Add(-26 * time.Hour)}}
 	warned := sampleReport()
 	warned.At = at
+	warned.Keys.SampledPercent = 0 // exact: no ≈
 	down := jobs.StatusReport{At: at, Database: jobs.DatabaseStatus{Error: "connect: refused\nmore"},
 		Findings: []jobs.Finding{{Level: jobs.LevelCritical, Text: "database unreachable"}}}
 	o := jobs.NewOverview(at, []jobs.OverviewRow{
@@ -29,7 +30,7 @@ func TestStatusOverview(t *testing.T) {
 [crit] fleet_dup · database "fleet-dup" on db3:5432 would be called fleet_dup
 [crit] sales · unreachable: connect: refused more · no verified backup · no restore test
 [warn] crm · pg_restore 14.0 cannot handle server 15.18: install postgresql-client-15 or set PG_BIN_DIR · no verified backup · no restore test · keys expired 900
-[ok]   app · healthy · newest backup 5 h 0 min ago · restore test ok 26 h 0 min ago · keys expired 900
+[ok]   app · healthy · newest backup 5 h 0 min ago · restore test ok 26 h 0 min ago · keys expired ≈900
 
 2026-11-30 03:00:00 UTC · the full report of one: --db NAME`
 	if got := StatusOverview(o, Plain); got != want {

@@ -83,7 +83,13 @@ func History(r jobs.HistoryReport, f Format) string {
 	if len(r.Runs) == 0 {
 		d.text("Nothing has run yet.")
 	}
-	for _, run := range r.Runs {
+	historyRows(d, r.Runs)
+	return d.String()
+}
+
+// historyRows is one line per run (and its error's first line under it).
+func historyRows(d *doc, runs []vocab.Run) {
+	for _, run := range runs {
 		took := "running"
 		switch {
 		case run.Outcome == vocab.OutcomeAbandoned:
@@ -97,7 +103,6 @@ func History(r jobs.HistoryReport, f Format) string {
 			d.text("    " + firstLine(run.Error, 160))
 		}
 	}
-	return d.String()
 }
 
 // ScheduleEntry is one job on the schedule, as /schedule shows it.

@@ -115,6 +115,11 @@ func (s *Server) send(r *request, m *message) result {
 	m.chatID, m.fromBot, m.markup = chatID, true, normMarkup(r.params["reply_markup"])
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	thread, e := s.threadLocked(chatID, r.params["message_thread_id"])
+	if e != nil {
+		return result{err: e}
+	}
+	m.thread = thread
 	s.storeLocked(m)
 	return result{result: m.json(), msgID: m.id}
 }

@@ -12,6 +12,8 @@ import (
 type chat struct {
 	lastID int
 	msgs   map[int]*message
+	forum  bool         // a supergroup with topics (Forum)
+	topics map[int]bool // its topics' message_thread_id
 }
 
 type message struct {
@@ -24,18 +26,27 @@ type message struct {
 	markup  string // raw reply_markup JSON, "" for none
 	media   string // "", "document" or "photo"
 	file    map[string]any
+	thread  int  // forum topic (message_thread_id); 0: none
+	forum   bool // its chat is a forum
 }
 
 // storeLocked gives m the chat's next id and keeps it. s.mu must be held.
 func (s *Server) storeLocked(m *message) {
-	c := s.chats[m.chatID]
-	if c == nil {
-		c = &chat{msgs: map[int]*message{}}
-		s.chats[m.chatID] = c
-	}
+	c := s.chatLocked(m.chatID)
+	m.forum = c.forum
 	c.lastID++
 	m.id, m.date = c.lastID, now()
 	c.msgs[m.id] = m
+}
+
+// chatLocked returns chat id, made on first use. s.mu must be held.
+func (s *Server) chatLocked(id int64) *chat {
+	c := s.chats[id]
+	if c == nil {
+		c = &chat{msgs: map[int]*message{}, topics: map[int]bool{}}
+		s.chats[id] = c
+	}
+	return c
 }
 
 func (s *Server) messageLocked(chatID int64, id int) *message {
@@ -62,6 +73,12 @@ func (s *Server) Message(chatID int64, messageID int) (text string, markup strin
 // json renders m as a Bot API Message object.
 func (m *message) json() map[string]any {
 	out := map[string]any{"message_id": m.id, "date": m.date, "chat": chatJSON(m.chatID)}
+	if m.forum {
+		out["chat"].(map[string]any)["is_forum"] = true
+	}
+	if m.thread != 0 {
+		out["message_thread_id"], out["is_topic_message"] = m.thread, true
+	}
 	if m.fromBot {
 		out["from"] = map[string]any{"id": BotID, "is_bot": true, "first_name": "pgkeeper test", "username": BotUsername}
 	} else {
