@@ -83,10 +83,11 @@ func (l LeftoverDatabase) Describe(now time.Time) string {
 // carrying a recovery's in-progress mark on the restore server and the live
 // server. It returns what it could find along with what it could not look at.
 func (t *RestoreTest) Leftovers(ctx context.Context) ([]LeftoverDatabase, error) {
-	srv, _, err := t.server()
+	srv, release, err := t.readServer(ctx)
 	if err != nil {
 		return nil, err
 	}
+	defer release()
 	via, err := srv.Identity(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("restore server unreachable: %w", err)

@@ -139,6 +139,26 @@ func (t *RestoreTest) server() (*store.Server, string, error) {
 	return srv, dsn, nil
 }
 
+// readServer is the restore server on one connection, for a few reads: one
+// of the live database's pooled connections when it is the live server
+// (pg_database and its comments are shared catalogs), else its own.
+func (t *RestoreTest) readServer(ctx context.Context) (*store.Server, func(), error) {
+	var srv *store.Server
+	var release func()
+	var err error
+	if t.Config.RestoreDatabaseURL == "" {
+		srv, release, err = t.DB.Server(ctx)
+	} else if srv, _, err = t.server(); err == nil {
+		srv, release, err = srv.Hold(ctx)
+	} else {
+		return nil, nil, err
+	}
+	if err != nil {
+		return nil, nil, fmt.Errorf("restore server unreachable: %w", err)
+	}
+	return srv, release, nil
+}
+
 // preflight refuses, before anything is made: a pg_restore older than the
 // backup's server, a target that is the live database however its URL is
 // spelled, a server older than the backup's, and a server without room. A

@@ -274,6 +274,13 @@ func TestRestoreSweepsLeftovers(t *testing.T) {
 	if want := []string{old, busy, young}; fmt.Sprint(names) != fmt.Sprint(want) {
 		t.Errorf("leftovers %v while a restore test runs, want %v", names, want)
 	}
+	// The same through RESTORE_DATABASE_URL (a connection of its own, not
+	// one of the live database's).
+	viaURL := *job
+	viaURL.Config.RestoreDatabaseURL = pgtest.AdminURL(t)
+	if again, err := viaURL.Leftovers(context.Background()); err != nil || fmt.Sprint(leftoverNames(again)) != fmt.Sprint(names) {
+		t.Errorf("leftovers through RESTORE_DATABASE_URL %v (%v), want %v", leftoverNames(again), err, names)
+	}
 	st := (&jobs.Status{DB: openDB(t, url), Restore: job, ReadOnly: true}).Run(context.Background())
 	if len(st.Leftovers) != 3 || st.Level() < jobs.LevelWarn {
 		t.Errorf("status leftovers %+v, level %v", st.Leftovers, st.Level())
@@ -391,4 +398,12 @@ func TestRestoreLockedByAnotherJob(t *testing.T) {
 		t.Fatalf("want ErrAlreadyRunning, got %v", err)
 	}
 	assertFailedCleanly(t, url, r, err, "lock", "backup already running since 03:00:00 UTC, started by schedule")
+}
+
+func leftoverNames(ls []jobs.LeftoverDatabase) []string {
+	var out []string
+	for _, l := range ls {
+		out = append(out, l.Name)
+	}
+	return out
 }

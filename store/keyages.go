@@ -35,7 +35,7 @@ const sampleTargetPages = 4000
 // (a 40 MB keys table took 150 ms of a core to scan whole).
 const (
 	briefExactBytes  = 8 << 20
-	briefSamplePages = 512
+	briefSamplePages = 128
 )
 
 // KeyAges measures the age of rows by column relative to now. Small tables are
