@@ -1,7 +1,6 @@
 package main
 
 import (
-	"net"
 	"os"
 	"regexp"
 	"strconv"
@@ -71,20 +70,7 @@ func TestDemoServesTheBot(t *testing.T) {
 		t.Errorf("exit %d after SIGTERM while serving, want %d\n%s\n%s", code, exitOK, p.stdout.String(), p.stderr.String())
 	}
 	out := p.stdout.String()
-	port := figure(t, out, `listens on 127\.0\.0\.1:(\d+)`)
-	if c, err := net.DialTimeout("tcp", net.JoinHostPort("127.0.0.1", strconv.FormatInt(port, 10)), time.Second); err == nil {
-		c.Close()
-		t.Errorf("something still listens on the demo's port %d", port)
-	}
-	for _, re := range []string{`its data is in (\S+)\.`, `(\S*pgkeeper-demo-backups-\S*)/backups`} {
-		m := regexp.MustCompile(re).FindStringSubmatch(out)
-		if m == nil {
-			t.Fatalf("no %q in the output:\n%s", re, out)
-		}
-		if _, err := os.Stat(m[1]); !os.IsNotExist(err) {
-			t.Errorf("%s is left behind (%v)", m[1], err)
-		}
-	}
+	leftNothing(t, out)
 	if strings.Contains(out+p.stderr.String(), api.Token) {
 		t.Error("the bot token is in the demo's output")
 	}

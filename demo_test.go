@@ -130,20 +130,7 @@ func TestDemoSIGTERMLeavesNothing(t *testing.T) {
 		t.Errorf("exit %d after SIGTERM, want %d\n%s\n%s", code, exitFailed, p.stdout.String(), p.stderr.String())
 	}
 	out := p.stdout.String()
-	port := figure(t, out, `listens on 127\.0\.0\.1:(\d+)`)
-	if c, err := net.DialTimeout("tcp", net.JoinHostPort("127.0.0.1", strconv.FormatInt(port, 10)), time.Second); err == nil {
-		c.Close()
-		t.Errorf("something still listens on the demo's port %d", port)
-	}
-	for _, re := range []string{`its data is in (\S+)\.`, `(\S*pgkeeper-demo-backups-\S*)/backups`} {
-		m := regexp.MustCompile(re).FindStringSubmatch(out)
-		if m == nil {
-			t.Fatalf("no %q in the output:\n%s", re, out)
-		}
-		if _, err := os.Stat(m[1]); !os.IsNotExist(err) {
-			t.Errorf("%s is left behind (%v)", m[1], err)
-		}
-	}
+	leftNothing(t, out)
 	if !strings.Contains(out, "its data and the backups are deleted") {
 		t.Errorf("the demo did not say it removed everything:\n%s", out)
 	}
@@ -174,5 +161,25 @@ func TestDemoToolsNameThePackage(t *testing.T) {
 				t.Errorf("got %v, want exit %d naming %s", err, exitFailed, tt.want)
 			}
 		})
+	}
+}
+
+// leftNothing checks that the demo whose output is out stopped its server
+// and removed its data and backup directories.
+func leftNothing(t *testing.T, out string) {
+	t.Helper()
+	port := figure(t, out, `listens on 127\.0\.0\.1:(\d+)`)
+	if c, err := net.DialTimeout("tcp", net.JoinHostPort("127.0.0.1", strconv.FormatInt(port, 10)), time.Second); err == nil {
+		c.Close()
+		t.Errorf("something still listens on the demo's port %d", port)
+	}
+	for _, re := range []string{`its data is in (\S+)\.`, `(\S*pgkeeper-demo-backups-\S*)/backups`} {
+		m := regexp.MustCompile(re).FindStringSubmatch(out)
+		if m == nil {
+			t.Fatalf("no %q in the output:\n%s", re, out)
+		}
+		if _, err := os.Stat(m[1]); !os.IsNotExist(err) {
+			t.Errorf("%s is left behind (%v)", m[1], err)
+		}
 	}
 }

@@ -1,13 +1,10 @@
 package metrics
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"net"
 	"net/http"
-	"net/http/httptest"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -20,26 +17,7 @@ import (
 // scrapeFleet is scrape of a Fleet's page.
 func scrapeFleet(t *testing.T, f *Fleet) map[string]float64 {
 	t.Helper()
-	rec := httptest.NewRecorder()
-	f.Handler(nil).ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/metrics", nil))
-	if rec.Code != http.StatusOK {
-		t.Fatalf("/metrics: status %d: %s", rec.Code, rec.Body)
-	}
-	out := map[string]float64{}
-	sc := bufio.NewScanner(rec.Body)
-	for sc.Scan() {
-		line := sc.Text()
-		if line == "" || strings.HasPrefix(line, "#") {
-			continue
-		}
-		i := strings.LastIndexByte(line, ' ')
-		v, err := strconv.ParseFloat(line[i+1:], 64)
-		if err != nil {
-			t.Fatalf("bad sample line %q: %v", line, err)
-		}
-		out[line[:i]] = v
-	}
-	return out
+	return scrapeHandler(t, f.Handler(nil))
 }
 
 // Each database's series carry its name and only its own figures; the

@@ -20,8 +20,14 @@ var t0 = time.Date(2026, 11, 28, 6, 0, 0, 0, time.UTC)
 // (name and labels, as exposed).
 func scrape(t *testing.T, m *Metrics) map[string]float64 {
 	t.Helper()
+	return scrapeHandler(t, m.Handler(nil))
+}
+
+// scrapeHandler is scrape of any /metrics handler.
+func scrapeHandler(t *testing.T, h http.Handler) map[string]float64 {
+	t.Helper()
 	rec := httptest.NewRecorder()
-	m.Handler(nil).ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/metrics", nil))
+	h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/metrics", nil))
 	if rec.Code != http.StatusOK {
 		t.Fatalf("/metrics: status %d: %s", rec.Code, rec.Body)
 	}
