@@ -102,15 +102,7 @@ func stopAll(t *testing.T, procs []*mainProcess) {
 		_ = p.cmd.Process.Signal(syscall.SIGTERM)
 	}
 	for _, p := range procs {
-		done := make(chan error, 1)
-		go func() { done <- p.cmd.Wait() }()
-		select {
-		case <-done:
-		case <-time.After(30 * time.Second):
-			_ = p.cmd.Process.Kill()
-			t.Fatalf("still running 30 s after SIGTERM")
-		}
-		if code := p.cmd.ProcessState.ExitCode(); code != 0 {
+		if code := p.exitCode(t); code != 0 {
 			t.Errorf("exit %d after SIGTERM:\n%s", code, strings.TrimSpace(p.stderr.String()))
 		}
 	}

@@ -58,6 +58,12 @@ func (p *mainProcess) terminate(t *testing.T) int {
 	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
+	return p.exitCode(t)
+}
+
+// exitCode waits for the process signalled to stop: gone within 30 s.
+func (p *mainProcess) exitCode(t *testing.T) int {
+	t.Helper()
 	done := make(chan error, 1)
 	go func() { done <- p.cmd.Wait() }()
 	select {
