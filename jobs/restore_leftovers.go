@@ -83,6 +83,9 @@ func (l LeftoverDatabase) Describe(now time.Time) string {
 // carrying a recovery's in-progress mark on the restore server and the live
 // server. It returns what it could find along with what it could not look at.
 func (t *RestoreTest) Leftovers(ctx context.Context) ([]LeftoverDatabase, error) {
+	// Asked before the restore server holds one of the pool's connections,
+	// so that the pool needs no second one.
+	live, liveErr := t.DB.Identity(ctx)
 	srv, release, err := t.readServer(ctx)
 	if err != nil {
 		return nil, err
@@ -106,7 +109,7 @@ func (t *RestoreTest) Leftovers(ctx context.Context) ([]LeftoverDatabase, error)
 	out = appendIncomplete(out, marked, srv.Host())
 	// The live server too, unless it is the restore server: a recovery may
 	// have been pointed there, by RESTORE_DATABASE_URL at the time.
-	if live, err := t.DB.Identity(ctx); err == nil && !live.SameServer(via) {
+	if liveErr == nil && !live.SameServer(via) {
 		marked, err := t.DB.CommentedDatabases(ctx, restoreMarkPrefix)
 		if err != nil {
 			errs = append(errs, err)
