@@ -58,20 +58,20 @@ type Across func(ctx context.Context, n int) (release func(), err error)
 // this process's slot alone is held: a heavy job is never refused for it,
 // and Warn hears why, once per server. A nil *Servers or across is Take.
 func (s *Servers) TakeAcross(ctx context.Context, server string, across Across) (release func(), err error) {
-	release, err = s.Take(ctx, server)
+	local, err := s.Take(ctx, server)
 	if err != nil || s == nil || across == nil {
-		return release, err
+		return local, err
 	}
 	wide, err := across(ctx, s.n)
 	if err != nil {
 		if ctx.Err() != nil {
-			release()
+			local()
 			return nil, ctx.Err()
 		}
 		s.warnOnce(server, err)
-		return release, nil
+		return local, nil
 	}
-	return func() { wide(); release() }, nil
+	return func() { wide(); local() }, nil
 }
 
 func (s *Servers) warnOnce(server string, err error) {
