@@ -1,0 +1,119 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/pgkeeper/pgkeeper/internal/testkit/pgtest"
+)
+
+// BACKUP_PARALLEL counts per server across processes: two `pgkeeper backup
+// --all` started together over four databases of one server never run more
+// than BACKUP_PARALLEL dumps at once between them (a PG_BIN_DIR whose
+// pg_dump logs when each dump starts and ends, and lasts 300 ms at least),
+// and each backs up every database.
+func TestBackupParallelAcrossProcesses(t *testing.T) {
+	names := []string{"a", "b", "c", "d"}
+	env := map[string]string{}
+	for _, n := range names {
+		url := pgtest.NewDB(t)
+		pgtest.Exec(t, url, "CREATE TABLE orders (id int PRIMARY KEY); INSERT INTO orders SELECT generate_series(1, 50)")
+		env["DATABASE_URL_"+strings.ToUpper(n)] = url
+	}
+	for _, parallel := range []int{1, 2} {
+		t.Run("BACKUP_PARALLEL="+strconv.Itoa(parallel), func(t *testing.T) {
+			log := filepath.Join(t.TempDir(), "dumps.log")
+			env["PG_BIN_DIR"], env["BACKUP_PARALLEL"] = loggingPgDump(t, log), strconv.Itoa(parallel)
+			var procs []*mainProcess
+			var dirs []string
+			for i := range 2 {
+				dir := filepath.Join(t.TempDir(), "backups"+strconv.Itoa(i))
+				env["BACKUP_DIR"] = dir
+				procs, dirs = append(procs, startMain(t, env, "backup", "--all")), append(dirs, dir)
+			}
+			for i, p := range procs {
+				if code := p.exitCode(t); code != exitOK {
+					t.Fatalf("process %d: exit %d\n%s\n%s", i, code, p.stdout.String(), p.stderr.String())
+				}
+				if strings.Contains(p.stderr.String(), "counts for this pgkeeper process only") {
+					t.Errorf("process %d fell back to a per-process limit:\n%s", i, p.stderr.String())
+				}
+				for _, n := range names {
+					if got := len(verifiedManifests(t, filepath.Join(dirs[i], n))); got != 1 {
+						t.Errorf("process %d: %d backups of %s, want 1", i, got, n)
+					}
+				}
+			}
+			most, dumps := dumpsAtOnce(t, log)
+			if dumps != 2*len(names) {
+				t.Errorf("%d dumps logged, want %d", dumps, 2*len(names))
+			}
+			if most > parallel || most < 1 {
+				t.Errorf("at most %d dumps at once across both processes, want at most %d", most, parallel)
+			}
+			t.Logf("%d dumps, at most %d at once", dumps, most)
+		})
+	}
+}
+
+// loggingPgDump is a PG_BIN_DIR whose pg_dump, for a database's dump,
+// appends "start NANOS PID" and "end NANOS PID" to log around the real one
+// and lasts 300 ms at least, so that overlaps show.
+func loggingPgDump(t *testing.T, log string) string {
+	real := filepath.Join(pgtest.BinDir(t), "pg_dump")
+	return pgtest.ToolsDir(t, map[string]string{"pg_dump": `case "$*" in *--format=custom*)
+  echo "start $(date +%s%N) $$" >> '` + log + `'
+  sleep 0.3
+  '` + real + `' "$@"; rc=$?
+  echo "end $(date +%s%N) $$" >> '` + log + `'
+  exit $rc;;
+esac
+exec '` + real + `' "$@"
+`})
+}
+
+// dumpsAtOnce reads loggingPgDump's log: the most dumps running at one
+// time, and how many ran.
+func dumpsAtOnce(t *testing.T, log string) (most, dumps int) {
+	data, err := os.ReadFile(log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	type event struct {
+		at    int64
+		delta int
+	}
+	var events []event
+	for _, line := range strings.Split(strings.TrimSpace(string(data)), "\n") {
+		f := strings.Fields(line)
+		if len(f) != 3 {
+			t.Fatalf("log line %q", line)
+		}
+		at, err := strconv.ParseInt(f[1], 10, 64)
+		if err != nil {
+			t.Fatalf("log line %q: %v", line, err)
+		}
+		e := event{at: at, delta: -1}
+		if f[0] == "start" {
+			e.delta, dumps = 1, dumps+1
+		}
+		events = append(events, e)
+	}
+	// At one instant an end counts before a start: touching is not overlapping.
+	slices.SortFunc(events, func(a, b event) int {
+		if a.at != b.at {
+			return int(a.at - b.at)
+		}
+		return a.delta - b.delta
+	})
+	now := 0
+	for _, e := range events {
+		now += e.delta
+		most = max(most, now)
+	}
+	return most, dumps
+}
