@@ -17,6 +17,10 @@ import (
 // the migrate and outbox locks, whose first key is hashtext('pgkeeper').
 const serverSlotClass int32 = 0x706b736c
 
+// slotQueue is the second key of the lock that waiters queue on; slots
+// are 0 to BACKUP_PARALLEL-1.
+const slotQueue int32 = -1
+
 // maintenanceDB is where every process takes the server-wide slots:
 // advisory locks are per database, so all must take them in the same one.
 const maintenanceDB = "postgres"
@@ -63,27 +67,42 @@ func (s *Server) slot(ctx context.Context, n int) (func(), error) {
 		}
 		return nil, fmt.Errorf("server slot on %s: %w: %w", s.Host(), ErrServerSlotUnreachable, err)
 	}
+	i, err := waitSlot(ctx, c, int32(max(n, 1)))
+	if err != nil {
+		c.Close(context.WithoutCancel(ctx))
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		return nil, fmt.Errorf("server slot on %s: %w", s.Host(), err)
+	}
+	return slotRelease(c, i), nil
+}
+
+// waitSlot queues for the slots, then tries each until one is free. The
+// queue (a lock waited on, which PostgreSQL grants first come, first
+// served) is fairness: without it a process ending a job would take the
+// slot again at once, before the others' next try, and do all the work.
+func waitSlot(ctx context.Context, c *pgx.Conn, n int32) (int32, error) {
+	if _, err := c.Exec(ctx, "SELECT pg_advisory_lock($1::int4, $2::int4)", serverSlotClass, slotQueue); err != nil {
+		return 0, err
+	}
 	t := time.NewTicker(ServerSlotPoll)
 	defer t.Stop()
 	for {
-		for i := range int32(max(n, 1)) {
+		for i := range n {
 			var ok bool
 			if err := c.QueryRow(ctx, "SELECT pg_try_advisory_lock($1::int4, $2::int4)", serverSlotClass, i).Scan(&ok); err != nil {
-				c.Close(context.WithoutCancel(ctx))
-				if ctx.Err() != nil {
-					return nil, ctx.Err()
-				}
-				return nil, fmt.Errorf("server slot on %s: %w", s.Host(), err)
+				return 0, err
 			}
 			if ok {
-				return slotRelease(c, i), nil
+				_, err := c.Exec(ctx, "SELECT pg_advisory_unlock($1::int4, $2::int4)", serverSlotClass, slotQueue)
+				return i, err
 			}
 		}
 		select {
 		case <-t.C:
 		case <-ctx.Done():
-			c.Close(context.WithoutCancel(ctx))
-			return nil, ctx.Err()
+			return 0, ctx.Err()
 		}
 	}
 }

@@ -92,6 +92,37 @@ func TestServerSlotAcrossHandles(t *testing.T) {
 		r2()
 	})
 
+	t.Run("first come, first served", func(t *testing.T) {
+		r1, err := a.ServerSlot(ctx, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := make(chan string, 2)
+		go func() {
+			r, err := b.ServerSlot(ctx, 1)
+			if err != nil {
+				t.Error(err)
+				got <- "nobody"
+				return
+			}
+			got <- "b"
+			time.Sleep(200 * time.Millisecond)
+			r()
+		}()
+		time.Sleep(300 * time.Millisecond) // b waits, first in the queue
+		r1()
+		// a, done, asks again at once: b, who waited, comes first.
+		ra, err := a.ServerSlot(ctx, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got <- "a"
+		ra()
+		if first := <-got; first != "b" {
+			t.Errorf("%s had the slot first, want b, who waited for it", first)
+		}
+	})
+
 	t.Run("postgres out of reach", func(t *testing.T) {
 		u, _ := url.Parse(pgtest.AdminURL(t))
 		u.Host = "127.0.0.1:1"
