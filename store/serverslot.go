@@ -25,8 +25,10 @@ const slotQueue int32 = -1
 // advisory locks are per database, so all must take them in the same one.
 const maintenanceDB = "postgres"
 
-// ServerSlotPoll is how often a wait for a server-wide slot tries again.
-var ServerSlotPoll = time.Second
+// ServerSlotPoll is how often the first waiter for a server-wide slot
+// tries again (the others wait their turn in the queue): a slot given back
+// by another process stays idle at most this long.
+var ServerSlotPoll = 200 * time.Millisecond
 
 // ErrServerSlotUnreachable means the server's maintenance database could
 // not be reached to take a server-wide slot: the caller may fall back to a
