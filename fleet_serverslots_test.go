@@ -122,3 +122,34 @@ func dumpsAtOnce(t *testing.T, log string) (most, dumps int) {
 	}
 	return most, dumps
 }
+
+// Without the server's database postgres (gone, or no CONNECT on it) the
+// backups still run, within this process's BACKUP_PARALLEL, and stderr
+// says so once for the server, naming the fix.
+func TestBackupParallelWithoutPostgres(t *testing.T) {
+	a, b := pgtest.NewDB(t), pgtest.NewDB(t)
+	for _, url := range []string{a, b} {
+		pgtest.Exec(t, url, "CREATE TABLE orders (id int PRIMARY KEY); INSERT INTO orders SELECT generate_series(1, 50)")
+	}
+	pgtest.Exec(t, a, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = 'postgres'")
+	pgtest.Exec(t, a, "ALTER DATABASE postgres RENAME TO postgres_away14")
+	t.Cleanup(func() { pgtest.Exec(t, a, "ALTER DATABASE postgres_away14 RENAME TO postgres") })
+	dir := filepath.Join(t.TempDir(), "backups")
+	env := map[string]string{"DATABASE_URL_A": a, "DATABASE_URL_B": b, "PG_BIN_DIR": pgtest.BinDir(t),
+		"BACKUP_DIR": dir, "BACKUP_PARALLEL": "1"}
+	code, stdout, stderr := runFleet(t, env, "backup", "--all")
+	if code != exitOK {
+		t.Fatalf("exit %d\n%s\n%s", code, stdout, stderr)
+	}
+	if n := strings.Count(stderr, "counts for this pgkeeper process only"); n != 1 || !strings.Contains(stderr, "CONNECT on the server's database postgres") {
+		t.Errorf("warned %d times, want once naming the fix:\n%s", n, stderr)
+	}
+	for _, n := range []string{"a", "b"} {
+		if got := len(verifiedManifests(t, filepath.Join(dir, n))); got != 1 {
+			t.Errorf("%d backups of %s, want 1", got, n)
+		}
+	}
+	if most := mostAtOnce(append(verifiedManifests(t, filepath.Join(dir, "a")), verifiedManifests(t, filepath.Join(dir, "b"))...)); most != 1 {
+		t.Errorf("%d backups at once, want 1 (the process's own limit)", most)
+	}
+}
