@@ -12,6 +12,7 @@ import (
 	"github.com/pgkeeper/pgkeeper/internal/redact"
 	"github.com/pgkeeper/pgkeeper/internal/slots"
 	"github.com/pgkeeper/pgkeeper/jobs"
+	"github.com/pgkeeper/pgkeeper/store"
 )
 
 // runAll runs f on every database (--all): one run per database, at most
@@ -23,6 +24,11 @@ func runAll(ctx context.Context, cmd string, f command, cfg config.Config, ts []
 	var mu sync.Mutex
 	red := redact.New(cfg.Secrets()...)
 	servers := slots.New(cfg.Parallel)
+	servers.Warn = func(server string, err error) {
+		mu.Lock()
+		defer mu.Unlock()
+		fmt.Fprintln(stderr, perProcess(server, red.String(err.Error())))
+	}
 	// One pg_dumpall of each server's roles for the whole run (#14).
 	roles := jobs.NewRoles(0, nil)
 	codes := make([]int, len(ts))
@@ -41,7 +47,11 @@ func runAll(ctx context.Context, cmd string, f command, cfg config.Config, ts []
 				fmt.Fprintln(&prefixed{mu: &mu, w: stdout, prefix: t.name + ": "}, "no keys table (KEYS_TABLE is empty for it): skipped")
 				return
 			}
-			release, err := servers.Take(ctx, t.server)
+			// Per server across processes: a cron's --all beside a serve,
+			// or two of them, still keep to BACKUP_PARALLEL.
+			release, err := servers.TakeAcross(ctx, t.server, func(ctx context.Context, n int) (func(), error) {
+				return store.ServerSlot(ctx, t.cfg.DatabaseURL, n)
+			})
 			if err != nil {
 				codes[i] = exit(errw, red, cmd, failed(fmt.Errorf("not started: %w", err)))
 				return
@@ -56,6 +66,13 @@ func runAll(ctx context.Context, cmd string, f command, cfg config.Config, ts []
 	}
 	wg.Wait()
 	return worst(cmd, ts, codes, stderr)
+}
+
+// perProcess says why BACKUP_PARALLEL counts for this process alone on
+// server, and what to do about it.
+func perProcess(server, why string) string {
+	return fmt.Sprintf("server %s: BACKUP_PARALLEL counts for this pgkeeper process only, not across processes (%s): "+
+		"grant pgkeeper's role CONNECT on the server's database postgres to share the limit", server, why)
 }
 
 // worst is the worst exit code, said in one last line when one failed.

@@ -39,7 +39,9 @@ func serveAll(ctx context.Context, cfg config.Config, stdout, stderr io.Writer) 
 	// The outbox's table; a state database down now sends straight to
 	// Telegram instead.
 	state.history(ctx)
-	f := &fleet{cfg: cfg, state: state, notifier: state.notifier(ctx, &wg), servers: slots.New(cfg.Parallel),
+	servers := slots.New(cfg.Parallel)
+	servers.Warn = func(server string, err error) { state.log.Warn(perProcess(server, state.red.String(err.Error()))) }
+	f := &fleet{cfg: cfg, state: state, notifier: state.notifier(ctx, &wg), servers: servers,
 		roles: jobs.NewRoles(serveRolesTTL, nil),
 		wg:    &wg, guards: map[string]*guard{}, told: map[string]bool{}, stdout: stdout, stderr: stderr}
 	if cfg.HTTPAddr != "" {

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/pgkeeper/pgkeeper/internal/present/render"
+	"github.com/pgkeeper/pgkeeper/internal/slots"
 	"github.com/pgkeeper/pgkeeper/jobs"
 	"github.com/pgkeeper/pgkeeper/vocab"
 )
@@ -54,27 +55,38 @@ func (s *Service) jobName(job string) string {
 }
 
 // freeSlot waits for a free slot on the database's server (BACKUP_PARALLEL
-// across the databases this serve guards there).
+// across the databases this serve guards there, then across every pgkeeper
+// process on that server).
 func (s *Service) freeSlot(ctx context.Context) (func(), error) {
-	release, err := s.Slots.Take(ctx, s.Server)
+	release, err := s.Slots.TakeAcross(ctx, s.Server, s.across())
 	if err != nil {
 		return nil, fmt.Errorf("waiting for a free slot on %s (BACKUP_PARALLEL): %w", s.Server, err)
 	}
 	return release, nil
 }
 
-// heavy runs a heavy job once its server has a free slot (BACKUP_PARALLEL
-// across the databases this serve guards there); the wait counts as waited.
+// heavy runs a heavy job once its server has a free slot (freeSlot); the
+// wait counts as waited.
 func (s *Service) heavy(run func(context.Context, time.Duration) error) func(context.Context, time.Duration) error {
 	return func(ctx context.Context, waited time.Duration) error {
 		start := time.Now()
-		release, err := s.Slots.Take(ctx, s.Server)
+		release, err := s.freeSlot(ctx)
 		if err != nil {
-			return fmt.Errorf("waiting for a free slot on %s (BACKUP_PARALLEL): %w", s.Server, err)
+			return err
 		}
 		defer release()
 		return run(ctx, waited+time.Since(start))
 	}
+}
+
+// across is the server-wide slot (shared with other pgkeeper processes on
+// the database's server), taken only when serve guards several databases
+// (Slots set): a serve of one database runs exactly as it always has.
+func (s *Service) across() slots.Across {
+	if s.Slots == nil || s.DB == nil {
+		return nil
+	}
+	return s.DB.ServerSlot
 }
 
 // sampled stores the database's and keys table's sizes after each run of a

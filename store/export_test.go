@@ -7,3 +7,6 @@ func MigrationsUpTo(v int) (restore func()) {
 	migrations = migrations[:v]
 	return func() { migrations = all }
 }
+
+// ServerSlotClass is the server-wide slots' first advisory-lock key.
+const ServerSlotClass = serverSlotClass
