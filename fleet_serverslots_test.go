@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/pgkeeper/pgkeeper/internal/testkit/pgtest"
+	"github.com/pgkeeper/pgkeeper/store"
 )
 
 // BACKUP_PARALLEL counts per server across processes: two `pgkeeper backup
@@ -127,13 +128,25 @@ func dumpsAtOnce(t *testing.T, log string) (most, dumps int) {
 // backups still run, within this process's BACKUP_PARALLEL, and stderr
 // says so once for the server, naming the fix.
 func TestBackupParallelWithoutPostgres(t *testing.T) {
-	a, b := pgtest.NewDB(t), pgtest.NewDB(t)
-	for _, url := range []string{a, b} {
-		pgtest.Exec(t, url, "CREATE TABLE orders (id int PRIMARY KEY); INSERT INTO orders SELECT generate_series(1, 50)")
+	// A cluster of this test's own: renaming "postgres" on the shared one
+	// (or on TEST_DATABASE_URL's server) would pull it from under the rest.
+	two := secondServer(t)
+	var a, b string
+	for i, name := range []string{"slots_a", "slots_b"} {
+		pgtest.Exec(t, two, `CREATE DATABASE `+name)
+		u, err := store.WithDatabase(two, name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		pgtest.Exec(t, u, "CREATE TABLE orders (id int PRIMARY KEY); INSERT INTO orders SELECT generate_series(1, 50)")
+		if i == 0 {
+			a = u
+		} else {
+			b = u
+		}
 	}
 	pgtest.Exec(t, a, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = 'postgres'")
 	pgtest.Exec(t, a, "ALTER DATABASE postgres RENAME TO postgres_away14")
-	t.Cleanup(func() { pgtest.Exec(t, a, "ALTER DATABASE postgres_away14 RENAME TO postgres") })
 	dir := filepath.Join(t.TempDir(), "backups")
 	env := map[string]string{"DATABASE_URL_A": a, "DATABASE_URL_B": b, "PG_BIN_DIR": pgtest.BinDir(t),
 		"BACKUP_DIR": dir, "BACKUP_PARALLEL": "1"}
