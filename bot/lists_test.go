@@ -194,12 +194,7 @@ func TestBackupsPagesAndRestoreButtons(t *testing.T) {
 	if tested := restoreTested(t, j); len(tested) != 0 {
 		t.Fatalf("restore tests before the confirmation: %v", tested)
 	}
-	since = h.API.Count("sendMessage")
-	h.API.PressButton(t, me, chat, preview.MessageID, "Run restore test")
-	progress := h.API.WaitCallAfter(t, "sendMessage", since, func(c telegramtest.Call) bool {
-		return strings.Contains(c.Params["text"], "Restore test starting")
-	}, 20*time.Second)
-	report, _ := h.Shown(t, chat, progress.MessageID, "Restore test passed", 90*time.Second)
+	report := runPreviewed(t, h, me, chat, preview.MessageID)
 	if !strings.Contains(report, target.Name) {
 		t.Errorf("the report is not of %s:\n%s", target.Name, report)
 	}
@@ -394,12 +389,7 @@ func TestFleetListsStayOnTheirDatabase(t *testing.T) {
 	if !strings.HasPrefix(preview.Params["text"], "🗄 <b>beta</b>\n") || !strings.Contains(preview.Params["text"], betaMade[1].Name) {
 		t.Fatalf("the preview is not of beta's %s:\n%s", betaMade[1].Name, preview.Params["text"])
 	}
-	since = h.API.Count("sendMessage")
-	h.API.PressButton(t, me, me, preview.MessageID, "Run restore test")
-	progress := h.API.WaitCallAfter(t, "sendMessage", since, func(c telegramtest.Call) bool {
-		return strings.Contains(c.Params["text"], "Restore test starting")
-	}, 20*time.Second)
-	report, _ := h.Shown(t, me, progress.MessageID, "Restore test passed", 90*time.Second)
+	report := runPreviewed(t, h, me, me, preview.MessageID)
 	if !strings.HasPrefix(report, "🗄 <b>beta</b>\n") {
 		t.Errorf("the report does not name beta:\n%s", report)
 	}
@@ -426,4 +416,17 @@ func TestFleetListsStayOnTheirDatabase(t *testing.T) {
 	}
 	h.API.SendText(me, "/history alpha nonsense")
 	h.Reply(t, me, "/history alpha backup failed shows the failed backups")
+}
+
+// runPreviewed presses [Run restore test] under a restore test's preview and
+// returns the report it ends with (it must pass).
+func runPreviewed(t *testing.T, h *bottest.Harness, me, chat int64, preview int) string {
+	t.Helper()
+	since := h.API.Count("sendMessage")
+	h.API.PressButton(t, me, chat, preview, "Run restore test")
+	progress := h.API.WaitCallAfter(t, "sendMessage", since, func(c telegramtest.Call) bool {
+		return strings.Contains(c.Params["text"], "Restore test starting")
+	}, 20*time.Second)
+	report, _ := h.Shown(t, chat, progress.MessageID, "Restore test passed", 90*time.Second)
+	return report
 }
